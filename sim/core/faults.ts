@@ -1,0 +1,115 @@
+// Fault injection per route: throttling (429 + Retry-After in every form), 5xx, latency,
+// connection resets and token-bucket rate limits like Databricks' published per-endpoint limits.
+import type { SimResponse, SimService } from "./server.js";
+
+export interface FaultRule {
+  /** Matches the route name ("GET /api/2.0/workspace/export") by substring or regexp. */
+  route: string | RegExp;
+  method?: string;
+  /** How many requests the fault applies to (default: unlimited). */
+  times?: number;
+  /** Apply to one request in N (deterministic: every Nth matching request). */
+  every?: number;
+  status?: number;
+  /** Retry-After header value for 429/503: seconds ("1"), an HTTP-date, or omitted. */
+  retryAfter?: string;
+  errorCode?: string;
+  message?: string;
+  latencyMs?: number;
+  reset?: boolean;
+}
+
+export interface AppliedFault {
+  latencyMs?: number;
+  reset?: boolean;
+  response?: (service: SimService) => SimResponse;
+}
+
+interface ActiveRule extends FaultRule {
+  seen: number;
+  fired: number;
+}
+
+interface RateLimit {
+  route: string | RegExp;
+  perSecond: number;
+  tokens: number;
+  last: number;
+}
+
+export class FaultPlan {
+  private rules: ActiveRule[] = [];
+  private limits: RateLimit[] = [];
+  /** Databricks' "concurrent limit" error when more than this many requests are in flight. */
+  concurrencyLimit: number | undefined;
+  inFlight = 0;
+
+  add(rule: FaultRule): void {
+    this.rules.push({ ...rule, seen: 0, fired: 0 });
+  }
+
+  /** A token bucket per route pattern; over the limit answers 429 REQUEST_LIMIT_EXCEEDED. */
+  rateLimit(route: string | RegExp, perSecond: number): void {
+    this.limits.push({ route, perSecond, tokens: perSecond, last: Date.now() });
+  }
+
+  clear(): void {
+    this.rules = [];
+    this.limits = [];
+    this.concurrencyLimit = undefined;
+  }
+
+  match(routeName: string, method: string): AppliedFault | undefined {
+    for (const limit of this.limits) {
+      if (!matches(limit.route, routeName)) continue;
+      const now = Date.now();
+      limit.tokens = Math.min(limit.perSecond, limit.tokens + ((now - limit.last) / 1000) * limit.perSecond);
+      limit.last = now;
+      if (limit.tokens < 1) {
+        return {
+          response: (service) => ({
+            ...service.error(
+              429,
+              "REQUEST_LIMIT_EXCEEDED",
+              `Rate limit of ${limit.perSecond}/s exceeded for ${routeName}`,
+            ),
+            headers: { "retry-after": "1" },
+          }),
+        };
+      }
+      limit.tokens -= 1;
+    }
+    for (const rule of this.rules) {
+      if (!matches(rule.route, routeName)) continue;
+      if (rule.method && rule.method.toUpperCase() !== method) continue;
+      if (rule.times !== undefined && rule.fired >= rule.times) continue;
+      rule.seen += 1;
+      if (rule.every && rule.seen % rule.every !== 0) continue;
+      rule.fired += 1;
+      const applied: AppliedFault = {};
+      if (rule.latencyMs) applied.latencyMs = rule.latencyMs;
+      if (rule.reset) applied.reset = true;
+      if (rule.status) {
+        const status = rule.status;
+        applied.response = (service) => {
+          const code =
+            rule.errorCode ??
+            (status === 429
+              ? "REQUEST_LIMIT_EXCEEDED"
+              : status >= 500
+                ? "TEMPORARILY_UNAVAILABLE"
+                : "BAD_REQUEST");
+          const response = service.error(status, code, rule.message ?? `injected fault ${status}`);
+          if (rule.retryAfter !== undefined) response.headers = { "retry-after": rule.retryAfter };
+          return response;
+        };
+      }
+      return applied;
+    }
+    return undefined;
+  }
+}
+
+function matches(pattern: string | RegExp, routeName: string): boolean {
+  return typeof pattern === "string" ? routeName.includes(pattern) : pattern.test(routeName);
+}

@@ -1,0 +1,2 @@
+// Composition root: the Functions host loads this file; every trigger, orchestrator and activity
+// registers itself when its module is imported.
