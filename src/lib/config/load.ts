@@ -1,0 +1,183 @@
+// Loading the platform config from a file (CLI) or app settings (Function App), and reporting
+// every problem at once: key path, what is wrong, and an example of a valid value.
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { AzdrError } from "../errors.js";
+import { platformConfigSchema, type PlatformConfig } from "./schema.js";
+
+/** App settings prefix; nesting uses "__" like every Azure app setting (AZDR__databricks__workspaces__0__url). */
+export const APP_SETTINGS_PREFIX = "AZDR__";
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  example?: string;
+}
+
+type JsonSchemaNode = {
+  properties?: Record<string, JsonSchemaNode>;
+  items?: JsonSchemaNode;
+  additionalProperties?: JsonSchemaNode | boolean;
+  anyOf?: JsonSchemaNode[];
+  oneOf?: JsonSchemaNode[];
+  examples?: unknown[];
+  description?: string;
+  required?: string[];
+  default?: unknown;
+};
+
+let cachedJsonSchema: JsonSchemaNode | undefined;
+
+/** JSON Schema of the config input (descriptions, examples, defaults): docs and error examples. */
+export function configJsonSchema(): JsonSchemaNode {
+  cachedJsonSchema ??= z.toJSONSchema(platformConfigSchema, {
+    io: "input",
+    unrepresentable: "any",
+  }) as JsonSchemaNode;
+  return cachedJsonSchema;
+}
+
+function schemaAt(path: PropertyKey[]): JsonSchemaNode | undefined {
+  let node: JsonSchemaNode | undefined = configJsonSchema();
+  for (const key of path) {
+    if (!node) return undefined;
+    const candidates: JsonSchemaNode[] = [node, ...(node.anyOf ?? []), ...(node.oneOf ?? [])];
+    let next: JsonSchemaNode | undefined;
+    for (const candidate of candidates) {
+      if (typeof key === "number" && candidate.items) next = candidate.items;
+      else if (typeof key === "string" && candidate.properties?.[key]) next = candidate.properties[key];
+      else if (typeof key === "string" && typeof candidate.additionalProperties === "object")
+        next = candidate.additionalProperties;
+      if (next) break;
+    }
+    node = next;
+  }
+  return node;
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return (
+    path
+      .map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`))
+      .join("") || "(root)"
+  );
+}
+
+export function describeProblems(error: z.ZodError): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    const node = schemaAt(issue.path);
+    const example = node?.examples?.[0];
+    const problem: ConfigProblem = { path: formatPath(issue.path), message: issue.message };
+    if (example !== undefined) problem.example = JSON.stringify(example);
+    return problem;
+  });
+}
+
+export class ConfigError extends AzdrError {
+  readonly problems: ConfigProblem[];
+  constructor(source: string, problems: ConfigProblem[]) {
+    const lines = problems.map(
+      (p) => `  - ${p.path}: ${p.message}${p.example ? ` (example: ${p.example})` : ""}`,
+    );
+    super(
+      "INVALID_CONFIG",
+      `Invalid azdr config from ${source}: ${problems.length} problem(s)\n${lines.join("\n")}`,
+    );
+    this.problems = problems;
+  }
+}
+
+/** Validate a parsed config document; throws ConfigError listing every problem. */
+export function parseConfig(document: unknown, source = "input"): PlatformConfig {
+  const result = platformConfigSchema.safeParse(document);
+  if (!result.success) throw new ConfigError(source, describeProblems(result.error));
+  return result.data;
+}
+
+/** Read a JSON or YAML config file (CLI --config). */
+export async function loadConfigFile(file: string): Promise<PlatformConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new AzdrError("INVALID_CONFIG", `Cannot read config file ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  let document: unknown;
+  try {
+    document = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new AzdrError(
+      "INVALID_CONFIG",
+      `Config file ${file} is not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return parseConfig(document, file);
+}
+
+/** A setting value: JSON when it parses as JSON (numbers, booleans, arrays, objects), text otherwise. */
+function settingValue(raw: string): unknown {
+  const trimmed = raw.trim();
+  if (/^(-?\d+(\.\d+)?|true|false|null|\[.*\]|\{.*\})$/s.test(trimmed)) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}
+
+/**
+ * Build the config document from AZDR__-prefixed app settings. Numeric segments become array
+ * indexes, so AZDR__databricks__workspaces__0__url sets databricks.workspaces[0].url.
+ */
+export function documentFromAppSettings(
+  settings: Record<string, string | undefined>,
+): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(settings)) {
+    if (!key.startsWith(APP_SETTINGS_PREFIX) || raw === undefined) continue;
+    const segments = key.slice(APP_SETTINGS_PREFIX.length).split("__").filter(Boolean);
+    let node: Record<string, unknown> | unknown[] = root;
+    segments.forEach((segment, i) => {
+      const last = i === segments.length - 1;
+      const index = /^\d+$/.test(segment) ? Number(segment) : segment;
+      const container = node as Record<string | number, unknown>;
+      if (last) {
+        container[index] = settingValue(raw);
+        return;
+      }
+      const nextIsIndex = /^\d+$/.test(segments[i + 1] ?? "");
+      container[index] ??= nextIsIndex ? [] : {};
+      node = container[index] as Record<string, unknown> | unknown[];
+    });
+  }
+  return root;
+}
+
+export function loadConfigFromAppSettings(
+  settings: Record<string, string | undefined> = process.env,
+): PlatformConfig {
+  return parseConfig(documentFromAppSettings(settings), "app settings (AZDR__*)");
+}
+
+/** Settings a deployment must provide: required config keys without defaults, as AZDR__ names. */
+export function requiredAppSettings(): string[] {
+  const out: string[] = [];
+  const walk = (node: JsonSchemaNode, prefix: string) => {
+    for (const key of node.required ?? []) {
+      const child = node.properties?.[key];
+      if (!child || child.default !== undefined) continue;
+      if (child.properties) walk(child, `${prefix}${key}__`);
+      else out.push(`${prefix}${key}`);
+    }
+  };
+  walk(configJsonSchema(), APP_SETTINGS_PREFIX);
+  return out;
+}

@@ -1,0 +1,476 @@
+// The platform description: one zod schema, documented key by key. Loaded from app settings
+// (Function App) or a JSON/YAML file (CLI). Every key carries a description and an example, which
+// feed the README's settings reference and the error messages of a bad config.
+import { z } from "zod";
+
+const ex = <T>(description: string, example: T) => ({ description, examples: [example] });
+
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
+const cron = z
+  .string()
+  .regex(/^\S+( \S+){5}$/, "must be a six-field NCRONTAB expression: second minute hour day month weekday");
+const hours = z.number().nonnegative();
+
+/** Stable ids used in blob paths and index keys: lowercase letters, digits and dashes. */
+const sourceId = z
+  .string()
+  .regex(NAME, "must be lowercase letters, digits and dashes, starting with a letter or digit");
+
+const region = z.string().regex(/^[a-z0-9]+$/, "must be an Azure region name such as canadaeast");
+
+export const databricksAuthSchema = z
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.literal("pat").meta(ex("Personal access token read from an app setting.", "pat")),
+      tokenSetting: z
+        .string()
+        .min(1)
+        .meta(
+          ex(
+            "Name of the app setting / environment variable that holds the token (use a Key Vault reference in Azure). Never the token itself.",
+            "DATABRICKS_TOKEN_PRIMARY",
+          ),
+        ),
+    }),
+    z.object({
+      type: z.literal("entra").meta(ex("Microsoft Entra ID token from @azure/identity.", "entra")),
+      managedIdentityClientId: z
+        .string()
+        .optional()
+        .meta(
+          ex(
+            "Client id of the user-assigned managed identity; omit to use DefaultAzureCredential.",
+            "00000000-0000-0000-0000-000000000000",
+          ),
+        ),
+    }),
+  ])
+  .meta(ex("How azdr authenticates to the workspace.", { type: "entra" }));
+
+const databricksWorkspaceSchema = z.object({
+  id: sourceId.meta(ex("Stable id of this workspace in azdr (paths, index, restore targets).", "primary")),
+  url: z.url().meta(ex("Workspace URL.", "https://adb-1234567890123456.7.azuredatabricks.net")),
+  role: z
+    .enum(["primary", "secondary"])
+    .default("primary")
+    .meta(ex("primary is backed up; secondary is the DR-region restore target.", "primary")),
+  region: region
+    .optional()
+    .meta(ex("Azure region of the workspace (defaults to the role's region).", "canadaeast")),
+  resourceId: z
+    .string()
+    .regex(
+      /^\/subscriptions\/.+\/providers\/Microsoft\.Databricks\/workspaces\/.+$/i,
+      "must be an ARM resource id",
+    )
+    .optional()
+    .meta(
+      ex(
+        "ARM resource id, used by preflight to tell whether the workspace itself exists.",
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-dataplat-databricks/providers/Microsoft.Databricks/workspaces/dbw-prod-dataplat",
+      ),
+    ),
+  auth: databricksAuthSchema,
+  backupRoot: z
+    .string()
+    .startsWith("/")
+    .default("/")
+    .meta(ex("Workspace folder whose tree is backed up.", "/")),
+});
+
+const metastoreSchema = z.object({
+  id: sourceId.meta(ex("Stable id of this metastore in azdr.", "primary-metastore")),
+  metastoreId: z
+    .string()
+    .optional()
+    .meta(
+      ex(
+        "Unity Catalog metastore id, if known; read from the workspace otherwise.",
+        "11111111-2222-3333-4444-555555555555",
+      ),
+    ),
+  workspace: sourceId.meta(
+    ex("Id of the Databricks workspace (above) through which the metastore is read.", "primary"),
+  ),
+  role: z
+    .enum(["primary", "secondary"])
+    .default("primary")
+    .meta(ex("primary is backed up; secondary is a restore target.", "primary")),
+});
+
+const armResource = (what: string, template: string, example: string) =>
+  z.object({
+    id: sourceId.meta(ex(`Stable id of this ${what} in azdr.`, example)),
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .meta(ex(`Resource name; derived from the naming template ${template} when omitted.`, `${template}`)),
+    resourceGroup: z
+      .string()
+      .min(1)
+      .optional()
+      .meta(ex("Resource group; derived from the naming templates when omitted.", "rg-prod-dataplat-shared")),
+  });
+
+export const namingSchema = z
+  .object({
+    sharedResourceGroup: z
+      .string()
+      .default("rg-{env}-{project}-shared")
+      .meta(ex("VNet, storage, Key Vault, ACR, monitoring.", "rg-{env}-{project}-shared")),
+    databricksResourceGroup: z
+      .string()
+      .default("rg-{env}-{project}-databricks")
+      .meta(ex("Databricks workspace.", "rg-{env}-{project}-databricks")),
+    aiPlatformResourceGroup: z
+      .string()
+      .default("rg-{env}-{project}-ai-platform")
+      .meta(ex("Azure ML, AI Foundry.", "rg-{env}-{project}-ai-platform")),
+    computeResourceGroup: z
+      .string()
+      .default("rg-{env}-{project}-compute")
+      .meta(ex("AKS, Container Apps.", "rg-{env}-{project}-compute")),
+    sharedStorageAccount: z
+      .string()
+      .default("st{env}{project}shared")
+      .meta(ex("Shared storage account (also the default backup store).", "st{env}{project}shared")),
+    keyVault: z.string().default("kv-{env}-{project}").meta(ex("Key Vault.", "kv-{env}-{project}")),
+    mlWorkspace: z
+      .string()
+      .default("mlw-{env}-{project}")
+      .meta(ex("Azure ML workspace.", "mlw-{env}-{project}")),
+    foundryHub: z.string().default("hub-{env}-{project}").meta(ex("AI Foundry hub.", "hub-{env}-{project}")),
+    databricksWorkspace: z
+      .string()
+      .default("dbw-{env}-{project}")
+      .meta(ex("Databricks workspace resource.", "dbw-{env}-{project}")),
+  })
+  .default({
+    sharedResourceGroup: "rg-{env}-{project}-shared",
+    databricksResourceGroup: "rg-{env}-{project}-databricks",
+    aiPlatformResourceGroup: "rg-{env}-{project}-ai-platform",
+    computeResourceGroup: "rg-{env}-{project}-compute",
+    sharedStorageAccount: "st{env}{project}shared",
+    keyVault: "kv-{env}-{project}",
+    mlWorkspace: "mlw-{env}-{project}",
+    foundryHub: "hub-{env}-{project}",
+    databricksWorkspace: "dbw-{env}-{project}",
+  })
+  .meta(
+    ex("Naming templates of runbook section 3; {env} and {project} are substituted.", {
+      keyVault: "kv-{env}-{project}",
+    }),
+  );
+
+export const backupStoreSchema = z
+  .object({
+    accountName: z
+      .string()
+      .regex(/^[a-z0-9]{3,24}$/, "must be a storage account name: 3-24 lowercase letters and digits")
+      .optional()
+      .meta(
+        ex(
+          "Backup store account (ADLS Gen2); defaults to the shared storage account name.",
+          "stproddataplatbackup",
+        ),
+      ),
+    connectionStringSetting: z
+      .string()
+      .optional()
+      .meta(
+        ex(
+          "Name of an app setting holding a connection string (Azurite and local runs only; Azure uses managed identity).",
+          "AZDR_STORE_CONNECTION_STRING",
+        ),
+      ),
+    managedIdentityClientId: z
+      .string()
+      .optional()
+      .meta(
+        ex(
+          "Client id of the user-assigned identity used for the store.",
+          "00000000-0000-0000-0000-000000000000",
+        ),
+      ),
+    indexTable: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, "must be a table name: letters and digits, 3-63 characters")
+      .default("azdrsnapshots")
+      .meta(ex("Azure Table holding the snapshot index.", "azdrsnapshots")),
+  })
+  .default({ indexTable: "azdrsnapshots" })
+  .meta(ex("Where backups are written.", { accountName: "stproddataplatbackup" }));
+
+export const schedulesSchema = z
+  .object({
+    notebooks: cron
+      .default("0 5 * * * *")
+      .meta(ex("Databricks notebooks and files (runbook: hourly).", "0 5 * * * *")),
+    workspaceConfig: cron
+      .default("0 30 1 * * *")
+      .meta(
+        ex("Jobs, policies, clusters, pools, secret scopes, repos, permissions (daily).", "0 30 1 * * *"),
+      ),
+    unityCatalog: cron
+      .default("0 0 2 * * *")
+      .meta(ex("Unity Catalog metadata (runbook 4.2: daily at 02:00 UTC).", "0 0 2 * * *")),
+    azureMlModels: cron.default("0 15 * * * *").meta(ex("Azure ML models (RPO 1 hour).", "0 15 * * * *")),
+    azureMlAssets: cron
+      .default("0 45 2 * * *")
+      .meta(ex("Azure ML environments, data assets, datastores, computes (RPO 24 hours).", "0 45 2 * * *")),
+    foundry: cron.default("0 0 3 * * *").meta(ex("AI Foundry hubs, projects, connections.", "0 0 3 * * *")),
+    keyVault: cron.default("0 30 3 * * *").meta(ex("Key Vault inventory.", "0 30 3 * * *")),
+    storage: cron.default("0 0 4 * * *").meta(ex("Storage account protection settings.", "0 0 4 * * *")),
+    rpoCheck: cron.default("0 */15 * * * *").meta(ex("RPO status check.", "0 */15 * * * *")),
+    retention: cron.default("0 0 5 * * *").meta(ex("Retention and garbage collection.", "0 0 5 * * *")),
+  })
+  .default({
+    notebooks: "0 5 * * * *",
+    workspaceConfig: "0 30 1 * * *",
+    unityCatalog: "0 0 2 * * *",
+    azureMlModels: "0 15 * * * *",
+    azureMlAssets: "0 45 2 * * *",
+    foundry: "0 0 3 * * *",
+    keyVault: "0 30 3 * * *",
+    storage: "0 0 4 * * *",
+    rpoCheck: "0 */15 * * * *",
+    retention: "0 0 5 * * *",
+  })
+  .meta(ex("Timer schedules (NCRONTAB, UTC).", { notebooks: "0 5 * * * *" }));
+
+export const DOMAINS = ["unity-catalog", "databricks", "azureml", "foundry", "keyvault", "storage"] as const;
+export type Domain = (typeof DOMAINS)[number];
+
+export const retentionSchema = z
+  .object({
+    days: z
+      .record(z.enum(DOMAINS), z.number().int().positive())
+      .default({ "unity-catalog": 30, databricks: 90, azureml: 90, foundry: 90, keyvault: 90, storage: 90 })
+      .meta(
+        ex("Days a snapshot is kept, per domain (runbook: Unity Catalog 30, workspace 90).", {
+          "unity-catalog": 30,
+          databricks: 90,
+        }),
+      ),
+    gcGraceHours: z
+      .number()
+      .positive()
+      .default(24)
+      .meta(
+        ex(
+          "Unreferenced bodies and uncommitted snapshots younger than this are left alone (a write may be in flight).",
+          24,
+        ),
+      ),
+  })
+  .default({
+    days: { "unity-catalog": 30, databricks: 90, azureml: 90, foundry: 90, keyvault: 90, storage: 90 },
+    gcGraceHours: 24,
+  })
+  .meta(ex("Retention and garbage collection.", { gcGraceHours: 24 }));
+
+/** The runbook's RTO table (section 2). */
+export const DEFAULT_RTO = [
+  { component: "networking", label: "Networking (VNet, NSG)", hours: 1 },
+  { component: "storage", label: "Storage Accounts", hours: 2 },
+  { component: "key-vault", label: "Key Vault", hours: 1 },
+  { component: "container-registry", label: "Container Registry", hours: 2 },
+  { component: "databricks-workspace", label: "Databricks Workspace", hours: 3 },
+  { component: "unity-catalog", label: "Unity Catalog Metastore", hours: 4 },
+  { component: "azure-ml", label: "Azure ML Workspace", hours: 2 },
+  { component: "ai-foundry", label: "AI Foundry Hub", hours: 2 },
+];
+
+/** The runbook's RPO table (section 2); `component` links a row to the backups that serve it. */
+export const DEFAULT_RPO = [
+  {
+    dataType: "infrastructure-as-code",
+    label: "Infrastructure-as-Code",
+    hours: 0,
+    method: "GitHub repository",
+  },
+  {
+    dataType: "unity-catalog-metadata",
+    label: "Unity Catalog Metadata",
+    hours: 24,
+    method: "Daily export to ADLS Gen2",
+  },
+  {
+    dataType: "databricks-notebooks",
+    label: "Databricks Notebooks",
+    hours: 1,
+    method: "Git sync + workspace export",
+  },
+  { dataType: "databricks-jobs", label: "Databricks Jobs", hours: 1, method: "Terraform state + API export" },
+  { dataType: "ml-models", label: "ML Models", hours: 1, method: "Azure ML model registry (GRS)" },
+  { dataType: "ml-datasets", label: "ML Datasets", hours: 24, method: "ADLS Gen2 with GRS replication" },
+  {
+    dataType: "application-data",
+    label: "Application Data",
+    hours: 1,
+    method: "Continuous replication (GRS/ZRS)",
+  },
+  {
+    dataType: "key-vault-secrets",
+    label: "Key Vault Secrets",
+    hours: 0,
+    method: "Azure built-in soft delete",
+  },
+];
+
+export const objectivesSchema = z
+  .object({
+    rto: z
+      .array(
+        z.object({
+          component: sourceId.meta(ex("Component key.", "databricks-workspace")),
+          label: z.string().meta(ex("Name as in the runbook.", "Databricks Workspace")),
+          hours: hours.meta(ex("Recovery time objective in hours.", 3)),
+        }),
+      )
+      .default(DEFAULT_RTO)
+      .meta(ex("RTO per component (runbook section 2).", DEFAULT_RTO.slice(0, 1))),
+    rpo: z
+      .array(
+        z.object({
+          dataType: sourceId.meta(ex("Data type key.", "databricks-notebooks")),
+          label: z.string().meta(ex("Name as in the runbook.", "Databricks Notebooks")),
+          hours: hours.meta(
+            ex("Recovery point objective in hours (0: continuous, not measured by azdr backups).", 1),
+          ),
+          method: z.string().meta(ex("Backup method.", "Git sync + workspace export")),
+        }),
+      )
+      .default(DEFAULT_RPO)
+      .meta(ex("RPO per data type (runbook section 2).", DEFAULT_RPO.slice(2, 3))),
+  })
+  .default({ rto: DEFAULT_RTO, rpo: DEFAULT_RPO })
+  .meta(
+    ex("Recovery objectives as data: used by RPO monitoring, planning and drills.", {
+      rto: DEFAULT_RTO.slice(0, 1),
+    }),
+  );
+
+export const limitsSchema = z
+  .object({
+    databricksRateShare: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .meta(
+        ex("Share of Databricks' published per-endpoint rate limits that scheduled backups may use.", 0.5),
+      ),
+    batchSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(500)
+      .default(200)
+      .meta(ex("Objects per activity batch (keeps activities far from the host timeout).", 200)),
+    maxConcurrentRequests: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(8)
+      .meta(ex("Concurrent requests per Databricks workspace from one process (Databricks allows 20).", 8)),
+  })
+  .default({ databricksRateShare: 0.5, batchSize: 200, maxConcurrentRequests: 8 })
+  .meta(ex("Throughput limits.", { databricksRateShare: 0.5 }));
+
+export const platformConfigSchema = z
+  .object({
+    env: sourceId.meta(ex("Environment name, {env} in the naming templates.", "prod")),
+    project: z
+      .string()
+      .regex(/^[a-z0-9]+$/, "must be lowercase letters and digits (it appears in storage account names)")
+      .meta(ex("Project name, {project} in the naming templates.", "dataplat")),
+    subscriptionId: z
+      .uuid("must be a subscription GUID")
+      .meta(ex("Azure subscription of the platform.", "00000000-0000-0000-0000-000000000000")),
+    tenantId: z
+      .uuid("must be a tenant GUID")
+      .optional()
+      .meta(ex("Microsoft Entra tenant.", "00000000-0000-0000-0000-000000000000")),
+    regions: z
+      .object({
+        primary: region.default("canadaeast").meta(ex("Primary region.", "canadaeast")),
+        secondary: region.default("canadacentral").meta(ex("Secondary (DR) region.", "canadacentral")),
+      })
+      .default({ primary: "canadaeast", secondary: "canadacentral" })
+      .meta(ex("Regions (runbook section 3).", { primary: "canadaeast", secondary: "canadacentral" })),
+    naming: namingSchema,
+    databricks: z
+      .object({
+        workspaces: z.array(databricksWorkspaceSchema).default([]).meta(ex("Databricks workspaces.", [])),
+      })
+      .default({ workspaces: [] })
+      .meta(ex("Azure Databricks.", { workspaces: [] })),
+    unityCatalog: z
+      .object({
+        metastores: z.array(metastoreSchema).default([]).meta(ex("Unity Catalog metastores.", [])),
+      })
+      .default({ metastores: [] })
+      .meta(ex("Unity Catalog.", { metastores: [] })),
+    azureMl: z
+      .object({
+        workspaces: z
+          .array(armResource("Azure ML workspace", "mlw-{env}-{project}", "mlw-main"))
+          .default([])
+          .meta(ex("Azure ML workspaces.", [])),
+      })
+      .default({ workspaces: [] })
+      .meta(ex("Azure ML.", { workspaces: [] })),
+    foundry: z
+      .object({
+        hubs: z
+          .array(armResource("AI Foundry hub", "hub-{env}-{project}", "hub-main"))
+          .default([])
+          .meta(ex("AI Foundry hubs.", [])),
+      })
+      .default({ hubs: [] })
+      .meta(ex("AI Foundry.", { hubs: [] })),
+    keyVaults: z
+      .array(armResource("Key Vault", "kv-{env}-{project}", "kv-main"))
+      .default([])
+      .meta(ex("Key Vaults to inventory.", [])),
+    storageAccounts: z
+      .array(armResource("storage account", "st{env}{project}shared", "st-shared"))
+      .default([])
+      .meta(ex("Storage accounts whose protection settings are recorded.", [])),
+    backupStore: backupStoreSchema,
+    schedules: schedulesSchema,
+    retention: retentionSchema,
+    objectives: objectivesSchema,
+    limits: limitsSchema,
+  })
+  .superRefine((config, ctx) => {
+    const workspaceIds = new Set<string>();
+    config.databricks.workspaces.forEach((ws, i) => {
+      if (workspaceIds.has(ws.id)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["databricks", "workspaces", i, "id"],
+          message: `duplicate workspace id "${ws.id}"`,
+        });
+      }
+      workspaceIds.add(ws.id);
+    });
+    config.unityCatalog.metastores.forEach((ms, i) => {
+      if (!workspaceIds.has(ms.workspace)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["unityCatalog", "metastores", i, "workspace"],
+          message: `names workspace "${ms.workspace}", which is not in databricks.workspaces (known: ${[...workspaceIds].join(", ") || "none"})`,
+        });
+      }
+    });
+  });
+
+export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
+export type PlatformConfig = z.output<typeof platformConfigSchema>;
+export type DatabricksWorkspaceConfig = PlatformConfig["databricks"]["workspaces"][number];
+export type MetastoreConfig = PlatformConfig["unityCatalog"]["metastores"][number];
+export type ArmResourceConfig = PlatformConfig["keyVaults"][number];

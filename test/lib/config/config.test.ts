@@ -1,0 +1,140 @@
+import { readFile, writeFile, mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  ConfigError,
+  documentFromAppSettings,
+  loadConfigFile,
+  loadConfigFromAppSettings,
+  parseConfig,
+  requiredAppSettings,
+  resolveArmResource,
+  templateName,
+} from "../../../src/lib/config/index.js";
+
+const minimal = { env: "prod", project: "dataplat", subscriptionId: "00000000-0000-0000-0000-000000000000" };
+
+describe("platform config", () => {
+  it("accepts local.settings.sample.json as app settings", async () => {
+    const sample = JSON.parse(await readFile("local.settings.sample.json", "utf8")) as {
+      Values: Record<string, string>;
+    };
+    const config = loadConfigFromAppSettings(sample.Values);
+    expect(config.databricks.workspaces.map((w) => w.id)).toEqual(["primary", "dr"]);
+    expect(config.databricks.workspaces[0]?.auth).toEqual({
+      type: "pat",
+      tokenSetting: "DATABRICKS_TOKEN_PRIMARY",
+    });
+    expect(config.unityCatalog.metastores[0]?.workspace).toBe("primary");
+    expect(config.schedules.unityCatalog).toBe("0 0 2 * * *");
+  });
+
+  it("fills the runbook's defaults: regions, retention, RTO and RPO tables", () => {
+    const config = parseConfig(minimal);
+    expect(config.regions).toEqual({ primary: "canadaeast", secondary: "canadacentral" });
+    expect(config.retention.days["unity-catalog"]).toBe(30);
+    expect(config.retention.days.databricks).toBe(90);
+    expect(config.objectives.rto.find((r) => r.component === "databricks-workspace")?.hours).toBe(3);
+    expect(config.objectives.rpo.find((r) => r.dataType === "unity-catalog-metadata")?.hours).toBe(24);
+    expect(config.limits.databricksRateShare).toBe(0.5);
+  });
+
+  it("derives resource names from the naming templates unless overridden", () => {
+    const config = parseConfig({
+      ...minimal,
+      keyVaults: [{ id: "kv-main" }, { id: "kv-other", name: "kv-special" }],
+    });
+    expect(templateName(config, "sharedResourceGroup")).toBe("rg-prod-dataplat-shared");
+    expect(templateName(config, "sharedStorageAccount")).toBe("stproddataplatshared");
+    expect(resolveArmResource(config, config.keyVaults[0]!, "keyVault", "sharedResourceGroup")).toEqual({
+      name: "kv-prod-dataplat",
+      resourceGroup: "rg-prod-dataplat-shared",
+    });
+    expect(resolveArmResource(config, config.keyVaults[1]!, "keyVault", "sharedResourceGroup").name).toBe(
+      "kv-special",
+    );
+  });
+
+  it("lists every problem at once with its path, what is wrong and a valid example", () => {
+    let error: unknown;
+    try {
+      parseConfig(
+        {
+          env: "Prod!",
+          subscriptionId: "not-a-guid",
+          databricks: { workspaces: [{ id: "primary", url: "nope", auth: { type: "pat" } }] },
+          unityCatalog: { metastores: [{ id: "m", workspace: "missing" }] },
+          schedules: { notebooks: "hourly" },
+        },
+        "test.json",
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    const byPath = Object.fromEntries(problems.map((p) => [p.path, p]));
+    expect(Object.keys(byPath)).toEqual(
+      expect.arrayContaining([
+        "env",
+        "project",
+        "subscriptionId",
+        "databricks.workspaces[0].url",
+        "databricks.workspaces[0].auth.tokenSetting",
+        "schedules.notebooks",
+      ]),
+    );
+    expect(byPath["env"]?.example).toBe('"prod"');
+    expect(byPath["schedules.notebooks"]?.message).toMatch(/NCRONTAB/);
+    expect(byPath["databricks.workspaces[0].url"]?.example).toContain("azuredatabricks.net");
+    expect((error as ConfigError).message).toContain("test.json");
+    expect((error as ConfigError).message).toMatch(/example: /);
+  });
+
+  it("reports a metastore that names an unknown workspace", () => {
+    expect(() =>
+      parseConfig({
+        ...minimal,
+        databricks: {
+          workspaces: [{ id: "primary", url: "https://x.azuredatabricks.net", auth: { type: "entra" } }],
+        },
+        unityCatalog: { metastores: [{ id: "m", workspace: "dr" }] },
+      }),
+    ).toThrow(/unityCatalog\.metastores\[0\]\.workspace: names workspace "dr".*known: primary/);
+  });
+
+  it("loads YAML and JSON files and names an unreadable or malformed file", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "azdr-config-"));
+    const yamlFile = path.join(dir, "platform.yaml");
+    await writeFile(
+      yamlFile,
+      "env: prod\nproject: dataplat\nsubscriptionId: 00000000-0000-0000-0000-000000000000\n",
+    );
+    expect((await loadConfigFile(yamlFile)).env).toBe("prod");
+    const badJson = path.join(dir, "bad.json");
+    await writeFile(badJson, "{ nope");
+    await expect(loadConfigFile(badJson)).rejects.toThrow(/bad\.json is not valid JSON/);
+    await expect(loadConfigFile(path.join(dir, "missing.json"))).rejects.toThrow(/Cannot read config file/);
+  });
+
+  it("maps nested app settings, arrays and JSON values", () => {
+    const doc = documentFromAppSettings({
+      AZDR__env: "prod",
+      AZDR__limits__batchSize: "50",
+      AZDR__keyVaults: '[{"id":"kv-a"}]',
+      AZDR__databricks__workspaces__1__id: "dr",
+      OTHER: "ignored",
+    });
+    expect(doc).toEqual({
+      env: "prod",
+      limits: { batchSize: 50 },
+      keyVaults: [{ id: "kv-a" }],
+      databricks: { workspaces: [undefined, { id: "dr" }] },
+    });
+  });
+
+  it("names the app settings a deployment must provide", () => {
+    expect(requiredAppSettings().sort()).toEqual(["AZDR__env", "AZDR__project", "AZDR__subscriptionId"]);
+  });
+});
