@@ -88,7 +88,7 @@ export async function startAzurite(): Promise<RunningAzurite> {
     ]);
   } catch (error) {
     child.kill("SIGKILL");
-    throw new Error(`${(error as Error).message}\n${stderr}`);
+    throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
   }
   const blobEndpoint = `http://127.0.0.1:${blobPort}/${ACCOUNT}`;
   const queueEndpoint = `http://127.0.0.1:${queuePort}/${ACCOUNT}`;

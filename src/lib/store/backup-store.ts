@@ -1,0 +1,272 @@
+// The backup store: content-addressed bodies, staged parts, manifests written last, and the index.
+// Data first, manifest last (restic): a snapshot without a manifest does not exist for readers.
+import { AzdrError } from "../errors.js";
+import { DOMAINS, type Domain } from "../config/schema.js";
+import type { BlobStorageClient } from "../clients/storage.js";
+import {
+  OBJECTS_CONTAINER,
+  componentPrefix,
+  domainContainer,
+  manifestPath,
+  objectPath,
+  partPath,
+  partsPrefix,
+  refFromManifestPath,
+  type SnapshotRef,
+} from "./layout.js";
+import {
+  TOOL_VERSION,
+  countByKind,
+  diffEntries,
+  sha256Hex,
+  type FailedEntry,
+  type Manifest,
+  type ManifestEntry,
+  type SkippedEntry,
+  type SnapshotPart,
+  type SnapshotPhase,
+} from "./manifest.js";
+import { rowFromManifest, type SnapshotIndex, type SnapshotRow } from "./snapshot-index.js";
+
+export interface PutObjectResult {
+  sha256: string;
+  size: number;
+  /** False when an identical body was already stored (dedup). */
+  written: boolean;
+}
+
+export interface CommitInput {
+  startedAt: string;
+  endedAt: string;
+  /** Reasons that make the snapshot Failed regardless of what was captured (e.g. source unreachable). */
+  fatalReasons?: string[];
+  /** Reasons worth recording that do not fail the snapshot. */
+  notes?: string[];
+  previousSnapshotId?: string;
+  summary?: Record<string, unknown>;
+}
+
+export interface CommitResult {
+  ref: SnapshotRef;
+  phase: SnapshotPhase;
+  objectCount: number;
+  totalBytes: number;
+  manifestSha256: string;
+  /** True when the manifest already existed: the commit ran before (activities run at least once). */
+  alreadyCommitted: boolean;
+}
+
+export class BackupStore {
+  constructor(
+    readonly blobs: BlobStorageClient,
+    readonly index: SnapshotIndex,
+  ) {}
+
+  // ---- content-addressed bodies -------------------------------------------------------------
+
+  /** Store a body under its sha256; never overwrites (If-None-Match), so identical bodies are stored once. */
+  async putObject(body: Buffer | string, options: { checkFirst?: boolean } = {}): Promise<PutObjectResult> {
+    const data = typeof body === "string" ? Buffer.from(body) : body;
+    const sha256 = sha256Hex(data);
+    if (options.checkFirst && (await this.blobs.size(OBJECTS_CONTAINER, objectPath(sha256))) !== undefined) {
+      return { sha256, size: data.length, written: false };
+    }
+    const written = await this.blobs.putIfAbsent(OBJECTS_CONTAINER, objectPath(sha256), data);
+    return { sha256, size: data.length, written };
+  }
+
+  async hasObject(sha256: string): Promise<boolean> {
+    return (await this.blobs.size(OBJECTS_CONTAINER, objectPath(sha256))) !== undefined;
+  }
+
+  /** Read a body and check it against its name: a corrupt body is an error, never silently restored. */
+  async getObject(sha256: string): Promise<Buffer> {
+    const body = await this.blobs.get(OBJECTS_CONTAINER, objectPath(sha256));
+    if (!body) throw new AzdrError("NOT_FOUND", `object ${sha256} is missing from the store`);
+    const actual = sha256Hex(body);
+    if (actual !== sha256)
+      throw new AzdrError("CORRUPT", `object ${sha256} is corrupt (content hashes to ${actual})`);
+    return body;
+  }
+
+  /** Store a JSON document as a body; returns its manifest entry. */
+  async putJson(
+    path: string,
+    kind: string,
+    value: unknown,
+    meta?: Record<string, unknown>,
+  ): Promise<ManifestEntry> {
+    const { sha256, size } = await this.putObject(`${JSON.stringify(value, null, 2)}\n`);
+    return meta ? { path, kind, sha256, size, meta } : { path, kind, sha256, size };
+  }
+
+  async getJson<T>(sha256: string): Promise<T> {
+    return JSON.parse((await this.getObject(sha256)).toString("utf8")) as T;
+  }
+
+  // ---- staging and commit --------------------------------------------------------------------
+
+  /** Stage one activity's results. Overwrites: a retried activity replaces its own part. */
+  async writePart(ref: SnapshotRef, partId: string, part: SnapshotPart): Promise<void> {
+    await this.blobs.put(
+      domainContainer(ref.domain),
+      partPath(ref, partId),
+      JSON.stringify(part),
+      "application/json",
+    );
+  }
+
+  async readParts(ref: SnapshotRef): Promise<SnapshotPart[]> {
+    const container = domainContainer(ref.domain);
+    const names: string[] = [];
+    for await (const blob of this.blobs.list(container, partsPrefix(ref))) names.push(blob.name);
+    names.sort();
+    const parts: SnapshotPart[] = [];
+    for (const name of names) {
+      const body = await this.blobs.get(container, name);
+      if (body) parts.push(JSON.parse(body.toString("utf8")) as SnapshotPart);
+    }
+    return parts;
+  }
+
+  /**
+   * Commit: merge the staged parts, compare with the previous snapshot, write the manifest LAST
+   * (create-only), then the index row. Running it twice returns the first commit.
+   */
+  async commit(ref: SnapshotRef, input: CommitInput): Promise<CommitResult> {
+    const container = domainContainer(ref.domain);
+    const existing = await this.readManifest(ref);
+    if (existing) {
+      await this.index.upsert(rowFromManifest(existing, sha256Hex(await this.manifestBytes(ref))));
+      return this.resultFor(ref, existing, sha256Hex(await this.manifestBytes(ref)), true);
+    }
+    const parts = await this.readParts(ref);
+    const byPath = new Map<string, ManifestEntry>();
+    const skipped = new Map<string, SkippedEntry>();
+    const failed = new Map<string, FailedEntry>();
+    for (const part of parts) {
+      for (const entry of part.entries) byPath.set(entry.path, entry);
+      for (const s of part.skipped ?? []) skipped.set(s.path, s);
+      for (const f of part.failed ?? []) failed.set(f.path, f);
+    }
+    const entries = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const previous = input.previousSnapshotId
+      ? await this.readManifest({ ...ref, snapshotId: input.previousSnapshotId })
+      : undefined;
+    const fatal = input.fatalReasons ?? [];
+    const failedList = [...failed.values()];
+    const phase: SnapshotPhase =
+      fatal.length > 0 || (entries.length === 0 && failedList.length > 0)
+        ? "Failed"
+        : failedList.length > 0
+          ? "PartiallyFailed"
+          : "Completed";
+    const reasons = [...fatal, ...(input.notes ?? [])];
+    if (failedList.length > 0) reasons.push(`${failedList.length} object(s) failed: see failed[]`);
+    const manifest: Manifest = {
+      schemaVersion: 1,
+      tool: { name: "azdr", version: TOOL_VERSION },
+      domain: ref.domain,
+      sourceId: ref.sourceId,
+      component: ref.component,
+      snapshotId: ref.snapshotId,
+      startedAt: input.startedAt,
+      endedAt: input.endedAt,
+      phase,
+      reasons,
+      ...(previous ? { previousSnapshotId: previous.snapshotId } : {}),
+      entries,
+      skipped: [...skipped.values()],
+      failed: failedList,
+      counts: countByKind(entries),
+      totalBytes: entries.reduce((sum, e) => sum + e.size, 0),
+      changes: diffEntries(previous?.entries, entries),
+      ...(input.summary ? { summary: input.summary } : {}),
+    };
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    const manifestSha = sha256Hex(bytes);
+    const written = await this.blobs.putIfAbsent(container, manifestPath(ref), bytes, "application/json");
+    if (!written) return this.commit(ref, input); // a concurrent attempt committed first: report that one
+    await this.index.upsert(rowFromManifest(manifest, manifestSha));
+    for await (const blob of this.blobs.list(container, partsPrefix(ref)))
+      await this.blobs.delete(container, blob.name);
+    return this.resultFor(ref, manifest, manifestSha, false);
+  }
+
+  private resultFor(
+    ref: SnapshotRef,
+    manifest: Manifest,
+    manifestSha256: string,
+    alreadyCommitted: boolean,
+  ): CommitResult {
+    return {
+      ref,
+      phase: manifest.phase,
+      objectCount: manifest.entries.length,
+      totalBytes: manifest.totalBytes,
+      manifestSha256,
+      alreadyCommitted,
+    };
+  }
+
+  private async manifestBytes(ref: SnapshotRef): Promise<Buffer> {
+    const body = await this.blobs.get(domainContainer(ref.domain), manifestPath(ref));
+    if (!body) throw new AzdrError("NOT_FOUND", `snapshot ${describeRef(ref)} has no manifest`);
+    return body;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  /** The manifest, or undefined when the snapshot was never committed. */
+  async readManifest(ref: SnapshotRef): Promise<Manifest | undefined> {
+    const body = await this.blobs.get(domainContainer(ref.domain), manifestPath(ref));
+    return body ? (JSON.parse(body.toString("utf8")) as Manifest) : undefined;
+  }
+
+  async requireManifest(ref: SnapshotRef): Promise<Manifest> {
+    const manifest = await this.readManifest(ref);
+    if (!manifest) {
+      throw new AzdrError(
+        "NOT_FOUND",
+        `snapshot ${describeRef(ref)} does not exist or was never committed; list snapshots with \`azdr snapshots list\``,
+      );
+    }
+    return manifest;
+  }
+
+  /** Committed snapshots of one source component, oldest first, read from the blobs (the truth). */
+  async listCommitted(domain: Domain, sourceId: string, component: string): Promise<SnapshotRef[]> {
+    const refs: SnapshotRef[] = [];
+    for await (const blob of this.blobs.list(domainContainer(domain), componentPrefix(sourceId, component))) {
+      const ref = refFromManifestPath(domain, blob.name);
+      if (ref) refs.push(ref);
+    }
+    return refs.sort((a, b) => (a.snapshotId < b.snapshotId ? -1 : 1));
+  }
+
+  /** The newest snapshot that is not Failed, from the index. */
+  async latestGood(domain: Domain, sourceId: string, component: string): Promise<SnapshotRow | undefined> {
+    return this.index.latestGood(domain, sourceId, component);
+  }
+
+  /** Rebuild the index from the manifests: the blobs are the truth. Returns rows written. */
+  async rebuildIndex(): Promise<number> {
+    let rows = 0;
+    for (const domain of DOMAINS) {
+      for await (const blob of this.blobs.list(domainContainer(domain))) {
+        const ref = refFromManifestPath(domain, blob.name);
+        if (!ref) continue;
+        const bytes = await this.manifestBytes(ref);
+        await this.index.upsert(
+          rowFromManifest(JSON.parse(bytes.toString("utf8")) as Manifest, sha256Hex(bytes)),
+        );
+        rows++;
+      }
+    }
+    return rows;
+  }
+}
+
+export function describeRef(ref: SnapshotRef): string {
+  return `${ref.domain}/${ref.sourceId}/${ref.component}/${ref.snapshotId}`;
+}

@@ -1,0 +1,97 @@
+// Every storage path azdr uses, in one place: nothing else builds a container or blob name.
+import { AzdrError } from "../errors.js";
+import type { Domain } from "../config/schema.js";
+
+/** Content-addressed bodies, shared by every snapshot of every domain. */
+export const OBJECTS_CONTAINER = "objects";
+/** Restore plans and reports, drill reports. */
+export const REPORTS_CONTAINER = "restore-reports";
+
+export interface SnapshotRef {
+  domain: Domain;
+  /** The config id of what was backed up (workspace, metastore, ML workspace, vault…). */
+  sourceId: string;
+  /** Which part of the source: workspace-objects, workspace-config, metadata, models… */
+  component: string;
+  snapshotId: string;
+}
+
+const SEGMENT = /^[a-z0-9][a-z0-9.-]*$/;
+
+export function domainContainer(domain: Domain): string {
+  return `${domain}-backups`;
+}
+
+export function objectPath(sha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new AzdrError("INVALID_INPUT", `not a sha256 digest: ${sha256}`);
+  return `sha256/${sha256.slice(0, 2)}/${sha256.slice(2)}`;
+}
+
+/** The inverse of objectPath; undefined for names that are not object bodies. */
+export function shaFromObjectPath(name: string): string | undefined {
+  const match = /^sha256\/([0-9a-f]{2})\/([0-9a-f]{62})$/.exec(name);
+  return match ? `${match[1]}${match[2]}` : undefined;
+}
+
+export function assertRef(ref: SnapshotRef): void {
+  for (const [key, value] of [
+    ["sourceId", ref.sourceId],
+    ["component", ref.component],
+    ["snapshotId", ref.snapshotId],
+  ] as const) {
+    if (!SEGMENT.test(value)) {
+      throw new AzdrError(
+        "INVALID_INPUT",
+        `${key} "${value}" must be lowercase letters, digits, dots and dashes`,
+      );
+    }
+  }
+}
+
+export function snapshotPrefix(ref: SnapshotRef): string {
+  assertRef(ref);
+  return `${ref.sourceId}/${ref.component}/${ref.snapshotId}/`;
+}
+
+/** All snapshots of one source component live under this prefix. */
+export function componentPrefix(sourceId: string, component: string): string {
+  return `${sourceId}/${component}/`;
+}
+
+export function manifestPath(ref: SnapshotRef): string {
+  return `${snapshotPrefix(ref)}manifest.json`;
+}
+
+export function partPath(ref: SnapshotRef, partId: string): string {
+  if (!SEGMENT.test(partId))
+    throw new AzdrError(
+      "INVALID_INPUT",
+      `part id "${partId}" must be lowercase letters, digits, dots and dashes`,
+    );
+  return `${snapshotPrefix(ref)}parts/${partId}.json`;
+}
+
+export function partsPrefix(ref: SnapshotRef): string {
+  return `${snapshotPrefix(ref)}parts/`;
+}
+
+/** Parse "<source>/<component>/<snapshot>/manifest.json" back into a ref. */
+export function refFromManifestPath(domain: Domain, name: string): SnapshotRef | undefined {
+  const match = /^([^/]+)\/([^/]+)\/([^/]+)\/manifest\.json$/.exec(name);
+  if (!match) return undefined;
+  return { domain, sourceId: match[1]!, component: match[2]!, snapshotId: match[3]! };
+}
+
+/** Snapshot ids sort by time: 20261126T020000Z, plus an optional suffix. */
+export function snapshotIdFor(time: Date, suffix?: string): string {
+  const stamp = time
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "Z")
+    .toLowerCase();
+  return suffix ? `${stamp}-${suffix}` : stamp;
+}
+
+export function reportPath(kind: "plan" | "report" | "drill", id: string, extension: "json" | "md"): string {
+  return `${kind}s/${id}.${extension}`;
+}

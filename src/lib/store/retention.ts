@@ -1,0 +1,141 @@
+// Retention per domain and garbage collection of bodies no manifest references. GC is safe while
+// another snapshot is being written because of a grace period, not a lock: anything younger than
+// the grace period (bodies, staged parts) is left alone.
+import { DOMAINS, type Domain } from "../config/schema.js";
+import {
+  OBJECTS_CONTAINER,
+  domainContainer,
+  manifestPath,
+  refFromManifestPath,
+  shaFromObjectPath,
+} from "./layout.js";
+import type { Manifest, SnapshotPart } from "./manifest.js";
+import type { BackupStore } from "./backup-store.js";
+import type { SnapshotRow } from "./snapshot-index.js";
+
+export interface RetentionResult {
+  deleted: SnapshotRow[];
+  kept: number;
+}
+
+/**
+ * Delete snapshots older than their domain's retention, never the newest good snapshot of a
+ * source component. The manifest goes first (the snapshot stops existing), then its other blobs.
+ */
+export async function applyRetention(
+  store: BackupStore,
+  days: Partial<Record<Domain, number>>,
+  now: Date,
+): Promise<RetentionResult> {
+  const rows = await store.index.list();
+  const groups = new Map<string, SnapshotRow[]>();
+  for (const row of rows) {
+    const key = `${row.domain}~${row.sourceId}~${row.component}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  const deleted: SnapshotRow[] = [];
+  for (const group of groups.values()) {
+    group.sort((a, b) => (a.endedAt < b.endedAt ? 1 : -1));
+    const newestGood = group.find((r) => r.phase !== "Failed");
+    for (const row of group) {
+      const keepDays = days[row.domain];
+      if (keepDays === undefined || row === newestGood) continue;
+      const ageMs = now.getTime() - new Date(row.endedAt).getTime();
+      if (ageMs <= keepDays * 86_400_000) continue;
+      const ref = {
+        domain: row.domain,
+        sourceId: row.sourceId,
+        component: row.component,
+        snapshotId: row.snapshotId,
+      };
+      const container = domainContainer(row.domain);
+      await store.blobs.delete(container, manifestPath(ref));
+      for await (const blob of store.blobs.list(
+        container,
+        `${row.sourceId}/${row.component}/${row.snapshotId}/`,
+      )) {
+        await store.blobs.delete(container, blob.name);
+      }
+      await store.index.remove(row);
+      deleted.push(row);
+    }
+  }
+  return { deleted, kept: rows.length - deleted.length };
+}
+
+export interface GcResult {
+  /** Bodies deleted because no manifest (and no recent staged part) references them. */
+  deletedObjects: number;
+  deletedBytes: number;
+  /** Staged blobs of snapshots that never committed (a crashed write), older than the grace period. */
+  deletedUncommitted: string[];
+  referencedObjects: number;
+  /** Unreferenced but younger than the grace period: perhaps part of a write in progress. */
+  youngUnreferenced: number;
+}
+
+export async function collectGarbage(
+  store: BackupStore,
+  options: { graceMs: number; now: Date },
+): Promise<GcResult> {
+  const cutoff = options.now.getTime() - options.graceMs;
+  const referenced = new Set<string>();
+  const result: GcResult = {
+    deletedObjects: 0,
+    deletedBytes: 0,
+    deletedUncommitted: [],
+    referencedObjects: 0,
+    youngUnreferenced: 0,
+  };
+
+  for (const domain of DOMAINS) {
+    const container = domainContainer(domain);
+    // Group blobs by snapshot prefix "<source>/<component>/<snapshot>/".
+    const snapshots = new Map<string, { names: string[]; newest: number; committed: boolean }>();
+    for await (const blob of store.blobs.list(container)) {
+      const prefix = blob.name.split("/").slice(0, 3).join("/");
+      const entry = snapshots.get(prefix) ?? { names: [], newest: 0, committed: false };
+      entry.names.push(blob.name);
+      entry.newest = Math.max(entry.newest, blob.lastModified.getTime());
+      if (refFromManifestPath(domain, blob.name)) entry.committed = true;
+      snapshots.set(prefix, entry);
+    }
+    for (const [prefix, snapshot] of snapshots) {
+      if (snapshot.committed) {
+        const ref = refFromManifestPath(domain, `${prefix}/manifest.json`)!;
+        const manifest: Manifest | undefined = await store.readManifest(ref);
+        for (const entry of manifest?.entries ?? []) referenced.add(entry.sha256);
+      } else if (snapshot.newest >= cutoff) {
+        // A write in progress: its staged parts protect their bodies.
+        for (const name of snapshot.names) {
+          const body = await store.blobs.get(container, name);
+          if (!body || !name.endsWith(".json")) continue;
+          try {
+            const part = JSON.parse(body.toString("utf8")) as SnapshotPart;
+            for (const entry of part.entries ?? []) referenced.add(entry.sha256);
+          } catch {
+            // not a part: nothing to protect
+          }
+        }
+      } else {
+        for (const name of snapshot.names) {
+          await store.blobs.delete(container, name);
+          result.deletedUncommitted.push(`${container}/${name}`);
+        }
+      }
+    }
+  }
+  result.referencedObjects = referenced.size;
+  for await (const blob of store.blobs.list(OBJECTS_CONTAINER)) {
+    const sha = shaFromObjectPath(blob.name);
+    if (!sha || referenced.has(sha)) continue;
+    if (blob.lastModified.getTime() >= cutoff) {
+      result.youngUnreferenced++;
+      continue;
+    }
+    await store.blobs.delete(OBJECTS_CONTAINER, blob.name);
+    result.deletedObjects++;
+    result.deletedBytes += blob.size;
+  }
+  return result;
+}
