@@ -10,7 +10,6 @@ import {
   type HttpClient,
   type PipelineRequest,
   type PipelineResponse,
-  type RawHttpHeaders,
 } from "@azure/core-rest-pipeline";
 // Transitive dependency of @azure/storage-blob (its v1 HttpClient adapter); same version it uses.
 import { toCompatResponse, type CompatResponse, type WebResourceLike } from "@azure/core-http-compat";
