@@ -120,6 +120,7 @@ type Scheduled =
 
 interface OrchestratorStateView {
   isDone: boolean;
+  error?: string;
   output?: unknown;
   customStatus?: unknown;
 }
@@ -618,8 +619,10 @@ export class LocalDurableHost {
       const message = errorText(error);
       const at = message.indexOf(OUT_OF_PROC_DATA_LABEL);
       if (error instanceof internals.OrchestrationFailureError && at >= 0) {
+        // The state carries the orchestrator's exception message (the text before the label is
+        // only the executor's `orchestratorReturned` flag).
         const state = JSON.parse(message.slice(at + OUT_OF_PROC_DATA_LABEL.length)) as OrchestratorStateView;
-        return { state, error: message.slice(0, at), executor: readExecutor() };
+        return { state, error: state.error ?? message.slice(0, at), executor: readExecutor() };
       }
       return { error: message, executor: readExecutor() };
     }
