@@ -552,6 +552,14 @@ export function seedAzure(state: AzureState, options: AzureSeedOptions = {}): Az
     isSharedToAll: true,
     metadata: { ApiVersion: "2024-07-01" },
   });
+  hub.connections.set("aiservices-primary", {
+    name: "aiservices-primary",
+    category: "AIServices",
+    target: "https://ais-azdr-prod.cognitiveservices.azure.com/",
+    authType: "AAD",
+    isSharedToAll: true,
+    metadata: { ApiType: "Azure", ResourceId: idOf("Microsoft.CognitiveServices/accounts", "ais-azdr-prod") },
+  });
   project.connections.set("blob-docs", {
     name: "blob-docs",
     category: "AzureBlob",
@@ -601,7 +609,7 @@ export function seedAzure(state: AzureState, options: AzureSeedOptions = {}): Az
     foundry: {
       hub: hub.name,
       project: project.name,
-      connections: ["aoai-primary", "search-primary", "blob-docs"],
+      connections: ["aoai-primary", "search-primary", "aiservices-primary", "blob-docs"],
     },
     databricksWorkspaces: ["dbw-azdr-prod", "dbw-azdr-dr"],
     keyVault: vaultName,
