@@ -43,6 +43,12 @@ export class FaultPlan {
   /** Databricks' "concurrent limit" error when more than this many requests are in flight. */
   concurrencyLimit: number | undefined;
   inFlight = 0;
+  /** Added to every request (before faults), in milliseconds; multiplied by latencyScale. */
+  latencyMs = 0;
+  /** Added per route (name substring or regexp), on top of latencyMs. */
+  routeLatency: { route: string | RegExp; latencyMs: number }[] = [];
+  /** Scale factor for every latency (base, per-route and injected): 0 disables, 0.1 speeds up. */
+  latencyScale = 1;
 
   add(rule: FaultRule): void {
     this.rules.push({ ...rule, seen: 0, fired: 0 });
@@ -57,6 +63,21 @@ export class FaultPlan {
     this.rules = [];
     this.limits = [];
     this.concurrencyLimit = undefined;
+    this.latencyMs = 0;
+    this.routeLatency = [];
+    this.latencyScale = 1;
+  }
+
+  /** Remove the rate limits whose pattern equals `route` (all of them when omitted). */
+  clearRateLimits(route?: string | RegExp): void {
+    this.limits = this.limits.filter((l) => route !== undefined && String(l.route) !== String(route));
+  }
+
+  /** Total delay for one request on this route, in milliseconds, scaled by latencyScale. */
+  latencyFor(routeName: string, injectedMs = 0): number {
+    let total = this.latencyMs + injectedMs;
+    for (const r of this.routeLatency) if (matches(r.route, routeName)) total += r.latencyMs;
+    return Math.max(0, total * this.latencyScale);
   }
 
   match(routeName: string, method: string): AppliedFault | undefined {

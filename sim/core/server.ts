@@ -26,6 +26,29 @@ export interface SimResponse {
   body?: unknown;
 }
 
+/**
+ * Thrown by a handler to answer an API error in the service's own error body shape
+ * (Databricks {"error_code","message"}, ARM {"error":{"code","message"}}, ...).
+ */
+export class SimHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "SimHttpError";
+  }
+}
+
+/**
+ * A whole-service outage (a deleted workspace, a region down): "refused" closes the listener
+ * (connection refused, like a deleted workspace whose DNS name no longer answers), "reset" drops
+ * every connection, or a fixed response answers every request.
+ */
+export type Outage = "refused" | "reset" | SimResponse;
+
 export type SimHandler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
 
 interface Route {
@@ -78,6 +101,8 @@ export class SimService {
   private readonly routes: Route[] = [];
   private server: http.Server | undefined;
   private readonly sockets = new Set<import("node:net").Socket>();
+  private outageState: Outage | undefined;
+  private port = 0;
   url = "";
 
   constructor(
@@ -109,6 +134,22 @@ export class SimService {
     return { status, body: this.options.errorBody(status, code, message) };
   }
 
+  /** Current outage, if any (see setOutage). */
+  get outage(): Outage | undefined {
+    return this.outageState;
+  }
+
+  /**
+   * Take the whole service down ("refused" closes the listener; reopen on the same port with
+   * setOutage(undefined)), or answer every request with a reset or a fixed response.
+   */
+  async setOutage(outage: Outage | undefined): Promise<void> {
+    const wasRefused = this.outageState === "refused";
+    this.outageState = outage;
+    if (outage === "refused" && !wasRefused) await this.close();
+    if (outage !== "refused" && wasRefused) await this.listen(this.port);
+  }
+
   async listen(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => void this.dispatch(req, res));
     this.server.keepAliveTimeout = 5_000;
@@ -118,6 +159,7 @@ export class SimService {
     });
     await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
     const { port: bound } = this.server.address() as AddressInfo;
+    this.port = bound;
     this.url = `http://127.0.0.1:${bound}`;
     return this.url;
   }
@@ -173,10 +215,28 @@ export class SimService {
       res.writeHead(response.status, headers);
       res.end(payload);
     };
+    if (this.outageState === "reset") {
+      entry.status = 0;
+      req.socket.destroy();
+      return;
+    }
+    if (this.outageState !== undefined && this.outageState !== "refused") return send(this.outageState);
+    const faults = this.faults;
+    if (faults.concurrencyLimit !== undefined && faults.inFlight >= faults.concurrencyLimit) {
+      return send(
+        this.error(
+          429,
+          "REQUEST_LIMIT_EXCEEDED",
+          `Too many concurrent requests: the workspace has exceeded the concurrent request limit of ${faults.concurrencyLimit}. Please retry later.`,
+        ),
+      );
+    }
+    faults.inFlight += 1;
     try {
-      const fault = this.faults.match(routeName, method);
+      const fault = faults.match(routeName, method);
+      const latency = faults.latencyFor(routeName, fault?.latencyMs);
+      if (latency > 0) await new Promise((r) => setTimeout(r, latency));
       if (fault) {
-        if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
         if (fault.reset) {
           entry.status = 0;
           req.socket.destroy();
@@ -192,8 +252,15 @@ export class SimService {
       if (denied) return send(denied);
       send(await route.handler(simReq));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof SimHttpError) {
+        const response = this.error(error.status, error.code, error.message);
+        if (error.headers) response.headers = error.headers;
+        return send(response);
+      }
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       send(this.error(500, "INTERNAL_ERROR", `simulator error: ${message}`));
+    } finally {
+      faults.inFlight -= 1;
     }
   }
 

@@ -1,0 +1,386 @@
+// Unity Catalog 2.1 routes served by every workspace for its assigned metastore.
+// Lists page with max_results/page_token; without max_results they return everything (the
+// legacy unpaginated mode the docs still describe). Every `emptyPageEvery`-th page along a token
+// chain is EMPTY but carries a next_page_token, as the real service sometimes answers: the SDK's
+// own iterators stop there; a correct client keeps going until next_page_token is absent.
+import type { SimRequest, SimService } from "../core/server.js";
+import { type DatabricksAccount, type Metastore, type SecurableKind, notFound } from "./metastore.js";
+import type { Json } from "./state.js";
+import { body, bool, clone, err, num, ok, paginate, str } from "./util.js";
+
+export interface UnityCatalogOptions {
+  /** Page size when max_results=0 (server default). */
+  defaultPageSize: number;
+  /** Largest page served; bigger max_results are clamped. */
+  maxPageSize: number;
+  /** Every Nth page is empty with a next_page_token (0 = never). */
+  emptyPageEvery: number;
+  /** Without max_results, return everything in one response (true, like the real API today). */
+  unpaginatedWithoutMaxResults: boolean;
+}
+
+const KINDS: Record<string, SecurableKind> = {
+  metastore: "metastore",
+  catalog: "catalog",
+  schema: "schema",
+  table: "table",
+  view: "table",
+  materialized_view: "table",
+  volume: "volume",
+  function: "function",
+  storage_credential: "storage_credential",
+  external_location: "external_location",
+  connection: "connection",
+};
+
+export function registerUnityCatalogRoutes(
+  service: SimService,
+  account: DatabricksAccount,
+  workspaceId: () => number,
+  options: UnityCatalogOptions,
+): void {
+  const uc = "/api/2.1/unity-catalog";
+  const ms = (): Metastore => account.forWorkspace(workspaceId());
+
+  const list = (req: SimRequest, all: readonly Json[], key: string) => {
+    const maxRaw = req.query.get("max_results");
+    const token = req.query.get("page_token");
+    if (maxRaw === null && !token && options.unpaginatedWithoutMaxResults)
+      return ok(all.length ? { [key]: all } : {});
+    let max = num(maxRaw, "max_results") ?? 0;
+    if (max < 0) throw err.invalid("max_results must be greater than or equal to 0");
+    if (max === 0) max = options.defaultPageSize;
+    max = Math.min(max, options.maxPageSize);
+    const page = paginate(all, token, { pageSize: max, emptyPageEvery: options.emptyPageEvery });
+    const out: Json = {};
+    if (page.items.length) out[key] = page.items;
+    if (page.nextPageToken) out.next_page_token = page.nextPageToken;
+    return ok(out);
+  };
+  const children = <T>(index: Map<string, Set<string>>, parent: string, map: Map<string, T>): T[] =>
+    [...(index.get(parent) ?? [])].map((k) => map.get(k)!).filter((x) => x !== undefined);
+  const schemaOf = (req: SimRequest): string => {
+    const catalog = str(req.query.get("catalog_name"), "catalog_name", true);
+    const schema = str(req.query.get("schema_name"), "schema_name", true);
+    return ms().schema(`${catalog}.${schema}`).full_name as string;
+  };
+  const patch = (target: Json, b: Json, fields: string[]) => {
+    for (const f of fields) if (b[f] !== undefined) target[f] = clone(b[f]);
+    target.updated_at = ms().clock();
+    target.updated_by = ms().userName;
+    return target;
+  };
+
+  // Metastores and assignments.
+  service.route("GET", `${uc}/metastore_summary`, () => ok(ms().info));
+  service.route("GET", `${uc}/current-metastore-assignment`, () => {
+    const m = ms();
+    const a = account.assignments.get(workspaceId())!;
+    return ok({
+      workspace_id: workspaceId(),
+      metastore_id: m.id,
+      default_catalog_name: a.default_catalog_name,
+    });
+  });
+  const assign = (req: SimRequest) => {
+    const id = Number(req.params.workspace_id);
+    const b = body(req);
+    const metastoreId = str(b.metastore_id, "metastore_id", true);
+    const current = account.assignments.get(id);
+    account.assign(
+      id,
+      metastoreId,
+      str(b.default_catalog_name, "default_catalog_name") ?? current?.default_catalog_name ?? "main",
+    );
+    return ok({});
+  };
+  service.route("PUT", `${uc}/workspaces/:workspace_id/metastore`, assign);
+  service.route("PATCH", `${uc}/workspaces/:workspace_id/metastore`, assign);
+  service.route("DELETE", `${uc}/workspaces/:workspace_id/metastore`, (req) => {
+    const id = Number(req.params.workspace_id);
+    const a = account.assignments.get(id);
+    const metastoreId = req.query.get("metastore_id");
+    if (!a || (metastoreId && a.metastore_id !== metastoreId))
+      throw err.notFound(
+        `Workspace ${id} is not assigned to metastore ${metastoreId ?? ""}`,
+        "METASTORE_DOES_NOT_EXIST",
+      );
+    account.unassign(id);
+    return ok({});
+  });
+  service.route("GET", `${uc}/metastores`, (req) =>
+    list(
+      req,
+      [...account.metastores.values()].map((m) => m.info),
+      "metastores",
+    ),
+  );
+  service.route("POST", `${uc}/metastores`, (req) => {
+    const b = body(req);
+    const region = str(b.region, "region");
+    const root = str(b.storage_root, "storage_root");
+    const m = account.createMetastore({
+      name: str(b.name, "name", true),
+      ...(region ? { region } : {}),
+      ...(root ? { storageRoot: root } : {}),
+    });
+    return ok(m.info);
+  });
+  const metastoreById = (id: string | undefined): Metastore => {
+    const m = account.metastores.get(id ?? "");
+    if (!m) throw notFound("metastore", id ?? "");
+    return m;
+  };
+  service.route("GET", `${uc}/metastores/:id`, (req) => ok(metastoreById(req.params.id).info));
+  service.route("PATCH", `${uc}/metastores/:id`, (req) => {
+    const m = metastoreById(req.params.id);
+    const b = body(req);
+    if (b.new_name !== undefined) m.info.name = b.new_name;
+    return ok(patch(m.info, b, ["owner", "delta_sharing_scope", "privilege_model_version"]));
+  });
+  service.route("DELETE", `${uc}/metastores/:id`, (req) => {
+    const m = metastoreById(req.params.id);
+    const userCatalogs = [...m.catalogs.values()].filter((c) => c.catalog_type !== "SYSTEM_CATALOG").length;
+    if (userCatalogs > 0 && !bool(req.query.get("force")))
+      throw err.bad(
+        `Metastore ${m.id} is not empty: it has ${userCatalogs} catalog(s). Use force=true to delete it.`,
+        "METASTORE_NOT_EMPTY",
+      );
+    account.deleteMetastore(m.id);
+    return ok({});
+  });
+
+  // Catalogs.
+  service.route("GET", `${uc}/catalogs`, (req) => list(req, [...ms().catalogs.values()], "catalogs"));
+  service.route("POST", `${uc}/catalogs`, (req) => ok(ms().createCatalog(body(req))));
+  service.route("GET", `${uc}/catalogs/:name`, (req) => ok(ms().catalog(req.params.name ?? "")));
+  service.route("PATCH", `${uc}/catalogs/:name`, (req) =>
+    ok(
+      patch(ms().catalog(req.params.name ?? ""), body(req), [
+        "owner",
+        "comment",
+        "properties",
+        "options",
+        "isolation_mode",
+      ]),
+    ),
+  );
+  service.route("DELETE", `${uc}/catalogs/:name`, (req) => {
+    const m = ms();
+    const catalog = m.catalog(req.params.name ?? "");
+    if (catalog.catalog_type === "SYSTEM_CATALOG")
+      throw err.forbidden("The system catalog cannot be deleted.");
+    const schemas = [...(m.schemasByCatalog.get(String(catalog.name)) ?? [])].filter(
+      (s) => !s.endsWith(".information_schema"),
+    );
+    if (schemas.length > 0 && !bool(req.query.get("force")))
+      throw err.bad(
+        `Catalog '${String(catalog.name)}' is not empty. The catalog has ${schemas.length} schemas(s).`,
+        "CATALOG_NOT_EMPTY",
+      );
+    for (const s of m.schemasByCatalog.get(String(catalog.name)) ?? []) dropSchema(m, s);
+    m.schemasByCatalog.delete(String(catalog.name));
+    m.catalogs.delete(String(catalog.name));
+    m.grants.delete(`catalog/${String(catalog.name)}`);
+    return ok({});
+  });
+
+  // Schemas.
+  service.route("GET", `${uc}/schemas`, (req) => {
+    const catalog = ms().catalog(str(req.query.get("catalog_name"), "catalog_name", true)).name as string;
+    return list(req, children(ms().schemasByCatalog, catalog, ms().schemas), "schemas");
+  });
+  service.route("POST", `${uc}/schemas`, (req) => ok(ms().createSchema(body(req))));
+  service.route("GET", `${uc}/schemas/:full`, (req) => ok(ms().schema(req.params.full ?? "")));
+  service.route("PATCH", `${uc}/schemas/:full`, (req) =>
+    ok(patch(ms().schema(req.params.full ?? ""), body(req), ["owner", "comment", "properties"])),
+  );
+  service.route("DELETE", `${uc}/schemas/:full`, (req) => {
+    const m = ms();
+    const schema = m.schema(req.params.full ?? "");
+    const full = String(schema.full_name);
+    const n =
+      (m.tablesBySchema.get(full)?.size ?? 0) +
+      (m.volumesBySchema.get(full)?.size ?? 0) +
+      (m.functionsBySchema.get(full)?.size ?? 0);
+    if (n > 0 && !bool(req.query.get("force")))
+      throw err.bad(
+        `Schema '${full}' is not empty. The schema has ${n} tables(s), volumes(s) or functions(s).`,
+        "SCHEMA_NOT_EMPTY",
+      );
+    dropSchema(m, full);
+    m.schemasByCatalog.get(String(schema.catalog_name))?.delete(full);
+    return ok({});
+  });
+
+  // Tables and views.
+  const tableOut = (info: Json, req: SimRequest): Json => {
+    if (!bool(req.query.get("omit_columns"))) return info;
+    const { columns: _c, ...rest } = info;
+    return rest;
+  };
+  service.route("GET", `${uc}/tables`, (req) => {
+    const parent = schemaOf(req);
+    const m = ms();
+    const all = [...(m.tablesBySchema.get(parent) ?? [])].map((k) => tableOut(m.tables.get(k)!.info, req));
+    return list(req, all, "tables");
+  });
+  service.route("POST", `${uc}/tables`, (req) => {
+    const b = body(req);
+    if (b.table_type !== "EXTERNAL")
+      throw err.invalid(
+        "Only EXTERNAL tables can be created through this API; create MANAGED tables and views with SQL.",
+      );
+    if (!b.storage_location) throw err.invalid("Missing required field: storage_location");
+    return ok(ms().createTable(b).info);
+  });
+  service.route("GET", `${uc}/tables/:full/exists`, (req) =>
+    ok({ table_exists: ms().tables.has((req.params.full ?? "").toLowerCase()) }),
+  );
+  service.route("GET", `${uc}/tables/:full`, (req) =>
+    ok(tableOut(ms().table(req.params.full ?? "").info, req)),
+  );
+  service.route("PATCH", `${uc}/tables/:full`, (req) => {
+    patch(ms().table(req.params.full ?? "").info, body(req), ["owner"]);
+    return ok({});
+  });
+  service.route("DELETE", `${uc}/tables/:full`, (req) => {
+    ms().deleteTable(req.params.full ?? "");
+    return ok({});
+  });
+
+  // Volumes.
+  service.route("GET", `${uc}/volumes`, (req) =>
+    list(req, children(ms().volumesBySchema, schemaOf(req), ms().volumes), "volumes"),
+  );
+  service.route("POST", `${uc}/volumes`, (req) => ok(ms().createVolume(body(req))));
+  service.route("GET", `${uc}/volumes/:full`, (req) => ok(ms().securable("volume", req.params.full ?? "")));
+  service.route("PATCH", `${uc}/volumes/:full`, (req) =>
+    ok(patch(ms().securable("volume", req.params.full ?? ""), body(req), ["owner", "comment"])),
+  );
+  service.route("DELETE", `${uc}/volumes/:full`, (req) => {
+    const m = ms();
+    const v = m.securable("volume", req.params.full ?? "");
+    m.volumes.delete(String(v.full_name));
+    m.volumesBySchema.get(`${String(v.catalog_name)}.${String(v.schema_name)}`)?.delete(String(v.full_name));
+    return ok({});
+  });
+
+  // Functions (create wraps the spec in function_info).
+  service.route("GET", `${uc}/functions`, (req) =>
+    list(req, children(ms().functionsBySchema, schemaOf(req), ms().functions), "functions"),
+  );
+  service.route("POST", `${uc}/functions`, (req) => {
+    const info = body(req).function_info as Json | undefined;
+    if (!info) throw err.invalid("Missing required field: function_info");
+    return ok(ms().createFunction(info));
+  });
+  service.route("GET", `${uc}/functions/:full`, (req) =>
+    ok(ms().securable("function", req.params.full ?? "")),
+  );
+  service.route("PATCH", `${uc}/functions/:full`, (req) =>
+    ok(patch(ms().securable("function", req.params.full ?? ""), body(req), ["owner"])),
+  );
+  service.route("DELETE", `${uc}/functions/:full`, (req) => {
+    const m = ms();
+    const f = m.securable("function", req.params.full ?? "");
+    m.functions.delete(String(f.full_name));
+    m.functionsBySchema
+      .get(`${String(f.catalog_name)}.${String(f.schema_name)}`)
+      ?.delete(String(f.full_name));
+    return ok({});
+  });
+
+  // Storage credentials, external locations, connections (metastore-level, by name).
+  const byName = (
+    path: string,
+    kind: SecurableKind,
+    key: string,
+    map: () => Map<string, Json>,
+    create: (b: Json) => Json,
+    fields: string[],
+  ) => {
+    service.route("GET", `${uc}/${path}`, (req) => list(req, [...map().values()], key));
+    service.route("POST", `${uc}/${path}`, (req) => ok(create(body(req))));
+    service.route("GET", `${uc}/${path}/:name`, (req) => ok(ms().securable(kind, req.params.name ?? "")));
+    service.route("PATCH", `${uc}/${path}/:name`, (req) =>
+      ok(patch(ms().securable(kind, req.params.name ?? ""), body(req), fields)),
+    );
+    service.route("DELETE", `${uc}/${path}/:name`, (req) => {
+      const item = ms().securable(kind, req.params.name ?? "");
+      map().delete(String(item.name).toLowerCase());
+      ms().grants.delete(`${kind}/${String(item.name).toLowerCase()}`);
+      return ok({});
+    });
+  };
+  byName(
+    "storage-credentials",
+    "storage_credential",
+    "storage_credentials",
+    () => ms().storageCredentials,
+    (b) => ms().createStorageCredential(b),
+    ["owner", "comment", "read_only", "azure_managed_identity"],
+  );
+  byName(
+    "external-locations",
+    "external_location",
+    "external_locations",
+    () => ms().externalLocations,
+    (b) => ms().createExternalLocation(b),
+    ["owner", "comment", "read_only", "url", "credential_name"],
+  );
+  byName(
+    "connections",
+    "connection",
+    "connections",
+    () => ms().connections,
+    (b) => ms().createConnection(b),
+    ["owner"],
+  );
+
+  // Grants.
+  const kindOf = (raw: string | undefined): SecurableKind => {
+    const kind = KINDS[(raw ?? "").toLowerCase()];
+    if (!kind) throw err.invalid(`Invalid securable type: ${raw}`);
+    return kind;
+  };
+  service.route("GET", `${uc}/permissions/:type/:full`, (req) => {
+    const kind = kindOf(req.params.type);
+    const principal = req.query.get("principal");
+    const all = ms()
+      .privilegeAssignments(kind, req.params.full ?? "")
+      .filter((a) => !principal || a.principal === principal);
+    if (req.query.get("max_results") === null && !req.query.get("page_token"))
+      return ok({ privilege_assignments: all });
+    return list(req, all, "privilege_assignments");
+  });
+  service.route("PATCH", `${uc}/permissions/:type/:full`, (req) => {
+    const kind = kindOf(req.params.type);
+    const full = req.params.full ?? "";
+    const changes = body(req).changes;
+    if (!Array.isArray(changes)) throw err.invalid("Missing required field: changes");
+    const m = ms();
+    for (const c of changes as Json[]) {
+      const principal = str(c.principal, "principal", true);
+      m.grant(
+        kind,
+        full,
+        principal,
+        (c.add as string[] | undefined) ?? [],
+        (c.remove as string[] | undefined) ?? [],
+      );
+    }
+    return ok({ privilege_assignments: m.privilegeAssignments(kind, full) });
+  });
+}
+
+function dropSchema(m: Metastore, full: string): void {
+  for (const t of [...(m.tablesBySchema.get(full) ?? [])]) m.deleteTable(t);
+  for (const v of m.volumesBySchema.get(full) ?? []) m.volumes.delete(v);
+  for (const f of m.functionsBySchema.get(full) ?? []) m.functions.delete(f);
+  m.tablesBySchema.delete(full);
+  m.volumesBySchema.delete(full);
+  m.functionsBySchema.delete(full);
+  m.schemas.delete(full);
+  m.grants.delete(`schema/${full}`);
+}
