@@ -4,3 +4,4 @@ export * from "./registry.js";
 export * from "./store.js";
 export * from "./host.js";
 export { PINNED_DURABLE_FUNCTIONS_VERSION, durableInternals, DurableInternalsError } from "./internals.js";
+export * from "./app.js";
