@@ -1,2 +1,4 @@
 // Composition root: the Functions host loads this file; every trigger, orchestrator and activity
 // registers itself when its module is imported.
+import "./orchestrators/backup.js";
+import "./functions/backup-timers.js";

@@ -40,6 +40,8 @@ export interface CommitInput {
   endedAt: string;
   /** Reasons that make the snapshot Failed regardless of what was captured (e.g. source unreachable). */
   fatalReasons?: string[];
+  /** Reasons that make the snapshot PartiallyFailed (e.g. one export batch failed for good). */
+  partialReasons?: string[];
   /** Reasons worth recording that do not fail the snapshot. */
   notes?: string[];
   previousSnapshotId?: string;
@@ -155,13 +157,14 @@ export class BackupStore {
       : undefined;
     const fatal = input.fatalReasons ?? [];
     const failedList = [...failed.values()];
+    const partial = input.partialReasons ?? [];
     const phase: SnapshotPhase =
-      fatal.length > 0 || (entries.length === 0 && failedList.length > 0)
+      fatal.length > 0 || (entries.length === 0 && failedList.length + partial.length > 0)
         ? "Failed"
-        : failedList.length > 0
+        : failedList.length + partial.length > 0
           ? "PartiallyFailed"
           : "Completed";
-    const reasons = [...fatal, ...(input.notes ?? [])];
+    const reasons = [...fatal, ...partial, ...(input.notes ?? [])];
     if (failedList.length > 0) reasons.push(`${failedList.length} object(s) failed: see failed[]`);
     const manifest: Manifest = {
       schemaVersion: 1,

@@ -1,0 +1,91 @@
+// Which backups exist: per kind, its source module, its schedule and the configured sources it
+// covers. Timers, the CLI and RPO status all read this one table.
+import type { PlatformConfig } from "../config/schema.js";
+import type { SourceContext } from "../sources/context.js";
+import { configSource } from "../sources/databricks-config-source.js";
+import { notebooksSource } from "../sources/databricks-notebooks-source.js";
+import { unityCatalogSource } from "../sources/unity-catalog-source.js";
+import type { BackupKind, BackupSource } from "./engine.js";
+
+export interface BackupKindInfo {
+  kind: BackupKind;
+  /** The schedules key in the config. */
+  schedule: keyof PlatformConfig["schedules"];
+  /** The RPO table rows this backup serves. */
+  rpoDataTypes: string[];
+  source: BackupSource<SourceContext, never> | undefined;
+  /** Configured sources this kind backs up. */
+  sources(config: PlatformConfig): string[];
+}
+
+const primaryWorkspaces = (config: PlatformConfig) =>
+  config.databricks.workspaces.filter((w) => w.role === "primary").map((w) => w.id);
+
+export const BACKUP_KINDS: Record<BackupKind, BackupKindInfo> = {
+  "databricks-notebooks": {
+    kind: "databricks-notebooks",
+    schedule: "notebooks",
+    rpoDataTypes: ["databricks-notebooks"],
+    source: notebooksSource as BackupSource<SourceContext, never>,
+    sources: primaryWorkspaces,
+  },
+  "databricks-config": {
+    kind: "databricks-config",
+    schedule: "workspaceConfig",
+    rpoDataTypes: ["databricks-jobs"],
+    source: configSource as BackupSource<SourceContext, never>,
+    sources: primaryWorkspaces,
+  },
+  "unity-catalog": {
+    kind: "unity-catalog",
+    schedule: "unityCatalog",
+    rpoDataTypes: ["unity-catalog-metadata"],
+    source: unityCatalogSource as BackupSource<SourceContext, never>,
+    sources: (config) => config.unityCatalog.metastores.filter((m) => m.role === "primary").map((m) => m.id),
+  },
+  "azureml-models": {
+    kind: "azureml-models",
+    schedule: "azureMlModels",
+    rpoDataTypes: ["ml-models"],
+    source: undefined,
+    sources: (config) => config.azureMl.workspaces.map((w) => w.id),
+  },
+  "azureml-assets": {
+    kind: "azureml-assets",
+    schedule: "azureMlAssets",
+    rpoDataTypes: ["ml-datasets"],
+    source: undefined,
+    sources: (config) => config.azureMl.workspaces.map((w) => w.id),
+  },
+  foundry: {
+    kind: "foundry",
+    schedule: "foundry",
+    rpoDataTypes: [],
+    source: undefined,
+    sources: (config) => config.foundry.hubs.map((h) => h.id),
+  },
+  "key-vault": {
+    kind: "key-vault",
+    schedule: "keyVault",
+    rpoDataTypes: [],
+    source: undefined,
+    sources: (config) => config.keyVaults.map((k) => k.id),
+  },
+  "storage-protection": {
+    kind: "storage-protection",
+    schedule: "storage",
+    rpoDataTypes: [],
+    source: undefined,
+    sources: (config) => config.storageAccounts.map((s) => s.id),
+  },
+};
+
+export function backupSourceFor(kind: BackupKind): BackupSource<SourceContext, never> {
+  const source = BACKUP_KINDS[kind]?.source;
+  if (!source) throw new Error(`backup kind "${kind}" is not implemented yet`);
+  return source;
+}
+
+export function isBackupKind(value: string): value is BackupKind {
+  return Object.hasOwn(BACKUP_KINDS, value);
+}

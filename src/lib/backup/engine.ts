@@ -1,0 +1,183 @@
+// The backup protocol every source follows, framework-free so activities, the CLI and tests share
+// it: plan (list, compare with the last good snapshot, stage bounded work batches) → batches
+// (export, store bodies, stage a part each) → commit (manifest last, index row).
+// Orchestrators pass only refs and counts between these steps: bodies never enter history.
+import type { Domain } from "../config/schema.js";
+import { errorMessage, isAzdrError } from "../errors.js";
+import type { BackupStore, CommitResult } from "../store/backup-store.js";
+import { domainContainer, snapshotPrefix, type SnapshotRef } from "../store/layout.js";
+import type { SnapshotPart } from "../store/manifest.js";
+
+/** What a backup run is about: which source, which snapshot. Small and JSON: orchestration input. */
+export interface BackupTarget {
+  kind: BackupKind;
+  sourceId: string;
+  snapshotId: string;
+}
+
+export type BackupKind =
+  | "databricks-notebooks"
+  | "databricks-config"
+  | "unity-catalog"
+  | "azureml-models"
+  | "azureml-assets"
+  | "foundry"
+  | "key-vault"
+  | "storage-protection";
+
+export interface PlanOutput<W> {
+  /** Entries captured while planning (directories, unchanged objects, small config objects). */
+  carried: SnapshotPart;
+  /** Work for the batches, in order; the engine cuts it into batches. */
+  work: W[];
+  summary?: Record<string, unknown>;
+}
+
+export interface BatchOutput extends SnapshotPart {
+  stats?: Record<string, number>;
+}
+
+/** One backup source. Implementations live in lib/sources; dependencies come through ctx. */
+export interface BackupSource<Ctx, W = unknown> {
+  kind: BackupKind;
+  domain: Domain;
+  component: string;
+  plan(ctx: Ctx, target: BackupTarget, previous: SnapshotRef | undefined): Promise<PlanOutput<W>>;
+  runBatch(ctx: Ctx, target: BackupTarget, work: W[]): Promise<BatchOutput>;
+}
+
+export interface PlanResult {
+  batches: number;
+  workItems: number;
+  carried: number;
+  previousSnapshotId?: string;
+  /** Set when the source cannot be backed up at all (unreachable, deleted, unauthorised). */
+  fatal?: string;
+}
+
+export interface BatchSummary {
+  batch: number;
+  entries: number;
+  skipped: number;
+  failed: number;
+  stats: Record<string, number>;
+}
+
+export function refFor(source: { domain: Domain; component: string }, target: BackupTarget): SnapshotRef {
+  return {
+    domain: source.domain,
+    sourceId: target.sourceId,
+    component: source.component,
+    snapshotId: target.snapshotId,
+  };
+}
+
+function workPath(ref: SnapshotRef, batch: number): string {
+  return `${snapshotPrefix(ref)}work/${String(batch).padStart(5, "0")}.json`;
+}
+
+export async function runPlan<Ctx, W>(
+  store: BackupStore,
+  source: BackupSource<Ctx, W>,
+  ctx: Ctx,
+  target: BackupTarget,
+  batchSize: number,
+): Promise<PlanResult> {
+  const ref = refFor(source, target);
+  const latest = await store.latestGood(source.domain, target.sourceId, source.component);
+  const previous =
+    latest && latest.snapshotId !== target.snapshotId ? { ...ref, snapshotId: latest.snapshotId } : undefined;
+  let output: PlanOutput<W>;
+  try {
+    output = await source.plan(ctx, target, previous);
+  } catch (error) {
+    if (isAzdrError(error) && error.retryable) throw error; // let the orchestrator retry
+    return {
+      batches: 0,
+      workItems: 0,
+      carried: 0,
+      ...(previous ? { previousSnapshotId: previous.snapshotId } : {}),
+      fatal: errorMessage(error),
+    };
+  }
+  await store.writePart(ref, "carried", output.carried);
+  const container = domainContainer(ref.domain);
+  let batches = 0;
+  for (let i = 0; i < output.work.length; i += batchSize) {
+    await store.blobs.put(
+      container,
+      workPath(ref, batches),
+      JSON.stringify(output.work.slice(i, i + batchSize)),
+      "application/json",
+    );
+    batches++;
+  }
+  if (output.summary)
+    await store.blobs.put(
+      container,
+      `${snapshotPrefix(ref)}work/summary.json`,
+      JSON.stringify(output.summary),
+    );
+  return {
+    batches,
+    workItems: output.work.length,
+    carried: output.carried.entries.length,
+    ...(previous ? { previousSnapshotId: previous.snapshotId } : {}),
+  };
+}
+
+export async function runBatch<Ctx, W>(
+  store: BackupStore,
+  source: BackupSource<Ctx, W>,
+  ctx: Ctx,
+  target: BackupTarget,
+  batch: number,
+): Promise<BatchSummary> {
+  const ref = refFor(source, target);
+  const body = await store.blobs.get(domainContainer(ref.domain), workPath(ref, batch));
+  if (!body)
+    throw new Error(`work batch ${batch} of ${snapshotPrefix(ref)} is missing: was the plan step run?`);
+  const work = JSON.parse(body.toString("utf8")) as W[];
+  const output = await source.runBatch(ctx, target, work);
+  const part: SnapshotPart = {
+    entries: output.entries,
+    skipped: output.skipped ?? [],
+    failed: output.failed ?? [],
+  };
+  await store.writePart(ref, `batch-${String(batch).padStart(5, "0")}`, part);
+  return {
+    batch,
+    entries: output.entries.length,
+    skipped: output.skipped?.length ?? 0,
+    failed: output.failed?.length ?? 0,
+    stats: output.stats ?? {},
+  };
+}
+
+export async function runCommit(
+  store: BackupStore,
+  source: { domain: Domain; component: string },
+  target: BackupTarget,
+  input: {
+    startedAt: string;
+    endedAt: string;
+    previousSnapshotId?: string;
+    fatalReasons?: string[];
+    partialReasons?: string[];
+  },
+): Promise<CommitResult> {
+  const ref = refFor(source, target);
+  const container = domainContainer(ref.domain);
+  const summaryBody = await store.blobs.get(container, `${snapshotPrefix(ref)}work/summary.json`);
+  const result = await store.commit(ref, {
+    startedAt: input.startedAt,
+    endedAt: input.endedAt,
+    ...(input.previousSnapshotId ? { previousSnapshotId: input.previousSnapshotId } : {}),
+    ...(input.fatalReasons?.length ? { fatalReasons: input.fatalReasons } : {}),
+    ...(input.partialReasons?.length ? { partialReasons: input.partialReasons } : {}),
+    ...(summaryBody ? { summary: JSON.parse(summaryBody.toString("utf8")) as Record<string, unknown> } : {}),
+  });
+  for await (const blob of store.blobs.list(container, `${snapshotPrefix(ref)}work/`))
+    await store.blobs.delete(container, blob.name);
+  return result;
+}

@@ -1,0 +1,117 @@
+// A token bucket with a concurrency cap and a shared back-off: every caller of one API family on
+// one workspace waits when the service said "slow down".
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Retry-After in milliseconds from seconds ("2") or an HTTP-date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (value === null || value === undefined || value.trim() === "") return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+export class RateLimiter {
+  private tokens: number;
+  private last = Date.now();
+  private blockedUntil = 0;
+  private inFlight = 0;
+  private readonly waiters: (() => void)[] = [];
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly perSecond: number,
+    readonly maxConcurrent: number,
+  ) {
+    // Start with one second's worth at most, never a burst larger than the rate.
+    this.tokens = Math.min(perSecond, Math.max(1, perSecond));
+  }
+
+  /** Pause every caller for at least ms (a 429 or a concurrent-limit error). */
+  backOff(ms: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, Date.now() + ms);
+    this.tokens = 0;
+  }
+
+  /** Wait for a slot and a token; returns the release function for the concurrency slot. */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    await this.slot(signal);
+    // Serialise token accounting so waiters are served in order.
+    const turn = this.chain.then(() => this.token(signal));
+    this.chain = turn.catch(() => undefined);
+    try {
+      await turn;
+    } catch (error) {
+      this.releaseSlot();
+      throw error;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.releaseSlot();
+    };
+  }
+
+  private async slot(signal?: AbortSignal): Promise<void> {
+    if (this.inFlight < this.maxConcurrent) {
+      this.inFlight++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.waiters.indexOf(grant);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new Error("aborted"));
+      };
+      const grant = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push(grant);
+    });
+  }
+
+  private releaseSlot(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.inFlight--;
+  }
+
+  private async token(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      if (now < this.blockedUntil) {
+        await sleep(this.blockedUntil - now, signal);
+        this.last = Date.now();
+        continue;
+      }
+      this.tokens = Math.min(
+        Math.max(1, this.perSecond),
+        this.tokens + ((now - this.last) / 1000) * this.perSecond,
+      );
+      this.last = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await sleep(Math.ceil(((1 - this.tokens) / this.perSecond) * 1000), signal);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// Builds the dependencies of every activity from the platform config: the backup store and one
+// Databricks client per workspace. The Function App builds it from app settings; the CLI, the demo
+// and tests build it from a config file or object and may pass overrides (simulator limits).
+import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/core-auth";
+import { DatabricksClient, type DatabricksClientOptions } from "./clients/databricks.js";
+import type { StorageConnection } from "./clients/storage.js";
+import type { PlatformConfig } from "./config/schema.js";
+import { AzdrError } from "./errors.js";
+import { openBackupStore, storeConnection } from "./store/open.js";
+import { silentLogger, type Logger, type SourceContext } from "./sources/context.js";
+
+export interface RuntimeOptions {
+  env?: Record<string, string | undefined>;
+  /** Replace the store connection derived from the config (tests: an isolated Azurite namespace). */
+  storeConnection?: StorageConnection;
+  /** Entra ID credential for Databricks/ARM when a workspace uses auth.type "entra". */
+  credential?: TokenCredential;
+  /** Extra Databricks client options (benchmarks: scaled limits; tests: fewer attempts). */
+  databricks?: Partial<Omit<DatabricksClientOptions, "host" | "auth">>;
+  log?: Logger;
+}
+
+export type Runtime = SourceContext;
+
+export function createRuntime(config: PlatformConfig, options: RuntimeOptions = {}): Runtime {
+  const env = options.env ?? process.env;
+  const store = openBackupStore(
+    options.storeConnection ?? storeConnection(config, env),
+    config.backupStore.indexTable,
+  );
+  const clients = new Map<string, DatabricksClient>();
+  let defaultCredential: TokenCredential | undefined = options.credential;
+  const databricks = (workspaceId: string): DatabricksClient => {
+    const existing = clients.get(workspaceId);
+    if (existing) return existing;
+    const workspace = config.databricks.workspaces.find((w) => w.id === workspaceId);
+    if (!workspace) {
+      throw new AzdrError(
+        "INVALID_INPUT",
+        `workspace "${workspaceId}" is not in databricks.workspaces (known: ${config.databricks.workspaces.map((w) => w.id).join(", ") || "none"})`,
+      );
+    }
+    let auth: DatabricksClientOptions["auth"];
+    if (workspace.auth.type === "pat") {
+      const token = env[workspace.auth.tokenSetting];
+      if (!token) {
+        throw new AzdrError(
+          "INVALID_CONFIG",
+          `databricks workspace "${workspaceId}": setting ${workspace.auth.tokenSetting} (auth.tokenSetting) is empty; set it to a PAT or switch auth.type to "entra"`,
+        );
+      }
+      auth = { type: "pat", token };
+    } else {
+      const clientId = workspace.auth.managedIdentityClientId;
+      defaultCredential ??= clientId
+        ? new ManagedIdentityCredential({ clientId })
+        : new DefaultAzureCredential();
+      auth = { type: "entra", credential: defaultCredential };
+    }
+    const client = new DatabricksClient({
+      host: workspace.url,
+      auth,
+      rateShare: config.limits.databricksRateShare,
+      maxConcurrent: config.limits.maxConcurrentRequests,
+      ...options.databricks,
+    });
+    clients.set(workspaceId, client);
+    return client;
+  };
+  return { config, store, databricks, log: options.log ?? silentLogger };
+}

@@ -1,0 +1,283 @@
+// Daily backup of workspace configuration (runbook 4.3): jobs with their full settings (jobs/get:
+// the list form truncates tasks at 100 and is not a valid create payload), cluster policies,
+// clusters, instance pools, secret scopes with ACLs and backing (never secret values), repos,
+// global init scripts, and the permissions of jobs, clusters, policies, pools, notebooks and
+// directories.
+import type { BackupSource } from "../backup/engine.js";
+import type { DatabricksClient } from "../clients/databricks.js";
+import { errorMessage, isAzdrError } from "../errors.js";
+import type { FailedEntry, ManifestEntry } from "../store/manifest.js";
+import type { SourceContext } from "./context.js";
+import { workspaceConfigFor } from "./databricks-notebooks-source.js";
+
+type Json = Record<string, unknown>;
+
+export type ConfigWork =
+  | { type: "job"; id: number }
+  | { type: "permissions"; objectType: PermissionObjectType; objectId: string; label: string };
+
+export type PermissionObjectType =
+  "jobs" | "clusters" | "cluster-policies" | "instance-pools" | "notebooks" | "directories";
+
+/** Every page of a job's settings merged: 2.2 pages tasks, job clusters and parameters beyond 100. */
+export async function getFullJob(client: DatabricksClient, jobId: number): Promise<Json> {
+  let job: Json | undefined;
+  let pageToken: string | undefined;
+  for (let page = 0; page < 1000; page++) {
+    const response = await client.get<Json>("/api/2.2/jobs/get", {
+      job_id: jobId,
+      ...(pageToken ? { page_token: pageToken } : {}),
+    });
+    if (!job) job = response;
+    else {
+      const settings = job["settings"] as Json;
+      const more = (response["settings"] ?? {}) as Json;
+      for (const key of ["tasks", "job_clusters", "parameters", "environments"]) {
+        const extra = more[key] as unknown[] | undefined;
+        if (extra?.length) settings[key] = [...((settings[key] as unknown[] | undefined) ?? []), ...extra];
+      }
+    }
+    const next = response["next_page_token"];
+    if (typeof next !== "string" || next === "" || next === pageToken) break;
+    pageToken = next;
+  }
+  delete job!["next_page_token"];
+  delete job!["has_more"];
+  return job!;
+}
+
+async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterator) out.push(item);
+  return out;
+}
+
+/** Cluster fields that describe runtime state, not configuration. */
+const CLUSTER_RUNTIME_FIELDS = [
+  "state",
+  "state_message",
+  "start_time",
+  "terminated_time",
+  "last_state_loss_time",
+  "last_restarted_time",
+  "last_activity_time",
+  "driver",
+  "executors",
+  "jdbc_port",
+  "cluster_memory_mb",
+  "cluster_cores",
+  "termination_reason",
+  "spark_context_id",
+  "default_tags",
+  "cluster_log_status",
+  "creator_user_name",
+];
+
+export function clusterSpec(cluster: Json): Json {
+  const spec: Json = { ...cluster };
+  for (const field of CLUSTER_RUNTIME_FIELDS) delete spec[field];
+  return spec;
+}
+
+export const configSource: BackupSource<SourceContext, ConfigWork> = {
+  kind: "databricks-config",
+  domain: "databricks",
+  component: "workspace-config",
+
+  async plan(ctx, target) {
+    const workspace = workspaceConfigFor(ctx, target.sourceId);
+    const client = ctx.databricks(target.sourceId);
+    const entries: ManifestEntry[] = [];
+    const work: ConfigWork[] = [];
+    const put = async (path: string, kind: string, value: unknown, meta?: Json) =>
+      entries.push(await ctx.store.putJson(path, kind, value, meta));
+
+    const jobs = await collect(client.paginate<Json>("/api/2.2/jobs/list", "jobs", { limit: 100 }));
+    for (const job of jobs) work.push({ type: "job", id: Number(job["job_id"]) });
+
+    const policies =
+      ((await client.get<Json>("/api/2.0/policies/clusters/list"))["policies"] as Json[] | undefined) ?? [];
+    for (const policy of policies) {
+      const id = String(policy["policy_id"]);
+      await put(`cluster-policies/${id}.json`, "cluster-policy", policy, { name: policy["name"] });
+      work.push({
+        type: "permissions",
+        objectType: "cluster-policies",
+        objectId: id,
+        label: `cluster policy ${String(policy["name"])}`,
+      });
+    }
+
+    const clusters = await collect(
+      client.paginate<Json>("/api/2.1/clusters/list", "clusters", { page_size: 100 }),
+    );
+    for (const cluster of clusters) {
+      // Job clusters come and go with their runs; the job settings hold their definitions.
+      if (cluster["cluster_source"] === "JOB") continue;
+      const id = String(cluster["cluster_id"]);
+      await put(`clusters/${id}.json`, "cluster", clusterSpec(cluster), { name: cluster["cluster_name"] });
+      work.push({
+        type: "permissions",
+        objectType: "clusters",
+        objectId: id,
+        label: `cluster ${String(cluster["cluster_name"])}`,
+      });
+    }
+
+    const pools =
+      ((await client.get<Json>("/api/2.0/instance-pools/list"))["instance_pools"] as Json[] | undefined) ??
+      [];
+    for (const pool of pools) {
+      const id = String(pool["instance_pool_id"]);
+      const spec = { ...pool };
+      for (const field of ["state", "stats", "status", "default_tags"]) delete spec[field];
+      await put(`instance-pools/${id}.json`, "instance-pool", spec, { name: pool["instance_pool_name"] });
+      work.push({
+        type: "permissions",
+        objectType: "instance-pools",
+        objectId: id,
+        label: `pool ${String(pool["instance_pool_name"])}`,
+      });
+    }
+
+    // Secret scopes: backing, ACLs and key NAMES only. The secret-value API is never called.
+    const scopes =
+      ((await client.get<Json>("/api/2.0/secrets/scopes/list"))["scopes"] as Json[] | undefined) ?? [];
+    for (const scope of scopes) {
+      const name = String(scope["name"]);
+      const acls =
+        ((await client.get<Json>("/api/2.0/secrets/acls/list", { scope: name }))["items"] as
+          Json[] | undefined) ?? [];
+      const keys =
+        scope["backend_type"] === "AZURE_KEYVAULT"
+          ? []
+          : (
+              ((await client.get<Json>("/api/2.0/secrets/list", { scope: name }))["secrets"] as
+                Json[] | undefined) ?? []
+            ).map((s) => ({
+              key: s["key"],
+              last_updated_timestamp: s["last_updated_timestamp"],
+            }));
+      await put(`secret-scopes/${encodeURIComponent(name)}.json`, "secret-scope", {
+        name,
+        backend_type: scope["backend_type"] ?? "DATABRICKS",
+        ...(scope["keyvault_metadata"] ? { keyvault_metadata: scope["keyvault_metadata"] } : {}),
+        acls,
+        keys,
+      });
+    }
+
+    const repos = await collect(client.paginate<Json>("/api/2.0/repos", "repos"));
+    for (const repo of repos) {
+      await put(`repos/${String(repo["id"])}.json`, "repo", {
+        id: repo["id"],
+        url: repo["url"],
+        provider: repo["provider"],
+        branch: repo["branch"],
+        path: repo["path"],
+        ...(repo["sparse_checkout"] ? { sparse_checkout: repo["sparse_checkout"] } : {}),
+      });
+    }
+
+    const scripts =
+      ((await client.get<Json>("/api/2.0/global-init-scripts"))["scripts"] as Json[] | undefined) ?? [];
+    for (const script of scripts) {
+      const full = await client.get<Json>(`/api/2.0/global-init-scripts/${String(script["script_id"])}`);
+      await put(`global-init-scripts/${String(script["script_id"])}.json`, "global-init-script", full, {
+        name: script["name"],
+      });
+    }
+
+    // Notebook and directory permissions: object ids from the latest workspace-objects snapshot.
+    const objects = await ctx.store.latestGood("databricks", target.sourceId, "workspace-objects");
+    if (objects) {
+      const manifest = await ctx.store.readManifest({
+        domain: "databricks",
+        sourceId: target.sourceId,
+        component: "workspace-objects",
+        snapshotId: objects.snapshotId,
+      });
+      for (const entry of manifest?.entries ?? []) {
+        const objectId = entry.meta?.["objectId"] as number | string | undefined;
+        if (
+          (entry.kind !== "NOTEBOOK" && entry.kind !== "DIRECTORY") ||
+          objectId === undefined ||
+          objectId === 0
+        )
+          continue;
+        work.push({
+          type: "permissions",
+          objectType: entry.kind === "NOTEBOOK" ? "notebooks" : "directories",
+          objectId: String(objectId),
+          label: entry.path,
+        });
+      }
+    }
+    return {
+      carried: { entries },
+      work,
+      summary: {
+        workspaceUrl: workspace.url,
+        jobs: jobs.length,
+        policies: policies.length,
+        clusters: clusters.length,
+        pools: pools.length,
+        secretScopes: scopes.length,
+        repos: repos.length,
+        globalInitScripts: scripts.length,
+      },
+    };
+  },
+
+  async runBatch(ctx, target, work) {
+    const client = ctx.databricks(target.sourceId);
+    const entries: ManifestEntry[] = [];
+    const failed: FailedEntry[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < work.length) {
+        const item = work[next++]!;
+        try {
+          if (item.type === "job") {
+            const job = await getFullJob(client, item.id);
+            const settings = (job["settings"] ?? {}) as Json;
+            entries.push(
+              await ctx.store.putJson(`jobs/${item.id}.json`, "job", job, {
+                name: settings["name"],
+                tasks: ((settings["tasks"] as unknown[] | undefined) ?? []).length,
+              }),
+            );
+            const acl = await client.get<Json>(`/api/2.0/permissions/jobs/${item.id}`);
+            entries.push(await ctx.store.putJson(`permissions/jobs/${item.id}.json`, "permissions", acl));
+          } else {
+            const acl = await client.get<Json>(`/api/2.0/permissions/${item.objectType}/${item.objectId}`);
+            entries.push(
+              await ctx.store.putJson(
+                `permissions/${item.objectType}/${item.objectId}.json`,
+                "permissions",
+                acl,
+                { label: item.label },
+              ),
+            );
+          }
+        } catch (error) {
+          if (isAzdrError(error, "NOT_FOUND")) continue; // deleted since the plan: not in this snapshot
+          if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN"))
+            throw error;
+          failed.push({
+            path:
+              item.type === "job"
+                ? `jobs/${item.id}.json`
+                : `permissions/${item.objectType}/${item.objectId}.json`,
+            kind: item.type,
+            error: errorMessage(error),
+          });
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(ctx.config.limits.maxConcurrentRequests, work.length) }, worker),
+    );
+    return { entries, failed };
+  },
+};

@@ -1,0 +1,284 @@
+// Databricks workspace objects (notebooks, files, directories): list the tree, decide what changed
+// since the last good snapshot, export in bounded batches, and import on restore.
+import type { workspace } from "@databricks/sdk-experimental";
+import type { DatabricksClient } from "../clients/databricks.js";
+import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
+import type { Manifest, ManifestEntry, SkippedEntry, FailedEntry } from "../store/manifest.js";
+import { sha256Hex } from "../store/manifest.js";
+import type { BackupStore } from "../store/backup-store.js";
+
+/** Databricks refuses to export more than this. */
+export const MAX_EXPORT_BYTES = 10 * 1024 * 1024;
+export const EMPTY_SHA256 = sha256Hex("");
+
+type ObjectInfo = workspace.ObjectInfo;
+
+/** What the planner hands the export batches: enough to export and to describe in the manifest. */
+export interface WorkItem {
+  path: string;
+  kind: "NOTEBOOK" | "FILE";
+  objectId: number;
+  modifiedAt: number;
+  size?: number;
+  language?: string;
+}
+
+export interface WorkspacePlan {
+  /** Entries carried unchanged from the previous snapshot, plus directories. */
+  carried: ManifestEntry[];
+  skipped: SkippedEntry[];
+  toExport: WorkItem[];
+  directories: number;
+  listed: number;
+  listCalls: number;
+}
+
+/** Object types the workspace export API cannot give us as content; recorded as skipped. */
+const UNSUPPORTED: Record<string, string> = {
+  LIBRARY: "workspace libraries cannot be exported; reinstall them from their source package",
+  DASHBOARD: "legacy dashboards are not exportable through the workspace API",
+  REPO: "Git folders are restored from their remote (see the repos in the workspace-config snapshot)",
+};
+
+/**
+ * Breadth-first listing of the tree under root, one directory per call, several directories at a
+ * time (the client's rate limiter keeps the pace).
+ */
+export async function listTree(
+  client: DatabricksClient,
+  root: string,
+  options: { concurrency?: number; onProgress?: (listed: number) => void; abortSignal?: AbortSignal } = {},
+): Promise<{ objects: ObjectInfo[]; calls: number }> {
+  const objects: ObjectInfo[] = [];
+  const pending = [root];
+  let calls = 0;
+  let active = 0;
+  const concurrency = options.concurrency ?? 8;
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const pump = () => {
+      if (failed) return;
+      if (pending.length === 0 && active === 0) return resolve();
+      while (active < concurrency && pending.length > 0) {
+        const dir = pending.shift()!;
+        active++;
+        calls++;
+        client
+          .get<{ objects?: ObjectInfo[] }>(
+            "/api/2.0/workspace/list",
+            { path: dir },
+            options.abortSignal ? { abortSignal: options.abortSignal } : {},
+          )
+          .then(
+            (response) => {
+              for (const object of response.objects ?? []) {
+                objects.push(object);
+                if (object.object_type === "DIRECTORY" && object.path) pending.push(object.path);
+              }
+              options.onProgress?.(objects.length);
+            },
+            (error: unknown) => {
+              // A directory deleted while we walk the tree is not an error.
+              if (isAzdrError(error, "NOT_FOUND") && dir !== root) return;
+              failed = true;
+              reject(error instanceof Error ? error : new Error(String(error)));
+            },
+          )
+          .finally(() => {
+            active--;
+            pump();
+          });
+      }
+    };
+    pump();
+  });
+  return { objects, calls };
+}
+
+function unchanged(previous: ManifestEntry | undefined, object: ObjectInfo): boolean {
+  if (!previous?.meta) return false;
+  return (
+    previous.meta["objectId"] === object.object_id &&
+    previous.meta["modifiedAt"] === object.modified_at &&
+    (object.size === undefined ||
+      previous.meta["size"] === undefined ||
+      previous.meta["size"] === object.size)
+  );
+}
+
+/**
+ * Compare the live tree with the previous manifest: unchanged objects are carried by hash, changed
+ * and new ones are exported, unexportable ones are skipped with a reason.
+ */
+export function planWorkspaceBackup(
+  objects: ObjectInfo[],
+  previous: Manifest | undefined,
+): Omit<WorkspacePlan, "listCalls"> {
+  const before = new Map((previous?.entries ?? []).map((e) => [e.path, e]));
+  const plan: Omit<WorkspacePlan, "listCalls"> = {
+    carried: [],
+    skipped: [],
+    toExport: [],
+    directories: 0,
+    listed: objects.length,
+  };
+  for (const object of objects) {
+    const path = object.path;
+    const type = object.object_type;
+    if (!path || !type) continue;
+    if (type === "DIRECTORY") {
+      plan.directories++;
+      plan.carried.push({
+        path,
+        kind: "DIRECTORY",
+        sha256: EMPTY_SHA256,
+        size: 0,
+        meta: { objectId: object.object_id },
+      });
+      continue;
+    }
+    if (type !== "NOTEBOOK" && type !== "FILE") {
+      plan.skipped.push({
+        path,
+        kind: type,
+        reason: UNSUPPORTED[type] ?? `object type ${type} is not exportable`,
+      });
+      continue;
+    }
+    if (object.size !== undefined && object.size > MAX_EXPORT_BYTES) {
+      plan.skipped.push({ path, kind: type, reason: `${object.size} bytes is over the 10 MB export limit` });
+      continue;
+    }
+    const prior = before.get(path);
+    if (prior && prior.kind === type && unchanged(prior, object)) {
+      plan.carried.push(prior);
+      continue;
+    }
+    plan.toExport.push({
+      path,
+      kind: type,
+      objectId: object.object_id ?? 0,
+      modifiedAt: object.modified_at ?? 0,
+      ...(object.size !== undefined ? { size: object.size } : {}),
+      ...(object.language ? { language: object.language } : {}),
+    });
+  }
+  return plan;
+}
+
+export interface BatchResult {
+  entries: ManifestEntry[];
+  skipped: SkippedEntry[];
+  failed: FailedEntry[];
+  exportedBytes: number;
+  newBodies: number;
+}
+
+/** Export one batch; per-object failures are data, never an exception. */
+export async function exportBatch(
+  client: DatabricksClient,
+  store: BackupStore,
+  items: WorkItem[],
+  options: { concurrency?: number; onObject?: () => void } = {},
+): Promise<BatchResult> {
+  const result: BatchResult = { entries: [], skipped: [], failed: [], exportedBytes: 0, newBodies: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        const response = await client.get<{ content?: string; file_type?: string }>(
+          "/api/2.0/workspace/export",
+          {
+            path: item.path,
+            format: item.kind === "NOTEBOOK" ? "SOURCE" : "AUTO",
+          },
+        );
+        const body = Buffer.from(response.content ?? "", "base64");
+        const put = await store.putObject(body);
+        result.exportedBytes += body.length;
+        if (put.written) result.newBodies++;
+        result.entries.push({
+          path: item.path,
+          kind: item.kind,
+          sha256: put.sha256,
+          size: put.size,
+          meta: {
+            objectId: item.objectId,
+            modifiedAt: item.modifiedAt,
+            ...(item.size !== undefined ? { size: item.size } : {}),
+            ...(item.language ? { language: item.language } : {}),
+            ...(response.file_type ? { fileType: response.file_type } : {}),
+          },
+        });
+      } catch (error) {
+        if (isAzdrError(error, "TOO_LARGE")) {
+          result.skipped.push({
+            path: item.path,
+            kind: item.kind,
+            reason: "over the 10 MB export limit (MAX_NOTEBOOK_SIZE_EXCEEDED)",
+          });
+        } else if (isAzdrError(error, "NOT_FOUND")) {
+          // Deleted between listing and export: it is simply not in this snapshot.
+        } else if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN")) {
+          throw error; // nothing else in the batch can succeed either
+        } else {
+          result.failed.push({ path: item.path, kind: item.kind, error: errorMessage(error) });
+        }
+      }
+      options.onObject?.();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, items.length) }, worker));
+  return result;
+}
+
+// ---- restore ------------------------------------------------------------------------------------
+
+export async function workspaceObjectExists(client: DatabricksClient, path: string): Promise<boolean> {
+  try {
+    await client.get("/api/2.0/workspace/get-status", { path });
+    return true;
+  } catch (error) {
+    if (isAzdrError(error, "NOT_FOUND")) return false;
+    throw error;
+  }
+}
+
+export async function mkdirs(client: DatabricksClient, path: string): Promise<void> {
+  // mkdirs is idempotent on the server: safe to retry.
+  await client.post("/api/2.0/workspace/mkdirs", { path }, { idempotent: true });
+}
+
+/** Import a notebook or file. overwrite=true makes it idempotent; without it "exists" is reported. */
+export async function importObject(
+  client: DatabricksClient,
+  entry: ManifestEntry,
+  body: Buffer,
+  targetPath: string,
+  overwrite: boolean,
+): Promise<"created" | "exists"> {
+  const payload: Record<string, unknown> = {
+    path: targetPath,
+    content: body.toString("base64"),
+    overwrite,
+    format: entry.kind === "NOTEBOOK" ? "SOURCE" : "AUTO",
+  };
+  if (entry.kind === "NOTEBOOK") {
+    const language = entry.meta?.["language"];
+    if (typeof language !== "string") {
+      throw new AzdrError(
+        "INVALID_INPUT",
+        `notebook ${entry.path} has no language in the manifest; cannot import as SOURCE`,
+      );
+    }
+    payload["language"] = language;
+  }
+  try {
+    await client.post("/api/2.0/workspace/import", payload, { idempotent: overwrite });
+    return "created";
+  } catch (error) {
+    if (isAzdrError(error, "ALREADY_EXISTS")) return "exists";
+    throw error;
+  }
+}

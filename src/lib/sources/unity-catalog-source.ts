@@ -1,0 +1,224 @@
+// Daily Unity Catalog metadata backup (runbook 4.2): metastore and its workspace assignment,
+// storage credentials, external locations, connections (no secrets), catalogs, schemas, tables
+// and views (type, format, location, columns, properties), volumes, functions, and the grants and
+// owner of every securable.
+import type { BackupSource } from "../backup/engine.js";
+import type { DatabricksClient } from "../clients/databricks.js";
+import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
+import type { FailedEntry, ManifestEntry } from "../store/manifest.js";
+import type { SourceContext } from "./context.js";
+
+type Json = Record<string, unknown>;
+
+export type SecurableType =
+  | "metastore"
+  | "storage_credential"
+  | "external_location"
+  | "connection"
+  | "catalog"
+  | "schema"
+  | "table"
+  | "volume"
+  | "function";
+
+/** Entry kind and folder of each securable type in the snapshot. */
+export const SECURABLE_FOLDERS: Record<SecurableType, string> = {
+  metastore: "metastore",
+  storage_credential: "storage-credentials",
+  external_location: "external-locations",
+  connection: "connections",
+  catalog: "catalogs",
+  schema: "schemas",
+  table: "tables",
+  volume: "volumes",
+  function: "functions",
+};
+
+export interface SecurableWork {
+  type: SecurableType;
+  /** Full name (catalog.schema.table), or the name / id for top-level securables. */
+  fullName: string;
+  definition: Json;
+}
+
+const UC = "/api/2.1/unity-catalog";
+const SYSTEM_CATALOGS = new Set(["system", "__databricks_internal", "samples", "hive_metastore"]);
+/** Connection options that could carry credentials: never stored, even if an API returned them. */
+const SECRET_OPTION = /pass(word)?|secret|token|key|credential/i;
+
+export function securablePath(type: SecurableType, fullName: string): string {
+  return `${SECURABLE_FOLDERS[type]}/${encodeURIComponent(fullName)}.json`;
+}
+
+export function grantsPath(type: SecurableType, fullName: string): string {
+  return `grants/${type}/${encodeURIComponent(fullName)}.json`;
+}
+
+async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterator) out.push(item);
+  return out;
+}
+
+export function withoutSecrets(connection: Json): Json {
+  const options = (connection["options"] ?? {}) as Json;
+  const safe: Json = {};
+  for (const [key, value] of Object.entries(options)) if (!SECRET_OPTION.test(key)) safe[key] = value;
+  return { ...connection, options: safe };
+}
+
+/** Resolve the metastore's workspace and check it is assigned; what to do if not. */
+export async function currentAssignment(client: DatabricksClient): Promise<Json> {
+  try {
+    return await client.get<Json>(`${UC}/current-metastore-assignment`);
+  } catch (error) {
+    if (isAzdrError(error, "NOT_FOUND")) {
+      throw new AzdrError(
+        "NOT_FOUND",
+        "the workspace has no Unity Catalog metastore assigned (runbook 7.3 step 2: assign the metastore, then retry)",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
+  kind: "unity-catalog",
+  domain: "unity-catalog",
+  component: "metadata",
+
+  async plan(ctx, target) {
+    const metastoreConfig = ctx.config.unityCatalog.metastores.find((m) => m.id === target.sourceId);
+    if (!metastoreConfig)
+      throw new AzdrError(
+        "INVALID_INPUT",
+        `metastore "${target.sourceId}" is not in unityCatalog.metastores`,
+      );
+    const client = ctx.databricks(metastoreConfig.workspace);
+    const assignment = await currentAssignment(client);
+    const summary = await client.get<Json>(`${UC}/metastore_summary`);
+    const metastoreId = String(summary["metastore_id"] ?? assignment["metastore_id"]);
+    if (metastoreConfig.metastoreId && metastoreConfig.metastoreId !== metastoreId) {
+      throw new AzdrError(
+        "CONFLICT",
+        `workspace "${metastoreConfig.workspace}" is assigned metastore ${metastoreId}, but the config says ${metastoreConfig.metastoreId}; fix unityCatalog.metastores[].metastoreId`,
+      );
+    }
+    const work: SecurableWork[] = [{ type: "metastore", fullName: metastoreId, definition: summary }];
+    const entries: ManifestEntry[] = [
+      await ctx.store.putJson("metastore/assignment.json", "metastore-assignment", assignment),
+    ];
+
+    const paged = (path: string, key: string, query: Record<string, string | number> = {}) =>
+      collect(client.paginate<Json>(`${UC}/${path}`, key, { max_results: 1000, ...query }));
+
+    for (const credential of await paged("storage-credentials", "storage_credentials")) {
+      work.push({ type: "storage_credential", fullName: String(credential["name"]), definition: credential });
+    }
+    for (const location of await paged("external-locations", "external_locations")) {
+      work.push({ type: "external_location", fullName: String(location["name"]), definition: location });
+    }
+    for (const connection of await paged("connections", "connections")) {
+      work.push({
+        type: "connection",
+        fullName: String(connection["name"]),
+        definition: withoutSecrets(connection),
+      });
+    }
+    const catalogs = (await paged("catalogs", "catalogs")).filter(
+      (c) => !SYSTEM_CATALOGS.has(String(c["name"])) && c["catalog_type"] !== "SYSTEM_CATALOG",
+    );
+    let schemas = 0;
+    let tables = 0;
+    for (const catalog of catalogs) {
+      const catalogName = String(catalog["name"]);
+      work.push({ type: "catalog", fullName: catalogName, definition: catalog });
+      for (const schema of await paged("schemas", "schemas", { catalog_name: catalogName })) {
+        const schemaName = String(schema["name"]);
+        if (schemaName === "information_schema") continue;
+        schemas++;
+        work.push({
+          type: "schema",
+          fullName:
+            typeof schema["full_name"] === "string" ? schema["full_name"] : `${catalogName}.${schemaName}`,
+          definition: schema,
+        });
+        const scope = { catalog_name: catalogName, schema_name: schemaName };
+        for (const table of await paged("tables", "tables", scope)) {
+          tables++;
+          work.push({
+            type: "table",
+            fullName:
+              typeof table["full_name"] === "string"
+                ? table["full_name"]
+                : `${catalogName}.${schemaName}.${String(table["name"])}`,
+            definition: table,
+          });
+        }
+        for (const volume of await paged("volumes", "volumes", scope)) {
+          work.push({ type: "volume", fullName: String(volume["full_name"]), definition: volume });
+        }
+        for (const fn of await paged("functions", "functions", scope)) {
+          work.push({ type: "function", fullName: String(fn["full_name"]), definition: fn });
+        }
+      }
+    }
+    return {
+      carried: { entries },
+      work,
+      summary: {
+        metastoreId,
+        metastoreName: summary["name"],
+        workspace: metastoreConfig.workspace,
+        catalogs: catalogs.length,
+        schemas,
+        tables,
+      },
+    };
+  },
+
+  async runBatch(ctx, target, work) {
+    const metastoreConfig = ctx.config.unityCatalog.metastores.find((m) => m.id === target.sourceId)!;
+    const client = ctx.databricks(metastoreConfig.workspace);
+    const entries: ManifestEntry[] = [];
+    const failed: FailedEntry[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < work.length) {
+        const item = work[next++]!;
+        try {
+          const grants = await client.get<Json>(
+            `${UC}/permissions/${item.type}/${encodeURIComponent(item.fullName)}`,
+          );
+          entries.push(
+            await ctx.store.putJson(securablePath(item.type, item.fullName), item.type, item.definition, {
+              fullName: item.fullName,
+              ...(item.definition["owner"] ? { owner: item.definition["owner"] } : {}),
+            }),
+          );
+          entries.push(
+            await ctx.store.putJson(grantsPath(item.type, item.fullName), "grants", {
+              securable_type: item.type,
+              full_name: item.fullName,
+              privilege_assignments: grants["privilege_assignments"] ?? [],
+            }),
+          );
+        } catch (error) {
+          if (isAzdrError(error, "NOT_FOUND")) continue; // dropped since the plan
+          if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN"))
+            throw error;
+          failed.push({
+            path: securablePath(item.type, item.fullName),
+            kind: item.type,
+            error: errorMessage(error),
+          });
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(ctx.config.limits.maxConcurrentRequests, work.length) }, worker),
+    );
+    return { entries, failed };
+  },
+};

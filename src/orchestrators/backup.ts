@@ -1,0 +1,184 @@
+// Backup orchestrators: one run per schedule slot fans out one sub-orchestration per source; each
+// source plans, exports in bounded batches (a sliding window, so progress is visible) and commits.
+// Deterministic: time from the context, no I/O; only refs and counts cross the history.
+import * as df from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import type { BackupKind, BackupTarget, BatchSummary, PlanResult } from "../lib/backup/engine.js";
+import { runBatch, runCommit, runPlan } from "../lib/backup/engine.js";
+import { backupSourceFor } from "../lib/backup/catalog.js";
+import type { CommitResult } from "../lib/store/backup-store.js";
+import { ACTIVITIES, ORCHESTRATORS } from "./names.js";
+import { runtime } from "./runtime.js";
+
+export interface BackupRunInput {
+  kind: BackupKind;
+  /** Schedule slot stamp, also the snapshot id of every source in this run. */
+  slot: string;
+  sourceIds: string[];
+}
+
+export interface SourceOutcome {
+  sourceId: string;
+  snapshotId: string;
+  phase: CommitResult["phase"];
+  objects: number;
+  exported: number;
+  carried: number;
+  skipped: number;
+  failed: number;
+  newBodies: number;
+  bytes: number;
+  reasons: string[];
+  alreadyCommitted: boolean;
+}
+
+export interface BackupRunOutput {
+  kind: BackupKind;
+  slot: string;
+  phase: CommitResult["phase"];
+  sources: SourceOutcome[];
+}
+
+const retry = () => {
+  const options = new df.RetryOptions(2_000, 4);
+  options.backoffCoefficient = 2;
+  options.maxRetryIntervalInMilliseconds = 30_000;
+  return options;
+};
+
+/** How many batch activities one source keeps in flight (the rate limiter sets the real pace). */
+const BATCH_WINDOW = 6;
+
+const backupSourceOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const target = context.df.getInput<BackupTarget>();
+  const startedAt = context.df.currentUtcDateTime.toISOString();
+  context.df.setCustomStatus({ step: "plan", sourceId: target.sourceId });
+  const plan = (yield context.df.callActivityWithRetry(ACTIVITIES.backupPlan, retry(), target)) as PlanResult;
+  const fatalReasons = plan.fatal ? [plan.fatal] : [];
+  const partialReasons: string[] = [];
+
+  const summaries: BatchSummary[] = [];
+  let next = 0;
+  let stopped = false;
+  const inFlight: Task[] = [];
+  const batchIndex = new Map<Task, number>();
+  // A sliding window: progress after every batch. After a batch fails for good, schedule no more
+  // but drain what is in flight, so no part is written after the commit.
+  while ((!stopped && next < plan.batches) || inFlight.length > 0) {
+    while (!stopped && next < plan.batches && inFlight.length < BATCH_WINDOW) {
+      const task = context.df.callActivityWithRetry(ACTIVITIES.backupBatch, retry(), { target, batch: next });
+      batchIndex.set(task, next++);
+      inFlight.push(task);
+    }
+    const done = (yield context.df.Task.any(inFlight)) as Task;
+    inFlight.splice(inFlight.indexOf(done), 1);
+    if (done.isFaulted) {
+      stopped = true;
+      const error: unknown = done.result;
+      partialReasons.push(
+        `batch ${batchIndex.get(done)} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      continue;
+    }
+    summaries.push(done.result as BatchSummary);
+    context.df.setCustomStatus({
+      step: "export",
+      sourceId: target.sourceId,
+      done: summaries.length,
+      total: plan.batches,
+    });
+  }
+
+  context.df.setCustomStatus({ step: "commit", sourceId: target.sourceId });
+  const commit = (yield context.df.callActivityWithRetry(ACTIVITIES.backupCommit, retry(), {
+    target,
+    startedAt,
+    endedAt: context.df.currentUtcDateTime.toISOString(),
+    ...(plan.previousSnapshotId ? { previousSnapshotId: plan.previousSnapshotId } : {}),
+    fatalReasons,
+    partialReasons,
+  })) as CommitResult;
+  const stat = (name: string) => summaries.reduce((sum, s) => sum + (s.stats[name] ?? 0), 0);
+  const outcome: SourceOutcome = {
+    sourceId: target.sourceId,
+    snapshotId: target.snapshotId,
+    phase: commit.phase,
+    objects: commit.objectCount,
+    exported: summaries.reduce((sum, s) => sum + s.entries, 0),
+    carried: plan.carried,
+    skipped: summaries.reduce((sum, s) => sum + s.skipped, 0),
+    failed: summaries.reduce((sum, s) => sum + s.failed, 0),
+    newBodies: stat("newBodies"),
+    bytes: commit.totalBytes,
+    reasons: [...fatalReasons, ...partialReasons],
+    alreadyCommitted: commit.alreadyCommitted,
+  };
+  context.df.setCustomStatus({ step: "done", sourceId: target.sourceId, phase: commit.phase });
+  return outcome;
+};
+
+const backupRunOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<BackupRunInput>();
+  context.df.setCustomStatus({ step: "running", kind: input.kind, sources: input.sourceIds.length });
+  const tasks = input.sourceIds.map((sourceId, i) =>
+    context.df.callSubOrchestrator(
+      ORCHESTRATORS.backupSource,
+      { kind: input.kind, sourceId, snapshotId: input.slot } satisfies BackupTarget,
+      `${context.df.instanceId}:${i}`,
+    ),
+  );
+  const sources = (yield context.df.Task.all(tasks)) as SourceOutcome[];
+  const phase: CommitResult["phase"] = sources.every((s) => s.phase === "Completed")
+    ? "Completed"
+    : sources.every((s) => s.phase === "Failed")
+      ? "Failed"
+      : "PartiallyFailed";
+  const output: BackupRunOutput = { kind: input.kind, slot: input.slot, phase, sources };
+  context.df.setCustomStatus({ step: "done", kind: input.kind, phase });
+  return output;
+};
+
+df.app.orchestration(ORCHESTRATORS.backupRun, backupRunOrchestrator);
+df.app.orchestration(ORCHESTRATORS.backupSource, backupSourceOrchestrator);
+
+df.app.activity(ACTIVITIES.backupPlan, {
+  handler: async (target: BackupTarget) => {
+    const rt = runtime();
+    return runPlan(rt.store, backupSourceFor(target.kind), rt, target, rt.config.limits.batchSize);
+  },
+});
+
+df.app.activity(ACTIVITIES.backupBatch, {
+  handler: async (input: { target: BackupTarget; batch: number }) => {
+    const rt = runtime();
+    return runBatch(rt.store, backupSourceFor(input.target.kind), rt, input.target, input.batch);
+  },
+});
+
+df.app.activity(ACTIVITIES.backupCommit, {
+  handler: async (input: {
+    target: BackupTarget;
+    startedAt: string;
+    endedAt: string;
+    previousSnapshotId?: string;
+    fatalReasons: string[];
+    partialReasons: string[];
+  }) => {
+    const rt = runtime();
+    const source = backupSourceFor(input.target.kind);
+    const result = await runCommit(rt.store, source, input.target, input);
+    rt.log.info("snapshot committed", {
+      kind: input.target.kind,
+      sourceId: input.target.sourceId,
+      snapshotId: input.target.snapshotId,
+      phase: result.phase,
+      objects: result.objectCount,
+    });
+    return result;
+  },
+});
+
+/** Instance id of a backup run: one per kind and schedule slot, so a double-fired timer starts one run. */
+export function backupInstanceId(kind: BackupKind, slot: string): string {
+  return `backup-${kind}-${slot}`;
+}
