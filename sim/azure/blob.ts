@@ -307,7 +307,8 @@ export function createBlobService(state: AzureState, options: BlobOptions, log?:
         return xmlError(400, "UnsupportedHeader", "Only BlockBlob uploads are simulated");
       const v = state.putBlob(a, container.name, req.params.blob!, content, contentType);
       return {
-        status: 201,
+        // Put Blob answers 201; Copy Blob and Copy Blob From URL answer 202.
+        status: typeof copySource === "string" ? 202 : 201,
         headers: {
           ...common(),
           etag: v.etag,

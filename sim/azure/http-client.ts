@@ -103,7 +103,9 @@ export function toStorageHttpClient(client: HttpClient): V1HttpClient {
       else if (webResource.streamResponseBody)
         request.streamResponseStatusCodes = new Set([Number.POSITIVE_INFINITY]);
       const response = await client.sendRequest(request);
-      return toCompatResponse(response, { createProxy: true });
+      // Hand back the caller's own request object: core-client finds the operation spec (and so
+      // deserialises the body) through it; storage-blob's adapter maps it back to the original.
+      return { ...toCompatResponse(response), request: webResource };
     },
   };
 }

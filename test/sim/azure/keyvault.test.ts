@@ -4,7 +4,12 @@ import { CertificateClient } from "@azure/keyvault-certificates";
 import { KeyClient } from "@azure/keyvault-keys";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { CANARY_SECRET_VALUE, startAzureSim, staticTokenCredential, type AzureSim } from "../../../sim/azure/index.js";
+import {
+  CANARY_SECRET_VALUE,
+  startAzureSim,
+  staticTokenCredential,
+  type AzureSim,
+} from "../../../sim/azure/index.js";
 
 let sim: AzureSim;
 let secrets: SecretClient;
@@ -34,7 +39,9 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
 
 describe("secrets", () => {
   test("challenge auth: the first request carries no token and gets 401 + WWW-Authenticate", async () => {
-    const fresh = new SecretClient(sim.keyVaultUrl(sim.seed!.keyVault), sim.credential, { httpClient: sim.httpClient });
+    const fresh = new SecretClient(sim.keyVaultUrl(sim.seed!.keyVault), sim.credential, {
+      httpClient: sim.httpClient,
+    });
     await all(fresh.listPropertiesOfSecrets());
     const [first, second] = sim.log.filter("GET /secrets", "keyvault");
     expect(first!.status).toBe(401);
@@ -66,7 +73,10 @@ describe("secrets", () => {
 
   test("delete → listed as deleted → recover", async () => {
     sim.disasters.deleteSecret(sim.seed!.keyVault, "app-secret-03");
-    await expect(secrets.getSecret("app-secret-03")).rejects.toMatchObject({ statusCode: 404, code: "SecretNotFound" });
+    await expect(secrets.getSecret("app-secret-03")).rejects.toMatchObject({
+      statusCode: 404,
+      code: "SecretNotFound",
+    });
     const deleted = await all(secrets.listDeletedSecrets());
     expect(deleted.map((d) => d.name)).toContain("app-secret-03");
     expect(deleted[0]!.properties.recoveryId ?? deleted[0]!.recoveryId).toContain("/deletedsecrets/");
@@ -86,7 +96,12 @@ describe("secrets", () => {
   });
 
   test("429 with Retry-After and 500 are retried", async () => {
-    sim.addFault("keyvault", { route: "GET /secrets/:name/versions", status: 429, retryAfter: "0", times: 1 });
+    sim.addFault("keyvault", {
+      route: "GET /secrets/:name/versions",
+      status: 429,
+      retryAfter: "0",
+      times: 1,
+    });
     sim.addFault("keyvault", { route: "GET /secrets/:name/versions", status: 500, times: 1 });
     expect(await all(secrets.listPropertiesOfSecretVersions("app-secret-01"))).toHaveLength(2);
   });

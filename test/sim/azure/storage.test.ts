@@ -34,7 +34,9 @@ describe("storage accounts", () => {
   });
 
   test("getProperties with geoReplicationStats and protection-relevant fields", async () => {
-    const a = await client.storageAccounts.getProperties(rg(), "stazdrmlprod", { expand: "geoReplicationStats" });
+    const a = await client.storageAccounts.getProperties(rg(), "stazdrmlprod", {
+      expand: "geoReplicationStats",
+    });
     expect(a.sku?.name).toBe("Standard_RAGRS");
     expect(a.isHnsEnabled).toBe(false);
     expect(a.geoReplicationStats?.lastSyncTime).toBeInstanceOf(Date);
@@ -69,7 +71,13 @@ describe("storage accounts", () => {
 
 describe("faults and auth", () => {
   test("429 with Retry-After in seconds is retried by the SDK", async () => {
-    sim.addFault("arm", { route: "storageAccounts/:account", method: "GET", status: 429, retryAfter: "0", times: 2 });
+    sim.addFault("arm", {
+      route: "storageAccounts/:account",
+      method: "GET",
+      status: 429,
+      retryAfter: "0",
+      times: 2,
+    });
     const a = await client.storageAccounts.getProperties(rg(), "stazdrscratch");
     expect(a.name).toBe("stazdrscratch");
     expect(sim.log.filter("storageAccounts/:account").map((e) => e.status)).toEqual([429, 429, 200]);
@@ -116,7 +124,9 @@ describe("faults and auth", () => {
       httpClient: sim.httpClient,
       retryOptions: RETRY,
     });
-    await expect(bad.storageAccounts.getProperties(rg(), "stazdrscratch")).rejects.toMatchObject({ statusCode: 401 });
+    await expect(bad.storageAccounts.getProperties(rg(), "stazdrscratch")).rejects.toMatchObject({
+      statusCode: 401,
+    });
   });
 });
 
@@ -124,9 +134,13 @@ describe("disasters and recovery paths", () => {
   test("a deleted account is listed under deletedAccounts and recoverable by PUT with restoreReference", async () => {
     const sim2 = await startAzureSim();
     try {
-      const c = new StorageManagementClient(sim2.credential, sim2.subscriptionId, { httpClient: sim2.httpClient });
+      const c = new StorageManagementClient(sim2.credential, sim2.subscriptionId, {
+        httpClient: sim2.httpClient,
+      });
       sim2.disasters.deleteStorageAccount("stazdrucprod");
-      await expect(c.storageAccounts.getProperties(sim2.seed!.resourceGroup, "stazdrucprod")).rejects.toMatchObject({
+      await expect(
+        c.storageAccounts.getProperties(sim2.seed!.resourceGroup, "stazdrucprod"),
+      ).rejects.toMatchObject({
         statusCode: 404,
       });
       const deleted = [];
@@ -150,7 +164,10 @@ describe("disasters and recovery paths", () => {
         method: "PUT",
       });
       put.headers.set("content-type", "application/json");
-      put.body = JSON.stringify({ location: "westeurope", properties: { restoreReference: one.restoreReference } });
+      put.body = JSON.stringify({
+        location: "westeurope",
+        properties: { restoreReference: one.restoreReference },
+      });
       expect((await raw.sendRequest(put)).status).toBe(200);
       const back = await c.blobServices.getServiceProperties(sim2.seed!.resourceGroup, "stazdrucprod");
       expect(back.isVersioningEnabled).toBe(true);
@@ -169,7 +186,9 @@ describe("disasters and recovery paths", () => {
   test("failover is a long-running operation polled via Location / Azure-AsyncOperation", async () => {
     const sim2 = await startAzureSim({ lroPolls: 2 });
     try {
-      const c = new StorageManagementClient(sim2.credential, sim2.subscriptionId, { httpClient: sim2.httpClient });
+      const c = new StorageManagementClient(sim2.credential, sim2.subscriptionId, {
+        httpClient: sim2.httpClient,
+      });
       const rg2 = sim2.seed!.resourceGroup;
       const poller = c.storageAccounts.failover(rg2, "stazdrmlprod", { updateIntervalInMs: 5 });
       await poller.pollUntilDone();
