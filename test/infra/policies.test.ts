@@ -1,0 +1,293 @@
+// Policy checks on the parse tree of infra/*.bicep, each also fed a small bad snippet to prove it
+// can fail.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { requiredAppSettings } from "../../src/lib/config/index.js";
+import { loadBicepTree, parseBicep, type BicepFile } from "./bicep.js";
+import {
+  backupStorePolicy,
+  backupStores,
+  eventGridDeletionsOnly,
+  noKeysOrConnectionStrings,
+  nodeOnFlexConsumption,
+  noPrivilegedSubscriptionRoles,
+  requiredAppSettingsSet,
+  roleAssignmentsExplained,
+  roleIdsMatchNames,
+  storageSoftDelete,
+} from "./policies.js";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+let files: BicepFile[];
+
+beforeAll(async () => {
+  files = await loadBicepTree(path.join(repo, "infra"), repo);
+});
+
+const snippet = async (source: string, name = "snippet.bicep") => [await parseBicep(source, name)];
+
+/** Settings beyond the config schema's required keys that every deployment must set. */
+const DEPLOYMENT_SETTINGS = [
+  "AZDR_TASK_HUB",
+  "AzureWebJobsStorage__accountName",
+  "AzureWebJobsStorage__credential",
+  "AzureWebJobsStorage__clientId",
+  "AZDR__backupStore__accountName",
+  "AZDR__backupStore__managedIdentityClientId",
+  "AZDR__regions__primary",
+  "AZDR__regions__secondary",
+  "FUNCTIONS_EXTENSION_VERSION",
+];
+const FIXED_SETTINGS = {
+  FUNCTIONS_EXTENSION_VERSION: "~4",
+  AzureWebJobsStorage__credential: "managedidentity",
+};
+
+const GOOD_APP = `
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan'
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
+}
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: 'app'
+  kind: 'functionapp,linux'
+  properties: {
+    serverFarmId: plan.id
+    functionAppConfig: { runtime: { name: 'node', version: '22' } }
+  }
+}
+`;
+
+describe("storage: blob soft delete on every account", () => {
+  it("holds for infra/", () => expect(storageSoftDelete(files)).toEqual([]));
+
+  it("fails for an account without deleteRetentionPolicy, or with it disabled", async () => {
+    const bad = await snippet(`
+resource a 'Microsoft.Storage/storageAccounts@2023-05-01' = { name: 'a' }
+resource b 'Microsoft.Storage/storageAccounts@2023-05-01' = { name: 'b' }
+resource bBlob 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: b
+  name: 'default'
+  properties: { deleteRetentionPolicy: { enabled: false, days: 7 } }
+}
+`);
+    const problems = storageSoftDelete(bad);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^snippet\.bicep:2:1 storage account 'a'/);
+  });
+});
+
+describe("storage: the backup store", () => {
+  it("exists in infra/ and is RA-GRS/RA-GZRS with version-level WORM on every container", () => {
+    expect(backupStores(files)).toHaveLength(1);
+    expect(backupStorePolicy(files)).toEqual([]);
+  });
+
+  it("fails for LRS, no account immutability, HNS on, no versioning, an unprotected container", async () => {
+    const bad = await snippet(`
+@allowed(['Standard_LRS', 'Standard_RAGZRS'])
+param sku string = 'Standard_RAGZRS'
+resource store 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'store'
+  tags: { 'azdr-role': 'backup-store' }
+  sku: { name: sku }
+  properties: { isHnsEnabled: true }
+}
+resource blob 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: store
+  name: 'default'
+  properties: { deleteRetentionPolicy: { enabled: true, days: 14 } }
+}
+resource objects 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blob
+  name: 'objects'
+}
+`);
+    const problems = backupStorePolicy(bad).join("\n");
+    expect(problems).toContain("SKU must be one of");
+    expect(problems).toContain("immutableStorageWithVersioning.enabled: true");
+    expect(problems).toContain("hierarchical namespace");
+    expect(problems).toContain("blob versioning");
+    expect(problems).toContain("container 'objects' needs immutableStorageWithVersioning");
+    expect(problems).toContain("container 'objects' has no default immutability policy");
+  });
+});
+
+describe("roles", () => {
+  it("no Owner/Contributor/User Access Administrator at subscription scope in infra/", () =>
+    expect(noPrivilegedSubscriptionRoles(files)).toEqual([]));
+
+  it("every role assignment in infra/ says why", () => expect(roleAssignmentsExplained(files)).toEqual([]));
+
+  it("every role id in infra/ is the built-in role its name says", () =>
+    expect(roleIdsMatchNames(files)).toEqual([]));
+
+  it("fails for Contributor (via a var) and Owner (literal) at subscription scope, and unresolvable roles", async () => {
+    const bad = await snippet(`
+targetScope = 'subscription'
+param principalId string
+param someRole string
+var roles = { contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c' }
+// Why: to show the check fails
+resource c 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid('c')
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.contributor)
+    principalId: principalId
+  }
+}
+resource o 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid('o')
+  scope: subscription()
+  properties: {
+    roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635'
+    principalId: principalId
+  }
+}
+resource u 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid('u')
+  properties: {
+    roleDefinitionId: someRole
+    principalId: principalId
+  }
+}
+`);
+    const problems = noPrivilegedSubscriptionRoles(bad);
+    expect(problems).toEqual([
+      expect.stringMatching(/^snippet\.bicep:7:1 .*'c' grants b24988ac/),
+      expect.stringMatching(/^snippet\.bicep:14:1 .*'o' grants 8e3af657/),
+      expect.stringMatching(/^snippet\.bicep:22:1 .*'u': cannot resolve/),
+    ]);
+    // ...and the uncommented ones are reported too.
+    expect(roleAssignmentsExplained(bad)).toHaveLength(2);
+  });
+
+  it("allows Reader at subscription scope and Contributor on a resource group", async () => {
+    const ok = await snippet(`
+// Why: read only
+resource r 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid('r')
+  properties: { roleDefinitionId: 'acdd72a7-3385-48ef-bd42-f606fba81ae7', principalId: 'p' }
+}
+`);
+    ok[0] = { ...ok[0]!, targetScope: "subscription" };
+    expect(noPrivilegedSubscriptionRoles(ok)).toEqual([]);
+    const rg = await snippet(`
+resource c 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid('c')
+  properties: { roleDefinitionId: 'b24988ac-6180-42a0-ab88-20f7382dd24c', principalId: 'p' }
+}
+`);
+    expect(noPrivilegedSubscriptionRoles(rg)).toEqual([]);
+  });
+
+  it("fails for a mistyped role id", async () => {
+    const bad = await snippet(`var roles = { reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae8' }`);
+    expect(roleIdsMatchNames(bad)).toEqual([expect.stringContaining("roles.reader is")]);
+  });
+});
+
+describe("function app settings", () => {
+  const required = () => [...requiredAppSettings(), ...DEPLOYMENT_SETTINGS];
+
+  it("the config schema still requires settings (the list is not empty)", () => {
+    expect(requiredAppSettings()).toEqual(expect.arrayContaining(["AZDR__env", "AZDR__project"]));
+  });
+
+  it("sets every setting requiredAppSettings() and the deployment need, with fixed values", () =>
+    expect(requiredAppSettingsSet(files, required(), FIXED_SETTINGS)).toEqual([]));
+
+  it("fails when a required setting is missing or a fixed value is wrong", async () => {
+    const bad = await snippet(`${GOOD_APP}
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: app
+  name: 'appsettings'
+  properties: union({ AZDR__env: 'prod' }, { FUNCTIONS_EXTENSION_VERSION: '~3' })
+}
+`);
+    const problems = requiredAppSettingsSet(bad, required(), FIXED_SETTINGS);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("does not set app setting AZDR__project"),
+        expect.stringContaining("does not set app setting AZDR_TASK_HUB"),
+        expect.stringContaining("FUNCTIONS_EXTENSION_VERSION must be '~4'"),
+      ]),
+    );
+    expect(problems.join("\n")).not.toContain("app setting AZDR__env");
+  });
+});
+
+describe("function app runtime", () => {
+  it("is Node 22 on Flex Consumption in infra/", () => expect(nodeOnFlexConsumption(files)).toEqual([]));
+
+  it("the good snippet passes and bad ones fail", async () => {
+    expect(nodeOnFlexConsumption(await snippet(GOOD_APP))).toEqual([]);
+    const node20 = await snippet(GOOD_APP.replace("version: '22'", "version: '20'"));
+    expect(nodeOnFlexConsumption(node20)).toEqual([expect.stringContaining("version must be '22'")]);
+    const premium = await snippet(
+      GOOD_APP.replace("name: 'FC1', tier: 'FlexConsumption'", "name: 'EP1', tier: 'ElasticPremium'"),
+    );
+    expect(nodeOnFlexConsumption(premium)).toEqual([expect.stringContaining("FC1 / FlexConsumption")]);
+    const param = await snippet(
+      `@allowed(['20', '22'])\nparam v string = '22'\n${GOOD_APP.replace("version: '22'", "version: v")}`,
+    );
+    expect(nodeOnFlexConsumption(param)).toEqual([expect.stringContaining("version must be '22'")]);
+  });
+});
+
+describe("no keys or connection strings", () => {
+  it("holds for infra/", () => expect(noKeysOrConnectionStrings(files)).toEqual([]));
+
+  it("fails for listKeys(), an AccountKey= string and a connection-string setting", async () => {
+    const bad = await snippet(`
+resource sa 'Microsoft.Storage/storageAccounts@2023-05-01' existing = { name: 'sa' }
+var key = sa.listKeys().keys[0].value
+var cs = 'DefaultEndpointsProtocol=https;AccountName=sa;AccountKey=\${key}'
+${GOOD_APP}
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: app
+  name: 'appsettings'
+  properties: { AzureWebJobsStorage: cs, AZDR_STORE_CONNECTION_STRING: 'x' }
+}
+`);
+    const problems = noKeysOrConnectionStrings(bad).join("\n");
+    expect(problems).toContain("snippet.bicep:3:11 listKeys()");
+    expect(problems).toContain("snippet.bicep:4:10 string looks like a key");
+    expect(problems).toContain("app setting AzureWebJobsStorage is a connection string");
+    expect(problems).toContain("app setting AZDR_STORE_CONNECTION_STRING is a connection string");
+  });
+});
+
+describe("event grid", () => {
+  it("forwards only deletions of watched resources to platformResourceDeleted in infra/", () =>
+    expect(eventGridDeletionsOnly(files)).toEqual([]));
+
+  it("fails for write events, a missing operation filter and another destination", async () => {
+    const bad = await snippet(`
+resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+  name: 't'
+  location: 'global'
+  properties: { topicType: 'Microsoft.Storage.StorageAccounts' }
+}
+resource sub 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+  parent: topic
+  name: 's'
+  properties: {
+    destination: { endpointType: 'WebHook', properties: { endpointUrl: 'https://example.com' } }
+    filter: {
+      includedEventTypes: [
+        'Microsoft.Resources.ResourceDeleteSuccess'
+        'Microsoft.Resources.ResourceWriteSuccess'
+      ]
+    }
+  }
+}
+`);
+    const problems = eventGridDeletionsOnly(bad).join("\n");
+    expect(problems).toContain("includedEventTypes must list only");
+    expect(problems).toContain("advanced filter StringIn on data.operationName");
+    expect(problems).toContain("destination must be the AzureFunction platformResourceDeleted");
+    expect(problems).toContain("system topic must be a resource group");
+  });
+});
