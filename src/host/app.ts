@@ -211,7 +211,7 @@ export class LocalApp {
       functionName: fn.name,
       logHandler,
       options: {
-        trigger: fn.trigger as never,
+        trigger: fn.trigger,
         extraInputs: fn.extraInputs as never,
         extraOutputs: fn.extraOutputs as never,
         return: fn.returnBinding as never,
@@ -260,7 +260,7 @@ export class LocalApp {
       const result = await fn.handler(request, this.invocationContext(fn));
       if (result instanceof HttpResponse) return result;
       if (result === undefined || result === null) return new HttpResponse({ status: 204 });
-      return new HttpResponse(result as ConstructorParameters<typeof HttpResponse>[0]);
+      return new HttpResponse(result);
     } catch (error) {
       this.log("error", `[${name}] ${error instanceof Error ? error.message : String(error)}`);
       return new HttpResponse({ status: 500 });

@@ -874,7 +874,7 @@ export class LocalDurableHost {
       functionName: fn.name,
       logHandler,
       options: {
-        trigger: fn.trigger as never,
+        trigger: fn.trigger,
         extraInputs: fn.extraInputs as never,
         extraOutputs: fn.extraOutputs as never,
       },
@@ -961,6 +961,8 @@ export class LocalDurableHost {
           e.EventType === T.SubOrchestrationInstanceFailed),
     );
     if (already) return;
+    const why =
+      child.error ?? (typeof child.output === "string" ? child.output : JSON.stringify(child.output ?? ""));
     parent.record.inbox.push(
       child.status === "Completed"
         ? this.event("SubOrchestrationInstanceCompleted", {
@@ -969,8 +971,8 @@ export class LocalDurableHost {
           })
         : this.event("SubOrchestrationInstanceFailed", {
             TaskScheduledId: taskScheduledId,
-            Reason: `Sub-orchestration '${child.name}' (${child.instanceId}) ${child.status === "Failed" ? "failed" : "was terminated"}: ${String(child.error ?? child.output ?? "")}`,
-            Details: String(child.error ?? child.output ?? ""),
+            Reason: `Sub-orchestration '${child.name}' (${child.instanceId}) ${child.status === "Failed" ? "failed" : "was terminated"}: ${why}`,
+            Details: why,
           }),
     );
     this.kick(parent);

@@ -80,10 +80,25 @@ function toRegistered(metadata: CoreFunctionMetadata, handler: FunctionHandler):
   };
 }
 
+/** Inside the real Functions worker the core module resolves: never shadow the worker's. */
+function insideFunctionsWorker(): boolean {
+  try {
+    require(CORE_MODULE);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function capturingCore(): CapturingCore {
   const g = globalThis as Record<symbol, CapturingCore | undefined>;
   const existing = g[GLOBAL_KEY];
   if (existing) return existing;
+  if (insideFunctionsWorker()) {
+    throw new Error(
+      "azdr local host: running inside the Azure Functions worker; src/host must not be loaded by the Function App",
+    );
+  }
   const registrations = new Map<string, RegisteredFunction>();
   const disposable = (fn: () => void = () => undefined) => ({ dispose: fn });
   const core: CapturingCore = {
@@ -129,7 +144,7 @@ function capturingCore(): CapturingCore {
 export function installRegistrationHook(): void {
   capturingCore();
 }
-installRegistrationHook();
+if (!insideFunctionsWorker()) installRegistrationHook();
 
 export class FunctionRegistry {
   constructor(private readonly functions: ReadonlyMap<string, RegisteredFunction>) {}

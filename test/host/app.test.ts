@@ -20,13 +20,26 @@ beforeEach(() => probe.reset());
 describe("registrations captured through @azure/functions", () => {
   it("records every app.* and df.app.* registration with its trigger and options", () => {
     const start = host.registry.get("hostTestStart", "http");
-    expect(start.trigger).toMatchObject({ type: "httpTrigger", route: "host-test/{id}", methods: ["POST"], authLevel: "function" });
+    expect(start.trigger).toMatchObject({
+      type: "httpTrigger",
+      route: "host-test/{id}",
+      methods: ["POST"],
+      authLevel: "function",
+    });
     expect(start.extraInputs.map((i) => i.type)).toEqual(["durableClient"]);
-    expect(host.registry.get("hostTestTimer").trigger).toMatchObject({ type: "timerTrigger", schedule: "0 0 * * * *" });
-    expect(host.registry.get("hostTestQueue").trigger).toMatchObject({ type: "queueTrigger", queueName: "host-test-requests" });
+    expect(host.registry.get("hostTestTimer").trigger).toMatchObject({
+      type: "timerTrigger",
+      schedule: "0 0 * * * *",
+    });
+    expect(host.registry.get("hostTestQueue").trigger).toMatchObject({
+      type: "queueTrigger",
+      queueName: "host-test-requests",
+    });
     expect(host.registry.get("hostTest_fanOut").kind).toBe("orchestration");
     expect(host.registry.get("hostTest_double").kind).toBe("activity");
-    expect(() => host.registry.get("nope", "orchestration")).toThrow(/no orchestration function named "nope".*hostTest_fanOut/);
+    expect(() => host.registry.get("nope", "orchestration")).toThrow(
+      /no orchestration function named "nope".*hostTest_fanOut/,
+    );
   });
 });
 
@@ -36,22 +49,33 @@ describe("trigger handlers with df.getClient(context), unchanged", () => {
     expect(response.status).toBe(202);
     const links = (await response.json()) as Record<string, string>;
     expect(links.id).toBe("fan-7");
-    expect(links.statusQueryGetUri).toBe(`${app.origin}/runtime/webhooks/durabletask/instances/fan-7?taskHub=AzdrLocalHub&connection=Storage&code=local`);
+    expect(links.statusQueryGetUri).toBe(
+      `${app.origin}/runtime/webhooks/durabletask/instances/fan-7?taskHub=AzdrLocalHub&connection=Storage&code=local`,
+    );
     expect(response.headers.get("location")).toBe(links.statusQueryGetUri);
     expect((await host.waitForCompletion("fan-7")).output).toEqual([0, 2, 4, 6, 8]);
     // The status link really works (the Durable HTTP API is served on loopback).
     const status = await fetch(links.statusQueryGetUri ?? "");
     expect(status.status).toBe(200);
-    expect(await status.json()).toMatchObject({ instanceId: "fan-7", runtimeStatus: "Completed", output: [0, 2, 4, 6, 8] });
+    expect(await status.json()).toMatchObject({
+      instanceId: "fan-7",
+      runtimeStatus: "Completed",
+      output: [0, 2, 4, 6, 8],
+    });
   });
 
   it("serves the app's routes over HTTP too, and refuses a duplicate running instance", async () => {
-    const first = await fetch(`${app.origin}/api/host-test/blocked`, { method: "POST", body: JSON.stringify({ n: 1 }) });
+    const first = await fetch(`${app.origin}/api/host-test/blocked`, {
+      method: "POST",
+      body: JSON.stringify({ n: 1 }),
+    });
     expect(first.status).toBe(202);
     await host.waitForCompletion("fan-blocked");
     const client = app.client();
     await client.startNew("hostTest_wait", { instanceId: "dup" });
-    await expect(client.startNew("hostTest_wait", { instanceId: "dup" })).rejects.toThrow(/409.*dup.* already exists and is (Pending|Running)/);
+    await expect(client.startNew("hostTest_wait", { instanceId: "dup" })).rejects.toThrow(
+      /409.*dup.* already exists and is (Pending|Running)/,
+    );
     await client.terminate("dup", "done");
     expect((await client.getStatus("dup")).runtimeStatus).toBe("Terminated");
   });
@@ -82,13 +106,20 @@ describe("trigger handlers with df.getClient(context), unchanged", () => {
 
 describe("queue trigger", () => {
   it("delivers JSON messages parsed", async () => {
-    expect(await app.invokeQueue("hostTestQueue", { kind: "ok" })).toEqual({ outcome: "completed", attempts: 1 });
+    expect(await app.invokeQueue("hostTestQueue", { kind: "ok" })).toEqual({
+      outcome: "completed",
+      attempts: 1,
+    });
     expect(probe.queueSeen).toEqual([{ kind: "ok" }]);
   });
 
   it("moves a message to <queue>-poison after maxDequeueCount failures, with the reason", async () => {
     const outcome = await app.invokeQueue("hostTestQueue", { kind: "broken" });
-    expect(outcome).toMatchObject({ outcome: "poisoned", attempts: 3, poisonQueue: "host-test-requests-poison" });
+    expect(outcome).toMatchObject({
+      outcome: "poisoned",
+      attempts: 3,
+      poisonQueue: "host-test-requests-poison",
+    });
     const [entry] = poison.messages("host-test-requests-poison").slice(-1);
     expect(entry).toMatchObject({ message: '{"kind":"broken"}', attempts: 3 });
     expect(entry?.reason).toContain("downstream unavailable");
@@ -98,6 +129,8 @@ describe("queue trigger", () => {
     const outcome = await app.invokeQueue("hostTestQueue", { kind: "invalid" });
     expect(outcome).toMatchObject({ outcome: "poisoned", attempts: 1 });
     expect(probe.queueSeen).toHaveLength(1);
-    expect(poison.messages("host-test-requests-poison").at(-1)?.reason).toBe("non-retryable: field 'kind' must be 'ok'");
+    expect(poison.messages("host-test-requests-poison").at(-1)?.reason).toBe(
+      "non-retryable: field 'kind' must be 'ok'",
+    );
   });
 });

@@ -8,7 +8,8 @@ beforeAll(async () => {
 });
 beforeEach(() => probe.reset());
 
-const newHost = (options: { activityConcurrency?: number } = {}) => new LocalDurableHost({ registry, ...options });
+const newHost = (options: { activityConcurrency?: number } = {}) =>
+  new LocalDurableHost({ registry, ...options });
 
 describe("LocalDurableHost replay loop", () => {
   it("fans out 50 activities and fans in their results in order, within the concurrency limit", async () => {
@@ -54,7 +55,9 @@ describe("activities, retries, timers, events, sub-orchestrations", () => {
     expect(probe.calls.get("flaky")).toBe(3);
     expect(Date.now() - started).toBeLessThan(2000); // virtual clock: 1 s + 2 s of backoff took no time
     const history = (await host.getStatus("retry-1", { showHistory: true }))?.history ?? [];
-    const timers = history.filter((e) => e.EventType === 10).map((e) => Date.parse(String(e.FireAt)) - Date.parse(e.Timestamp));
+    const timers = history
+      .filter((e) => e.EventType === 10)
+      .map((e) => Date.parse(String(e.FireAt)) - Date.parse(e.Timestamp));
     expect(timers).toEqual([1000, 2000]); // first interval, then × backoffCoefficient
   });
 
@@ -142,7 +145,9 @@ describe("activities, retries, timers, events, sub-orchestrations", () => {
   it("reports an instance that waits on something that never comes", async () => {
     const host = newHost();
     await host.startNew("hostTest_wait", { instanceId: "stuck" });
-    await expect(host.waitForCompletion("stuck", { timeoutMs: 50 })).rejects.toThrow(/waiting for external event\(s\) "go"/);
+    await expect(host.waitForCompletion("stuck", { timeoutMs: 50 })).rejects.toThrow(
+      /waiting for external event\(s\) "go"/,
+    );
   });
 });
 
@@ -155,12 +160,25 @@ describe("non-determinism guard", () => {
       await host.startNew("hostTest_random", { instanceId: "random-1" });
       const status = await host.waitForCompletion("random-1");
       expect(status.runtimeStatus).toBe("Failed");
-      expect(String(status.output)).toMatch(/^Non-deterministic orchestration detected: "hostTest_random" \(random-1\)/);
+      expect(String(status.output)).toMatch(
+        /^Non-deterministic orchestration detected: "hostTest_random" \(random-1\)/,
+      );
       expect(String(status.output)).toContain('scheduled by action 0 as CallActivity "hostTest_a"');
       expect(String(status.output)).toContain('on replay action 0 is CallActivity "hostTest_b"');
       expect(probe.calls.get("echo")).toBeUndefined(); // it stopped before doing anything else
     } finally {
       random.mockRestore();
     }
+  });
+});
+
+describe("real timers (the CLI's mode)", () => {
+  it("waits for a timer on the wall clock", async () => {
+    const host = new LocalDurableHost({ registry, timers: "real" });
+    const started = Date.now();
+    await host.startNew("hostTest_shortTimer", { instanceId: "real-timer", input: 150 });
+    expect((await host.waitForCompletion("real-timer", { timeoutMs: 5000 })).output).toBe("rang");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    await host.shutdown();
   });
 });

@@ -1,6 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { BlobInstanceStore, LocalDurableHost, loadRegisteredApp, type FunctionRegistry } from "../../src/host/index.js";
+import {
+  BlobInstanceStore,
+  LocalDurableHost,
+  loadRegisteredApp,
+  type FunctionRegistry,
+} from "../../src/host/index.js";
 import { probe } from "./fixtures/app.js";
 
 let registry: FunctionRegistry;
@@ -8,7 +13,10 @@ let store: BlobInstanceStore;
 beforeAll(async () => {
   registry = await loadRegisteredApp(() => import("./fixtures/app.js"));
   // One container per run: records are blobs in Azurite, like a host's task hub in Azure Storage.
-  store = BlobInstanceStore.fromConnectionString(inject("azuriteConnectionString"), `azdr-local-host-${randomUUID().slice(0, 8)}`);
+  store = BlobInstanceStore.fromConnectionString(
+    inject("azuriteConnectionString"),
+    `azdr-local-host-${randomUUID().slice(0, 8)}`,
+  );
 });
 beforeEach(() => probe.reset());
 
@@ -31,7 +39,10 @@ describe("crash and resume over the blob-backed store", () => {
     expect(await second.resumeAll()).toContain("resume-1");
     const status = await second.waitForCompletion("resume-1");
     expect(status.runtimeStatus).toBe("Completed");
-    expect(status.output).toEqual({ first: { got: "step1", at: "1970-01-01T00:00:00.000Z" }, second: "passed:step2" });
+    expect(status.output).toEqual({
+      first: { got: "step1", at: "1970-01-01T00:00:00.000Z" },
+      second: "passed:step2",
+    });
     expect(probe.calls.get("echo")).toBe(1); // step1 was NOT executed again
     expect(probe.calls.get("gate")).toBe(2); // step2 ran again (at-least-once)
     await second.shutdown();
@@ -56,7 +67,9 @@ describe("crash and resume over the blob-backed store", () => {
     await first.idle();
     await first.shutdown();
     const second = new LocalDurableHost({ registry, store });
-    await expect(second.startNew("hostTest_wait", { instanceId: "running-elsewhere" })).rejects.toThrow(/already exists and is Running/);
+    await expect(second.startNew("hostTest_wait", { instanceId: "running-elsewhere" })).rejects.toThrow(
+      /already exists and is Running/,
+    );
     // ...but it can talk to it: the event resumes the instance in this host.
     await second.raiseEvent("running-elsewhere", "go", "hello");
     expect((await second.waitForCompletion("running-elsewhere")).output).toBe("hello");
