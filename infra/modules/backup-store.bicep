@@ -212,7 +212,8 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
     policy: {
       rules: [
         for container in containers: {
-          name: 'retention-${container.name}'
+          // Rule names are alphanumeric only.
+          name: 'retention${replace(container.name, '-', '')}'
           enabled: true
           type: 'Lifecycle'
           definition: {
