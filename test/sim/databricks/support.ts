@@ -51,5 +51,10 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+export async function first<T>(iterable: AsyncIterable<T>): Promise<T | undefined> {
+  for await (const item of iterable) return item;
+  return undefined;
+}
+
 export const b64 = (text: string) => Buffer.from(text).toString("base64");
 export const unb64 = (text: string | undefined) => Buffer.from(text ?? "", "base64").toString("utf8");
