@@ -1,0 +1,115 @@
+// One test platform: the simulator (Databricks workspaces + metastores), an isolated backup store
+// on the shared Azurite, a runtime built from a real config pointing at both, and the app's own
+// registrations running in the local durable host.
+import { randomBytes } from "node:crypto";
+import { inject } from "vitest";
+import {
+  startPlatformSimulator,
+  type PlatformSimulator,
+  type PlatformSimulatorOptions,
+} from "../../sim/index.js";
+import { parseConfig, type PlatformConfig, type PlatformConfigInput } from "../../src/lib/config/index.js";
+import { resetDatabricksLimiters } from "../../src/lib/clients/databricks.js";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/lib/runtime.js";
+import type { Logger } from "../../src/lib/sources/context.js";
+import { useRuntime } from "../../src/orchestrators/runtime.js";
+import {
+  LocalDurableHost,
+  MemoryInstanceStore,
+  loadRegisteredApp,
+  type FunctionRegistry,
+} from "../../src/host/index.js";
+
+export const TOKEN_SETTING = "AZDR_TEST_DATABRICKS_TOKEN";
+
+export interface CapturedLog extends Logger {
+  lines: string[];
+}
+
+export function captureLog(): CapturedLog {
+  const lines: string[] = [];
+  const write = (level: string) => (message: string, data?: Record<string, unknown>) =>
+    void lines.push(`${level} ${message} ${data ? JSON.stringify(data) : ""}`);
+  return { lines, info: write("info"), warn: write("warn"), error: write("error") };
+}
+
+export interface TestPlatform {
+  sim: PlatformSimulator;
+  config: PlatformConfig;
+  runtime: Runtime;
+  env: Record<string, string>;
+  log: CapturedLog;
+  storePrefix: string;
+  close(): Promise<void>;
+}
+
+let registry: FunctionRegistry | undefined;
+
+/** The app's registrations, captured once per test file. */
+export async function appRegistry(): Promise<FunctionRegistry> {
+  registry ??= await loadRegisteredApp(() => import("../../src/index.js"));
+  return registry;
+}
+
+export async function startTestPlatform(
+  options: {
+    sim?: PlatformSimulatorOptions;
+    config?: Partial<PlatformConfigInput>;
+    runtime?: Partial<RuntimeOptions>;
+  } = {},
+): Promise<TestPlatform> {
+  const sim = await startPlatformSimulator(options.sim ?? {});
+  const id = randomBytes(4).toString("hex");
+  const storePrefix = `t${id}-`;
+  const env = { [TOKEN_SETTING]: sim.token };
+  const workspaces = Object.entries(sim.urls).map(([name, url]) => ({
+    id: name,
+    url,
+    role: name === "primary" ? ("primary" as const) : ("secondary" as const),
+    auth: { type: "pat" as const, tokenSetting: TOKEN_SETTING },
+  }));
+  const config = parseConfig({
+    env: "test",
+    project: "azdr",
+    subscriptionId: "00000000-0000-0000-0000-000000000000",
+    databricks: { workspaces },
+    unityCatalog: {
+      metastores: [
+        { id: "primary-metastore", workspace: "primary", role: "primary" },
+        ...(sim.urls["dr"] ? [{ id: "dr-metastore", workspace: "dr", role: "secondary" as const }] : []),
+      ],
+    },
+    backupStore: { indexTable: `idx${id}` },
+    ...options.config,
+  });
+  const log = captureLog();
+  resetDatabricksLimiters();
+  const runtime = createRuntime(config, {
+    env,
+    storeConnection: { connectionString: inject("azuriteConnectionString"), containerPrefix: storePrefix },
+    log,
+    databricks: { maxAttempts: 8 },
+    ...options.runtime,
+  });
+  useRuntime(runtime);
+  return {
+    sim,
+    config,
+    runtime,
+    env,
+    log,
+    storePrefix,
+    close: async () => {
+      useRuntime(undefined);
+      await sim.close();
+    },
+  };
+}
+
+export async function startHost(): Promise<LocalDurableHost> {
+  return new LocalDurableHost({
+    registry: await appRegistry(),
+    store: new MemoryInstanceStore(),
+    timers: "virtual",
+  });
+}
