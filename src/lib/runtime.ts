@@ -3,6 +3,7 @@
 // and tests build it from a config file or object and may pass overrides (simulator limits).
 import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { TokenCredential } from "@azure/core-auth";
+import { createAzureClients, type AzureClientOptions } from "./clients/azure.js";
 import { DatabricksClient, type DatabricksClientOptions } from "./clients/databricks.js";
 import type { StorageConnection } from "./clients/storage.js";
 import type { PlatformConfig } from "./config/schema.js";
@@ -19,6 +20,8 @@ export interface RuntimeOptions {
   /** Extra Databricks client options (benchmarks: scaled limits; tests: fewer attempts). */
   databricks?: Partial<Omit<DatabricksClientOptions, "host" | "auth">>;
   log?: Logger;
+  /** Azure ARM / Key Vault / Blob clients: injectable HTTP clients (tests: sim/azure) and credential. */
+  azure?: Partial<Omit<AzureClientOptions, "subscriptionId">>;
 }
 
 export type Runtime = SourceContext;
@@ -68,5 +71,15 @@ export function createRuntime(config: PlatformConfig, options: RuntimeOptions = 
     clients.set(workspaceId, client);
     return client;
   };
-  return { config, store, databricks, log: options.log ?? silentLogger };
+  const azureCredential: TokenCredential = options.azure?.credential ??
+    options.credential ?? {
+      getToken: (scopes, tokenOptions) =>
+        (defaultCredential ??= new DefaultAzureCredential()).getToken(scopes, tokenOptions),
+    };
+  const azure = createAzureClients({
+    ...options.azure,
+    subscriptionId: config.subscriptionId,
+    credential: azureCredential,
+  });
+  return { config, store, databricks, azure, log: options.log ?? silentLogger };
 }

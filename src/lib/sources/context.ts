@@ -1,5 +1,6 @@
 // What every backup and restore source needs, passed as plain parameters (createActivities(deps)
 // style) so tests build it from real clients pointed at the simulator and Azurite.
+import type { AzureClients } from "../clients/azure.js";
 import type { DatabricksClient } from "../clients/databricks.js";
 import type { PlatformConfig } from "../config/schema.js";
 import type { BackupStore } from "../store/backup-store.js";
@@ -15,6 +16,8 @@ export interface SourceContext {
   store: BackupStore;
   /** The client for a configured Databricks workspace id (rate limits shared per workspace). */
   databricks(workspaceId: string): DatabricksClient;
+  /** Azure ML / Foundry, Key Vault (properties only), storage accounts and artifact blobs. */
+  azure: AzureClients;
   log: Logger;
 }
 
