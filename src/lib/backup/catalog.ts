@@ -2,8 +2,12 @@
 // covers. Timers, the CLI and RPO status all read this one table.
 import type { PlatformConfig } from "../config/schema.js";
 import type { SourceContext } from "../sources/context.js";
+import { azureMlAssetsSource, azureMlModelsSource } from "../sources/azureml-source.js";
 import { configSource } from "../sources/databricks-config-source.js";
 import { notebooksSource } from "../sources/databricks-notebooks-source.js";
+import { foundrySource } from "../sources/foundry-source.js";
+import { keyVaultSource } from "../sources/key-vault-source.js";
+import { storageProtectionSource } from "../sources/storage-protection-source.js";
 import { unityCatalogSource } from "../sources/unity-catalog-source.js";
 import type { BackupKind, BackupSource } from "./engine.js";
 
@@ -47,35 +51,35 @@ export const BACKUP_KINDS: Record<BackupKind, BackupKindInfo> = {
     kind: "azureml-models",
     schedule: "azureMlModels",
     rpoDataTypes: ["ml-models"],
-    source: undefined,
+    source: azureMlModelsSource as BackupSource<SourceContext, never>,
     sources: (config) => config.azureMl.workspaces.map((w) => w.id),
   },
   "azureml-assets": {
     kind: "azureml-assets",
     schedule: "azureMlAssets",
     rpoDataTypes: ["ml-datasets"],
-    source: undefined,
+    source: azureMlAssetsSource as BackupSource<SourceContext, never>,
     sources: (config) => config.azureMl.workspaces.map((w) => w.id),
   },
   foundry: {
     kind: "foundry",
     schedule: "foundry",
     rpoDataTypes: [],
-    source: undefined,
+    source: foundrySource as BackupSource<SourceContext, never>,
     sources: (config) => config.foundry.hubs.map((h) => h.id),
   },
   "key-vault": {
     kind: "key-vault",
     schedule: "keyVault",
     rpoDataTypes: [],
-    source: undefined,
+    source: keyVaultSource as BackupSource<SourceContext, never>,
     sources: (config) => config.keyVaults.map((k) => k.id),
   },
   "storage-protection": {
     kind: "storage-protection",
     schedule: "storage",
     rpoDataTypes: [],
-    source: undefined,
+    source: storageProtectionSource,
     sources: (config) => config.storageAccounts.map((s) => s.id),
   },
 };

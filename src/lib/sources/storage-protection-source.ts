@@ -1,0 +1,228 @@
+// Storage account data-protection settings (runbook 4.6 / 7.x): blob and container soft-delete
+// windows, versioning, change feed, point-in-time restore, replication SKU, hierarchical namespace
+// and the geo-replication last sync time, plus the recovery paths they allow, so that a restore knows
+// in advance which path exists (e.g. point-in-time restore never works on an HNS account).
+import type { BackupSource, PlanOutput } from "../backup/engine.js";
+import type { Json } from "../clients/azure.js";
+import { resolveArmResource } from "../config/naming.js";
+import { AzdrError, isAzdrError } from "../errors.js";
+import type { SourceContext } from "./context.js";
+
+export interface ProtectionSettings {
+  account: string;
+  resourceGroup: string;
+  location?: string;
+  secondaryLocation?: string;
+  skuName?: string;
+  kind?: string;
+  isHnsEnabled: boolean;
+  blobSoftDelete: { enabled: boolean; days?: number };
+  containerSoftDelete: { enabled: boolean; days?: number };
+  versioning: boolean;
+  changeFeed: { enabled: boolean; retentionInDays?: number };
+  pointInTimeRestore: { enabled: boolean; days?: number; minRestoreTime?: string };
+  geoReplication?: { status?: string; lastSyncTime?: string; canFailover?: boolean };
+  lastGeoFailoverTime?: string;
+  failoverInProgress?: boolean;
+}
+
+export interface RecoveryPath {
+  available: boolean;
+  /** Why it is (not) available, in words an on-call engineer can act on. */
+  reason: string;
+  windowDays?: number;
+}
+
+export type RecoveryPathName =
+  | "blobUndelete"
+  | "containerUndelete"
+  | "previousVersions"
+  | "pointInTimeRestore"
+  | "accountFailover"
+  | "readFromSecondary";
+
+export function storageAccountFor(
+  ctx: SourceContext,
+  sourceId: string,
+): { name: string; resourceGroup: string } {
+  const entry = ctx.config.storageAccounts.find((s) => s.id === sourceId);
+  if (!entry)
+    throw new AzdrError(
+      "INVALID_INPUT",
+      `storage account "${sourceId}" is not in storageAccounts (known: ${ctx.config.storageAccounts.map((s) => s.id).join(", ") || "none"})`,
+    );
+  return resolveArmResource(ctx.config, entry, "sharedStorageAccount", "sharedResourceGroup");
+}
+
+const GEO_SKUS = /GRS|GZRS/i;
+
+/** The settings that decide recovery paths, from the account and blob service ARM resources. */
+export function protectionSettings(
+  account: Json,
+  blobService: Json,
+  resourceGroup: string,
+): ProtectionSettings {
+  const policy = (v: unknown) => (v ?? {}) as Json;
+  const del = policy(blobService["deleteRetentionPolicy"]);
+  const cdel = policy(blobService["containerDeleteRetentionPolicy"]);
+  const feed = policy(blobService["changeFeed"]);
+  const restore = policy(blobService["restorePolicy"]);
+  const geo = account["geoReplicationStats"] as Json | undefined;
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  const opt = <T extends object>(value: T) =>
+    Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  return opt({
+    account: String(account["name"]),
+    resourceGroup,
+    location: str(account["primaryLocation"]) ?? str(account["location"]),
+    secondaryLocation: str(account["secondaryLocation"]),
+    skuName: str((account["sku"] as Json | undefined)?.["name"]),
+    kind: str(account["kind"]),
+    isHnsEnabled: account["isHnsEnabled"] === true,
+    blobSoftDelete: opt({ enabled: del["enabled"] === true, days: num(del["days"]) }),
+    containerSoftDelete: opt({ enabled: cdel["enabled"] === true, days: num(cdel["days"]) }),
+    versioning: blobService["isVersioningEnabled"] === true,
+    changeFeed: opt({ enabled: feed["enabled"] === true, retentionInDays: num(feed["retentionInDays"]) }),
+    pointInTimeRestore: opt({
+      enabled: restore["enabled"] === true,
+      days: num(restore["days"]),
+      minRestoreTime: str(restore["minRestoreTime"]),
+    }),
+    geoReplication: geo
+      ? opt({
+          status: str(geo["status"]),
+          lastSyncTime: str(geo["lastSyncTime"]),
+          canFailover: typeof geo["canFailover"] === "boolean" ? geo["canFailover"] : undefined,
+        })
+      : undefined,
+    lastGeoFailoverTime: str(account["lastGeoFailoverTime"]),
+    failoverInProgress: account["failoverInProgress"] === true ? true : undefined,
+  });
+}
+
+/** Which recovery paths the settings allow (pure: restores and preflight read it). */
+export function recoveryPaths(s: ProtectionSettings): Record<RecoveryPathName, RecoveryPath> {
+  const days = (d: number | undefined) => (d === undefined ? {} : { windowDays: d });
+  const pitrMissing = [
+    !s.pointInTimeRestore.enabled && "point-in-time restore is not enabled",
+    s.isHnsEnabled &&
+      "the account has a hierarchical namespace (point-in-time restore is not supported on HNS)",
+    !s.versioning && "versioning is off",
+    !s.changeFeed.enabled && "change feed is off",
+    !s.blobSoftDelete.enabled && "blob soft delete is off",
+  ].filter((x): x is string => typeof x === "string");
+  const geo = GEO_SKUS.test(s.skuName ?? "");
+  return {
+    blobUndelete: s.blobSoftDelete.enabled
+      ? {
+          available: true,
+          reason: `deleted blobs can be undeleted for ${s.blobSoftDelete.days ?? "?"} days`,
+          ...days(s.blobSoftDelete.days),
+        }
+      : {
+          available: false,
+          reason: "blob soft delete is off: a deleted blob is gone unless versioning kept it",
+        },
+    containerUndelete: s.containerSoftDelete.enabled
+      ? {
+          available: true,
+          reason: `deleted containers can be restored for ${s.containerSoftDelete.days ?? "?"} days`,
+          ...days(s.containerSoftDelete.days),
+        }
+      : { available: false, reason: "container soft delete is off: a deleted container is gone" },
+    previousVersions: s.versioning
+      ? {
+          available: true,
+          reason:
+            "versioning is on: overwritten or deleted blobs can be restored by copying a previous version",
+        }
+      : { available: false, reason: "versioning is off: an overwrite is final" },
+    pointInTimeRestore:
+      pitrMissing.length === 0
+        ? {
+            available: true,
+            reason: `block blobs can be restored to any point in the last ${s.pointInTimeRestore.days ?? "?"} days`,
+            ...days(s.pointInTimeRestore.days),
+          }
+        : { available: false, reason: pitrMissing.join("; ") },
+    accountFailover:
+      geo && !s.failoverInProgress
+        ? {
+            available: true,
+            reason: `geo-redundant (${s.skuName}): customer-managed failover to ${s.secondaryLocation ?? "the secondary region"}; data after the last sync time${s.geoReplication?.lastSyncTime ? ` (${s.geoReplication.lastSyncTime})` : ""} is lost`,
+          }
+        : {
+            available: false,
+            reason: s.failoverInProgress
+              ? "a failover is already in progress"
+              : `replication ${s.skuName ?? "unknown"} is not geo-redundant: no secondary region to fail over to`,
+          },
+    readFromSecondary: /^Standard_RA/i.test(s.skuName ?? "")
+      ? {
+          available: true,
+          reason: "read-access geo-redundant: the secondary endpoint is readable without a failover",
+        }
+      : { available: false, reason: "the secondary region (if any) is not readable without a failover" },
+  };
+}
+
+export const storageProtectionSource: BackupSource<SourceContext, never> = {
+  kind: "storage-protection",
+  domain: "storage",
+  component: "protection",
+
+  async plan(ctx, target): Promise<PlanOutput<never>> {
+    const ref = storageAccountFor(ctx, target.sourceId);
+    let account: Json;
+    try {
+      account = await ctx.azure.storage.getAccount(ref);
+    } catch (error) {
+      if (!isAzdrError(error, "NOT_FOUND")) throw error;
+      const deleted = await ctx.azure.storage.findDeletedAccount(ref.name).catch(() => undefined);
+      const when = deleted?.["deletionTime"];
+      throw new AzdrError(
+        "NOT_FOUND",
+        deleted
+          ? `storage account ${ref.name} was deleted${typeof when === "string" ? ` at ${when}` : ""} and is still recoverable (deletedAccounts): recover it within 14 days of deletion (portal "Restore deleted account", or PUT with its restoreReference) before anything else; nothing was backed up by this run`
+          : `storage account ${ref.name} was not found in resource group ${ref.resourceGroup} and is not in the recoverable deleted accounts: if it was renamed or moved, fix storageAccounts[id=${target.sourceId}]; nothing was backed up by this run`,
+        { cause: error },
+      );
+    }
+    const blobService = await ctx.azure.storage.getBlobService(ref);
+    const settings = protectionSettings(account, blobService, ref.resourceGroup);
+    const paths = recoveryPaths(settings);
+    const entries = [
+      await ctx.store.putJson("account.json", "storage-account", account, { sku: settings.skuName }),
+      await ctx.store.putJson("blob-service.json", "storage-blob-service", blobService),
+      await ctx.store.putJson(
+        "protection.json",
+        "storage-protection",
+        { settings, recoveryPaths: paths },
+        {
+          available: Object.entries(paths)
+            .filter(([, p]) => p.available)
+            .map(([name]) => name),
+        },
+      ),
+    ];
+    return {
+      carried: { entries },
+      work: [],
+      summary: {
+        account: ref.name,
+        resourceGroup: ref.resourceGroup,
+        sku: settings.skuName,
+        isHnsEnabled: settings.isHnsEnabled,
+        lastSyncTime: settings.geoReplication?.lastSyncTime,
+        recoveryPaths: Object.fromEntries(Object.entries(paths).map(([k, p]) => [k, p.available])),
+      },
+    };
+  },
+
+  runBatch(): Promise<never> {
+    return Promise.reject(
+      new AzdrError("INTERNAL", "storage-protection has no batches: everything is read in plan"),
+    );
+  },
+};
