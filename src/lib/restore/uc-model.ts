@@ -1,0 +1,452 @@
+// Unity Catalog restore model: what the backup holds (read from the manifest), how each securable
+// type is created, compared and updated through the REST API, and how remapping rules apply to it.
+// The scenario module (unity-catalog-scenario.ts) drives these; nothing here writes by itself.
+import type { DatabricksClient } from "../clients/databricks.js";
+import { DatabricksError } from "../clients/databricks.js";
+import { isAzdrError } from "../errors.js";
+import type { SecurableType } from "../sources/unity-catalog-source.js";
+import { SECURABLE_FOLDERS } from "../sources/unity-catalog-source.js";
+import type { Manifest } from "../store/manifest.js";
+import type { RestoreRequest } from "./request.js";
+import { remapPrincipal, remapStorage } from "./remap.js";
+
+export type Json = Record<string, unknown>;
+type Remap = RestoreRequest["remap"];
+
+export const UC = "/api/2.1/unity-catalog";
+
+/** A JSON scalar as text (strings, numbers, booleans); anything else gives the fallback. */
+export function text(value: unknown, fallback = ""): string {
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+    ? String(value)
+    : fallback;
+}
+
+/** One securable in the backup (everything but the metastore itself). */
+export interface UcObject {
+  type: SecurableType;
+  fullName: string;
+  path: string;
+  sha256: string;
+  owner?: string;
+}
+
+export interface UcBackup {
+  metastoreId: string;
+  metastoreSha?: string;
+  assignmentSha?: string;
+  objects: UcObject[];
+  /** Grants entries by securableKey(type, fullName). */
+  grants: Map<string, { sha256: string; type: SecurableType; fullName: string }>;
+}
+
+export function securableKey(type: SecurableType, fullName: string): string {
+  return `${type}/${fullName.toLowerCase()}`;
+}
+
+const FOLDER_TYPES = new Map(
+  Object.entries(SECURABLE_FOLDERS).map(([type, folder]) => [folder, type as SecurableType]),
+);
+
+/** Index a Unity Catalog metadata manifest (paths as written by unity-catalog-source.ts). */
+export function readBackup(manifest: Manifest): UcBackup {
+  const backup: UcBackup = { metastoreId: "", objects: [], grants: new Map() };
+  for (const entry of manifest.entries) {
+    const slash = entry.path.indexOf("/");
+    const folder = entry.path.slice(0, slash);
+    const rest = entry.path.slice(slash + 1);
+    if (folder === "grants") {
+      const [type, file] = rest.split("/") as [SecurableType, string | undefined];
+      const fullName = decodeURIComponent((file ?? "").replace(/\.json$/, ""));
+      backup.grants.set(securableKey(type, fullName), { sha256: entry.sha256, type, fullName });
+      continue;
+    }
+    if (entry.path === "metastore/assignment.json") {
+      backup.assignmentSha = entry.sha256;
+      continue;
+    }
+    const type = FOLDER_TYPES.get(folder);
+    if (!type) continue;
+    const fullName =
+      typeof entry.meta?.["fullName"] === "string"
+        ? entry.meta["fullName"]
+        : decodeURIComponent(rest.replace(/\.json$/, ""));
+    if (type === "metastore") {
+      backup.metastoreId = fullName;
+      backup.metastoreSha = entry.sha256;
+      continue;
+    }
+    backup.objects.push({
+      type,
+      fullName,
+      path: entry.path,
+      sha256: entry.sha256,
+      ...(typeof entry.meta?.["owner"] === "string" ? { owner: entry.meta["owner"] } : {}),
+    });
+  }
+  if (!backup.metastoreId && typeof manifest.summary?.["metastoreId"] === "string")
+    backup.metastoreId = manifest.summary["metastoreId"];
+  return backup;
+}
+
+// ---- kinds ----------------------------------------------------------------------------------------
+
+/** How a definition is restored: the API, the step it belongs to, how it is compared. */
+export type RestoreKind =
+  | "storage_credential"
+  | "external_location"
+  | "connection"
+  | "catalog"
+  | "schema"
+  | "external_table"
+  | "managed_table"
+  | "view"
+  | "volume"
+  | "function";
+
+export function restoreKindOf(type: SecurableType, definition: Json): RestoreKind | undefined {
+  if (type === "metastore") return undefined;
+  if (type !== "table") return type;
+  const tableType = text(definition["table_type"], "");
+  if (tableType === "VIEW" || tableType === "MATERIALIZED_VIEW" || "view_definition" in definition)
+    return "view";
+  if (tableType === "EXTERNAL") return "external_table";
+  return "managed_table";
+}
+
+/** REST collection of each securable type (GET/PATCH/DELETE `${UC}/${api}/{name}`). */
+export const API: Record<Exclude<SecurableType, "metastore">, string> = {
+  storage_credential: "storage-credentials",
+  external_location: "external-locations",
+  connection: "connections",
+  catalog: "catalogs",
+  schema: "schemas",
+  table: "tables",
+  volume: "volumes",
+  function: "functions",
+};
+
+export function objectPath(type: SecurableType, fullName: string): string {
+  if (type === "metastore") return `${UC}/metastores/${encodeURIComponent(fullName)}`;
+  return `${UC}/${API[type]}/${encodeURIComponent(fullName)}`;
+}
+
+export function isAlreadyExists(error: unknown): boolean {
+  if (isAzdrError(error, "ALREADY_EXISTS")) return true;
+  return error instanceof DatabricksError && /ALREADY_EXISTS$/.test(error.errorCode ?? "");
+}
+
+/** GET one securable; undefined when it does not exist. */
+export async function getObject(
+  client: DatabricksClient,
+  type: SecurableType,
+  fullName: string,
+): Promise<Json | undefined> {
+  try {
+    return await client.get<Json>(objectPath(type, fullName));
+  } catch (error) {
+    if (isAzdrError(error, "NOT_FOUND")) return undefined;
+    throw error;
+  }
+}
+
+// ---- remapping ------------------------------------------------------------------------------------
+
+/**
+ * Access connector ids of managed-identity credentials. The request schema has no dedicated rule
+ * yet: an `accessConnectors` list of {from, to} (exact ARM ids) is honoured if present, and
+ * storage-account / abfss rules never touch ARM ids.
+ */
+export function remapAccessConnector(id: string, remap: Remap): string {
+  const rules = (remap as { accessConnectors?: { from: string; to: string }[] }).accessConnectors ?? [];
+  return rules.find((r) => r.from.toLowerCase() === id.toLowerCase())?.to ?? id;
+}
+
+export function remapCatalogRoot(catalog: string, root: string, remap: Remap): string {
+  const rule = remap.catalogStorageRoots.find((r) => r.from.toLowerCase() === catalog.toLowerCase());
+  return rule ? rule.to : remapStorage(root, remap);
+}
+
+// ---- desired state --------------------------------------------------------------------------------
+
+const COLUMN_FIELDS = [
+  "name",
+  "type_text",
+  "type_name",
+  "type_json",
+  "type_precision",
+  "type_scale",
+  "position",
+  "nullable",
+  "comment",
+  "partition_index",
+];
+
+const FUNCTION_FIELDS = [
+  "name",
+  "catalog_name",
+  "schema_name",
+  "input_params",
+  "data_type",
+  "full_data_type",
+  "return_params",
+  "routine_body",
+  "routine_definition",
+  "routine_dependencies",
+  "parameter_style",
+  "is_deterministic",
+  "sql_data_access",
+  "is_null_call",
+  "security_type",
+  "specific_name",
+  "external_name",
+  "external_language",
+  "sql_path",
+  "comment",
+  "properties",
+];
+
+function pick(source: Json, fields: string[]): Json {
+  const out: Json = {};
+  for (const f of fields) if (source[f] !== undefined && source[f] !== null) out[f] = source[f];
+  return out;
+}
+
+function columns(value: unknown): Json[] {
+  return Array.isArray(value) ? (value as Json[]).map((c) => pick(c, COLUMN_FIELDS)) : [];
+}
+
+/** The create body of a securable, remapped; the comparable fields are a subset of it. */
+export function desiredBody(kind: RestoreKind, def: Json, remap: Remap): Json {
+  switch (kind) {
+    case "storage_credential": {
+      const mi = (def["azure_managed_identity"] ?? {}) as Json;
+      return {
+        name: def["name"],
+        ...pick(def, ["comment", "read_only", "skip_validation"]),
+        azure_managed_identity: {
+          access_connector_id: remapAccessConnector(text(mi["access_connector_id"], ""), remap),
+          ...pick(mi, ["managed_identity_id"]),
+        },
+      };
+    }
+    case "external_location":
+      return {
+        name: def["name"],
+        url: remapStorage(text(def["url"], ""), remap),
+        credential_name: def["credential_name"],
+        ...pick(def, ["comment", "read_only", "fallback"]),
+      };
+    case "connection":
+      return {
+        name: def["name"],
+        connection_type: def["connection_type"],
+        options: def["options"] ?? {},
+        ...pick(def, ["comment", "properties", "read_only"]),
+      };
+    case "catalog": {
+      const root = typeof def["storage_root"] === "string" ? def["storage_root"] : undefined;
+      return {
+        name: def["name"],
+        ...pick(def, ["comment", "properties", "connection_name", "options", "provider_name", "share_name"]),
+        ...(root ? { storage_root: remapCatalogRoot(String(def["name"]), root, remap) } : {}),
+      };
+    }
+    case "schema": {
+      const root = typeof def["storage_root"] === "string" ? def["storage_root"] : undefined;
+      return {
+        name: def["name"],
+        catalog_name: def["catalog_name"],
+        ...pick(def, ["comment", "properties"]),
+        ...(root ? { storage_root: remapStorage(root, remap) } : {}),
+      };
+    }
+    case "external_table":
+    case "managed_table":
+      return {
+        name: def["name"],
+        catalog_name: def["catalog_name"],
+        schema_name: def["schema_name"],
+        table_type: def["table_type"],
+        data_source_format: def["data_source_format"] ?? "DELTA",
+        storage_location: remapStorage(text(def["storage_location"], ""), remap),
+        columns: columns(def["columns"]),
+        ...pick(def, ["comment", "properties"]),
+      };
+    case "view":
+      return {
+        name: def["name"],
+        catalog_name: def["catalog_name"],
+        schema_name: def["schema_name"],
+        table_type: def["table_type"] ?? "VIEW",
+        view_definition: def["view_definition"],
+        ...pick(def, ["comment"]),
+      };
+    case "volume":
+      return {
+        name: def["name"],
+        catalog_name: def["catalog_name"],
+        schema_name: def["schema_name"],
+        volume_type: def["volume_type"] ?? "MANAGED",
+        ...(def["volume_type"] === "EXTERNAL"
+          ? { storage_location: remapStorage(text(def["storage_location"], ""), remap) }
+          : {}),
+        ...pick(def, ["comment"]),
+      };
+    case "function":
+      return { function_info: pick(def, FUNCTION_FIELDS) };
+  }
+}
+
+/** Fields compared per kind: `mutable` can be PATCHed, `replace` need drop + re-create, `fixed` cannot change. */
+const COMPARED: Record<RestoreKind, { mutable: string[]; replace: string[]; fixed: string[] }> = {
+  storage_credential: { mutable: ["comment", "read_only", "azure_managed_identity"], replace: [], fixed: [] },
+  external_location: { mutable: ["url", "credential_name", "comment", "read_only"], replace: [], fixed: [] },
+  connection: { mutable: [], replace: [], fixed: ["connection_type", "options", "comment"] },
+  catalog: { mutable: ["comment", "properties"], replace: [], fixed: ["storage_root", "connection_name"] },
+  schema: { mutable: ["comment", "properties"], replace: [], fixed: ["storage_root"] },
+  external_table: {
+    mutable: [],
+    replace: ["storage_location", "data_source_format", "columns", "comment", "properties"],
+    fixed: ["table_type"],
+  },
+  managed_table: { mutable: [], replace: [], fixed: [] },
+  view: { mutable: [], replace: ["view_definition"], fixed: ["table_type"] },
+  volume: { mutable: ["comment"], replace: [], fixed: ["volume_type", "storage_location"] },
+  function: {
+    mutable: [],
+    replace: ["routine_definition", "data_type", "full_data_type", "input_params", "routine_body", "comment"],
+    fixed: [],
+  },
+};
+
+function normalize(field: string, value: unknown): unknown {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (field === "columns") return columns(value).map((c) => pick(c, ["name", "type_text", "nullable"]));
+  if (field === "azure_managed_identity")
+    return pick(value as Json, ["access_connector_id", "managed_identity_id"]);
+  if (field === "read_only") return value === true ? true : undefined;
+  if (
+    typeof value === "string" &&
+    (field.endsWith("url") || field.endsWith("location") || field.endsWith("root"))
+  )
+    return value.replace(/\/+$/, "");
+  return value;
+}
+
+function stable(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Json).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+function fieldsEqual(field: string, desired: unknown, existing: unknown): boolean {
+  if (field === "properties") {
+    // The service adds its own properties (delta.*, owner tags): compare the backup's keys only.
+    const want = (desired ?? {}) as Json;
+    const have = (existing ?? {}) as Json;
+    return Object.entries(want).every(([k, v]) => stable(have[k]) === stable(v));
+  }
+  return stable(normalize(field, desired)) === stable(normalize(field, existing));
+}
+
+export interface Difference {
+  /** PATCHable differences. */
+  mutable: string[];
+  /** Differences that need the object dropped and re-created (external tables, views, functions). */
+  replace: string[];
+  /** Differences that cannot be changed at all. */
+  fixed: string[];
+}
+
+/** How an existing target object differs from the desired (remapped backup) body. */
+export function differences(kind: RestoreKind, desired: Json, existing: Json): Difference {
+  const want = kind === "function" ? ((desired["function_info"] ?? {}) as Json) : desired;
+  const compared = COMPARED[kind];
+  const diff = (fields: string[]) => fields.filter((f) => !fieldsEqual(f, want[f], existing[f]));
+  return { mutable: diff(compared.mutable), replace: diff(compared.replace), fixed: diff(compared.fixed) };
+}
+
+export function noDifference(d: Difference): boolean {
+  return d.mutable.length + d.replace.length + d.fixed.length === 0;
+}
+
+export function describeDifference(d: Difference): string {
+  const parts: string[] = [];
+  if (d.mutable.length) parts.push(`differs in ${d.mutable.join(", ")}`);
+  if (d.replace.length) parts.push(`differs in ${d.replace.join(", ")} (needs re-creating)`);
+  if (d.fixed.length) parts.push(`differs in ${d.fixed.join(", ")}, which cannot be changed in place`);
+  return parts.join("; ");
+}
+
+// ---- grants -----------------------------------------------------------------------------------------
+
+export type GrantSet = Map<string, Set<string>>;
+
+/** privilege_assignments → principal → privileges, principals remapped (merged if two map to one). */
+export function grantSet(
+  assignments: { principal?: string; privileges?: unknown[] }[] | undefined,
+  remap?: Remap,
+): GrantSet {
+  const out: GrantSet = new Map();
+  for (const a of assignments ?? []) {
+    if (!a.principal) continue;
+    const principal = remap ? remapPrincipal(a.principal, remap) : a.principal;
+    let set = out.get(principal);
+    if (!set) out.set(principal, (set = new Set()));
+    for (const p of a.privileges ?? []) {
+      // The API answers either strings or {privilege, inherited_from_*} objects.
+      const name = typeof p === "string" ? p : text((p as Json)["privilege"]);
+      const inherited =
+        typeof p === "object" && p !== null && Object.keys(p).some((k) => k.startsWith("inherited"));
+      if (name && !inherited) set.add(name);
+    }
+    if (set.size === 0) out.delete(principal);
+  }
+  return out;
+}
+
+export interface GrantChange {
+  principal: string;
+  add?: string[];
+  remove?: string[];
+}
+
+/** The PATCH changes that turn `current` into `desired` (removals only when asked to). */
+export function grantChanges(desired: GrantSet, current: GrantSet, removeExtras: boolean): GrantChange[] {
+  const changes: GrantChange[] = [];
+  const principals = new Set([...desired.keys(), ...(removeExtras ? current.keys() : [])]);
+  for (const principal of [...principals].sort()) {
+    const want = desired.get(principal) ?? new Set<string>();
+    const have = current.get(principal) ?? new Set<string>();
+    const add = [...want].filter((p) => !have.has(p)).sort();
+    const remove = removeExtras ? [...have].filter((p) => !want.has(p)).sort() : [];
+    if (add.length || remove.length)
+      changes.push({ principal, ...(add.length ? { add } : {}), ...(remove.length ? { remove } : {}) });
+  }
+  return changes;
+}
+
+export function describeGrants(set: GrantSet): string {
+  return [...set.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([p, privileges]) => `${p}: ${[...privileges].sort().join(",")}`)
+    .join("; ");
+}
+
+export function grantSetsEqual(a: GrantSet, b: GrantSet): boolean {
+  return grantChanges(a, b, true).length === 0;
+}
+
+export async function readGrants(
+  client: DatabricksClient,
+  type: SecurableType,
+  fullName: string,
+): Promise<GrantSet> {
+  const response = await client.get<{
+    privilege_assignments?: { principal?: string; privileges?: unknown[] }[];
+  }>(`${UC}/permissions/${type}/${encodeURIComponent(fullName)}`);
+  return grantSet(response.privilege_assignments);
+}

@@ -1,0 +1,346 @@
+// Runbook 7.4 against the simulator and Azurite: back up the seeded metastore A, restore it into
+// the empty DR metastore B with principal and storage-account remapping, then re-export B through
+// the API and compare. Plan mode writes nothing; a run that fails midway completes when re-run
+// with nothing created twice; existing=skip and existing=update behave as documented.
+import { afterEach, describe, expect, it } from "vitest";
+import { runBatch, runCommit, runPlan } from "../../src/lib/backup/engine.js";
+import type { SourceContext } from "../../src/lib/sources/context.js";
+import { unityCatalogSource } from "../../src/lib/sources/unity-catalog-source.js";
+import type { Manifest } from "../../src/lib/store/manifest.js";
+import {
+  executeBatch,
+  preflightAndPlan,
+  readPlan,
+  readResults,
+  runValidation,
+  type BatchOutcome,
+  type PlanSummary,
+} from "../../src/lib/restore/engine.js";
+import { parseRestoreRequest, type RestoreRequestInput } from "../../src/lib/restore/request.js";
+import { unityCatalogScenario } from "../../src/lib/restore/unity-catalog-scenario.js";
+import { startTestPlatform, type TestPlatform } from "../support/platform.js";
+
+let platform: TestPlatform | undefined;
+afterEach(async () => {
+  await platform?.close();
+  platform = undefined;
+});
+
+const FAST = { databricks: { maxAttempts: 3, limits: { "unity-catalog": 2000, sql: 2000, other: 2000 } } };
+const REMAP = {
+  principals: [
+    { from: "data-engineers", to: "dr-data-engineers" },
+    { from: "alice@example.com", to: "alice.dr@example.com" },
+  ],
+  storageAccounts: [{ from: "stprimarydata", to: "stdrdata" }],
+};
+const NO_WRITE_POSTS = [/^POST \/api\/2\.0\/sql\/statements$/];
+
+async function start(options: Parameters<typeof startTestPlatform>[0] = {}): Promise<TestPlatform> {
+  platform = await startTestPlatform({
+    ...options,
+    sim: {
+      workspaces: [
+        { name: "primary", metastore: "uc-westeurope" },
+        { name: "dr", metastore: "uc-northeurope" },
+      ],
+      ...options.sim,
+    },
+    runtime: { ...FAST, ...options.runtime },
+  });
+  return platform;
+}
+
+/** A UC metadata backup of a configured metastore, through the backup engine. */
+async function backup(p: TestPlatform, sourceId: string, snapshotId: string, ctx: SourceContext = p.runtime) {
+  const target = { kind: "unity-catalog" as const, sourceId, snapshotId };
+  const planned = await runPlan(p.runtime.store, unityCatalogSource, ctx, target, 200);
+  expect(planned.fatal).toBeUndefined();
+  for (let b = 0; b < planned.batches; b++)
+    await runBatch(p.runtime.store, unityCatalogSource, ctx, target, b);
+  const now = new Date().toISOString();
+  await runCommit(p.runtime.store, unityCatalogSource, target, { startedAt: now, endedAt: now });
+  return p.runtime.store.requireManifest({
+    domain: "unity-catalog",
+    sourceId,
+    component: "metadata",
+    snapshotId,
+  });
+}
+
+let runs = 0;
+async function restore(
+  p: TestPlatform,
+  input: Partial<RestoreRequestInput>,
+  ctx: SourceContext = p.runtime,
+): Promise<{
+  plan: PlanSummary;
+  batches: BatchOutcome[];
+  validation: Awaited<ReturnType<typeof runValidation>>;
+}> {
+  const request = parseRestoreRequest(
+    { source: "primary-metastore", target: "dr-metastore", mode: "apply", remap: REMAP, ...input },
+    p.config,
+    "unity-catalog",
+  );
+  const planId = `plan-${++runs}-${Date.now()}`;
+  const plan = await preflightAndPlan(ctx, unityCatalogScenario, request, {
+    instanceId: "restore-unity-catalog-dr-metastore",
+    planId,
+    now: new Date().toISOString(),
+  });
+  const batches: BatchOutcome[] = [];
+  if (request.mode === "apply" && plan.blocking.length === 0) {
+    for (const step of plan.steps)
+      for (let b = 0; b < step.batches; b++)
+        batches.push(await executeBatch(ctx, unityCatalogScenario, request, planId, step.name, b));
+  }
+  const validation =
+    request.mode === "apply" && plan.blocking.length === 0
+      ? await runValidation(ctx, unityCatalogScenario, request, planId)
+      : [];
+  return { plan, batches, validation };
+}
+
+const failedOf = (batches: BatchOutcome[]) => batches.flatMap((b) => b.failures);
+
+type Json = Record<string, unknown>;
+interface Exported {
+  definitions: Map<string, Json>;
+  grants: Map<string, Map<string, string[]>>;
+}
+
+async function exported(p: TestPlatform, manifest: Manifest): Promise<Exported> {
+  const out: Exported = { definitions: new Map(), grants: new Map() };
+  for (const e of manifest.entries) {
+    if (e.path.startsWith("metastore/")) continue;
+    const body = await p.runtime.store.getJson<Json>(e.sha256);
+    if (e.kind === "grants") {
+      const assignments = (body["privilege_assignments"] ?? []) as {
+        principal: string;
+        privileges: string[];
+      }[];
+      const byPrincipal = new Map(assignments.map((a) => [a.principal, [...a.privileges].sort()]));
+      const key = body["securable_type"] === "metastore" ? "grants/metastore" : e.path;
+      out.grants.set(key, byPrincipal);
+    } else out.definitions.set(e.path, body);
+  }
+  return out;
+}
+
+/** Where the storage location is ours to set (not derived from a managed root). */
+const isExternal = (def: Json) => def["table_type"] === "EXTERNAL" || def["volume_type"] === "EXTERNAL";
+const principal = (name: string) => REMAP.principals.find((r) => r.from === name)?.to ?? name;
+function remapGrants(grants: Map<string, string[]>): Map<string, string[]> {
+  return new Map([...grants].map(([p, privileges]) => [principal(p), privileges]));
+}
+
+describe("Unity Catalog recovery (runbook 7.4)", () => {
+  it("restores A into an empty B with remapping; re-exported B equals A modulo remapping", async () => {
+    const p = await start();
+    const a = await backup(p, "primary-metastore", "20261126t020000z");
+    const seed = p.sim.seeds.metastores["uc-westeurope"]!;
+    const managed = seed.tables.filter((t) => !seed.externalTables.includes(t));
+    expect(managed.length).toBeGreaterThan(0);
+    expect(seed.views.length).toBeGreaterThan(0);
+
+    const { plan, batches, validation } = await restore(p, {});
+    expect(plan.blocking).toEqual([]);
+    expect(failedOf(batches)).toEqual([]);
+    // Managed tables are reported with what restoring their data needs, not silently dropped.
+    const stored = await readPlan(p.runtime, plan.planId);
+    const unsupported = stored.items.filter((i) => i.action === "unsupported");
+    expect(unsupported.map((i) => i.target).sort()).toEqual([...managed].sort());
+    for (const item of unsupported) expect(item.reason).toMatch(/DEEP CLONE.*runbook 7\.6/);
+    expect(stored.notes.join("\n")).toMatch(/MANAGED table/);
+    expect(stored.notes.join("\n")).toMatch(/sqlserver-erp: re-enter its credentials/);
+    // Validation: everything present and equal except the managed tables' data.
+    const bad = validation.filter((v) => !v.ok);
+    expect(bad.map((v) => v.name)).toEqual(["managed tables (data restore needed) present"]);
+    expect(bad[0]!.expected).toBe(managed.length);
+
+    // Re-export B through the API and compare with A.
+    const b = await backup(p, "dr-metastore", "20261126t040000z");
+    const A = await exported(p, a);
+    const B = await exported(p, b);
+    for (const [path, def] of A.definitions) {
+      const isManaged = def["table_type"] === "MANAGED";
+      const restored = B.definitions.get(path);
+      if (isManaged) {
+        expect(restored, path).toBeUndefined();
+        continue;
+      }
+      expect(restored, path).toBeDefined();
+      expect(restored!["owner"], `owner of ${path}`).toBe(principal(String(def["owner"])));
+      const remapped = (s: unknown) => String(s).replaceAll("@stprimarydata.", "@stdrdata.");
+      for (const field of ["url", "storage_location", "storage_root"])
+        if (def[field] !== undefined && !(field === "storage_location" && !isExternal(def)))
+          expect(restored![field], `${field} of ${path}`).toBe(remapped(def[field]));
+      for (const field of [
+        "comment",
+        "view_definition",
+        "routine_definition",
+        "credential_name",
+        "table_type",
+      ])
+        expect(restored![field], `${field} of ${path}`).toEqual(def[field]);
+      if (def["table_type"] === "EXTERNAL") expect(restored!["columns"]).toEqual(def["columns"]);
+    }
+    expect(B.definitions.size).toBe(A.definitions.size - managed.length);
+    for (const [path, grants] of A.grants) {
+      if (managed.some((t) => path === `grants/table/${encodeURIComponent(t)}.json`)) continue;
+      expect(B.grants.get(path), `grants ${path}`).toEqual(remapGrants(grants));
+    }
+    // Never a secret: the connection came back without its password.
+    const connection = B.definitions.get("connections/sqlserver-erp.json")!;
+    expect(JSON.stringify(connection)).not.toContain("do-not-return");
+  });
+
+  it("plan mode reads everything and writes nothing", async () => {
+    const p = await start();
+    await backup(p, "primary-metastore", "20261126t020000z");
+    p.sim.log.clear();
+    const { plan } = await restore(p, { mode: "plan" });
+    expect(plan.blocking).toEqual([]);
+    expect(plan.counts.create).toBeGreaterThan(40);
+    expect(p.sim.log.entries.length).toBeGreaterThan(5);
+    expect(p.sim.log.writes()).toEqual([]);
+    expect(p.sim.metastore("uc-northeurope").counts()["catalogs"]).toBe(1); // system only
+  });
+
+  it("a run that fails midway completes when re-run, creating nothing twice", async () => {
+    const p = await start();
+    await backup(p, "primary-metastore", "20261126t020000z");
+    const seed = p.sim.seeds.metastores["uc-westeurope"]!;
+    p.sim.faults.add("dr", { route: "POST /api/2.1/unity-catalog/schemas", status: 500, times: 1 });
+    p.sim.log.clear();
+    const first = await restore(p, {});
+    const failures = failedOf(first.batches);
+    // The 500 on a non-idempotent POST is not re-sent: one schema fails, and what lives in it.
+    expect(p.sim.log.filter("POST /api/2.1/unity-catalog/schemas").length).toBe(seed.schemas.length);
+    expect(failures.some((f) => f.key.startsWith("schema/") && /500/.test(f.detail))).toBe(true);
+    expect(first.validation.some((v) => v.name === "schemas present" && !v.ok)).toBe(true);
+
+    const second = await restore(p, {});
+    expect(failedOf(second.batches)).toEqual([]);
+    expect(second.validation.filter((v) => !v.ok).map((v) => v.name)).toEqual([
+      "managed tables (data restore needed) present",
+    ]);
+    // Each catalog and schema created exactly once over both runs; grants equal as sets.
+    const ok = (route: string) => p.sim.log.filter(route).filter((e) => e.status === 200).length;
+    expect(ok("POST /api/2.1/unity-catalog/catalogs")).toBe(seed.catalogs.length);
+    expect(ok("POST /api/2.1/unity-catalog/schemas")).toBe(seed.schemas.length);
+    const b = p.sim.metastore("uc-northeurope");
+    expect(b.counts()["catalogs"]).toBe(seed.catalogs.length + 1);
+    expect(b.privilegeAssignments("catalog", "main")).toEqual([
+      { principal: "analysts", privileges: ["BROWSE", "USE_CATALOG"] },
+      { principal: "dr-data-engineers", privileges: ["CREATE_SCHEMA", "USE_CATALOG"] },
+    ]);
+    // A third run finds nothing to do.
+    p.sim.log.clear();
+    const third = await restore(p, {});
+    expect(third.plan.counts.create + third.plan.counts.update).toBe(0);
+    expect(p.sim.log.writes(NO_WRITE_POSTS)).toEqual([]);
+  });
+
+  it("existing=skip keeps what differs; existing=update makes it equal; overlapping locations conflict", async () => {
+    const p = await start();
+    await backup(p, "primary-metastore", "20261126t020000z");
+    await restore(p, {});
+    const b = p.sim.metastore("uc-northeurope");
+    // Drift in the target after the first restore.
+    b.catalog("main")["comment"] = "changed in DR";
+    b.grant("catalog", "main", "intruder", ["USE_CATALOG"]);
+    b.schema("main.default")["owner"] = "someone-else";
+    b.externalLocations.delete("loc-landing");
+    b.createExternalLocation({
+      name: "landing-dr",
+      url: "abfss://landing@stdrdata.dfs.core.windows.net/raw",
+      credential_name: "primary-mi",
+    });
+
+    const skip = await restore(p, { existing: "skip" });
+    const skipPlan = await readPlan(p.runtime, skip.plan.planId);
+    const item = (step: string, key: string) => skipPlan.items.find((i) => i.step === step && i.key === key);
+    expect(item("catalogs", "catalog/main")).toMatchObject({ action: "skip" });
+    expect(item("catalogs", "catalog/main")!.reason).toMatch(/comment.*existing=skip/);
+    expect(item("grants", "catalog/main")).toMatchObject({ action: "skip" });
+    expect(item("owners", "schema/main.default")).toMatchObject({ action: "skip" });
+    expect(item("external-locations", "external_location/loc-landing")).toMatchObject({ action: "conflict" });
+    expect(item("external-locations", "external_location/loc-landing")!.reason).toMatch(
+      /overlaps.*landing-dr/,
+    );
+    expect(b.catalog("main")["comment"]).toBe("changed in DR");
+    expect(b.privilegeAssignments("catalog", "main").map((a) => a.principal)).toContain("intruder");
+    const skipBad = skip.validation.filter((v) => !v.ok).map((v) => v.name);
+    expect(skipBad).toEqual(
+      expect.arrayContaining([
+        "grants equal the backup's",
+        "owners equal the backup's",
+        "external locations present",
+      ]),
+    );
+
+    b.externalLocations.delete("landing-dr");
+    const update = await restore(p, { existing: "update" });
+    const updatePlan = await readPlan(p.runtime, update.plan.planId);
+    expect(updatePlan.destructive.join("\n")).toMatch(/catalog main: revoke 1 privilege/);
+    expect(failedOf(update.batches)).toEqual([]);
+    expect(b.catalog("main")["comment"]).toBe("Seeded catalog 0");
+    expect(b.privilegeAssignments("catalog", "main").map((a) => a.principal)).not.toContain("intruder");
+    expect(b.schema("main.default")["owner"]).toBe("data-platform");
+    expect(update.validation.filter((v) => !v.ok).map((v) => v.name)).toEqual([
+      "managed tables (data restore needed) present",
+    ]);
+    const results = await readResults(p.runtime, update.plan.planId);
+    expect(results.filter((r) => r.status === "created").map((r) => r.key)).toEqual([
+      "external_location/loc-landing",
+    ]);
+  });
+
+  it("assigns the configured metastore to an unassigned workspace, or says what to run", async () => {
+    const p = await start({
+      sim: {
+        workspaces: [
+          { name: "primary", metastore: "uc-westeurope" },
+          { name: "dr", workspaceId: 6543210987654321 },
+        ],
+      },
+    });
+    await backup(p, "primary-metastore", "20261126t020000z");
+    const missing = await restore(p, { mode: "plan" });
+    expect(missing.plan.blocking).toHaveLength(1);
+    expect(missing.plan.blocking[0]!.fix).toMatch(/7\.4 step 3.*Terraform\/Bicep/);
+
+    // The config names the metastore; the workspace URL carries the workspace id.
+    const drMetastore = p.sim.metastore("uc-northeurope").id;
+    const config = {
+      ...p.config,
+      databricks: {
+        ...p.config.databricks,
+        workspaces: p.config.databricks.workspaces.map((w) =>
+          w.id === "dr" ? { ...w, url: "https://adb-6543210987654321.7.azuredatabricks.net" } : w,
+        ),
+      },
+      unityCatalog: {
+        metastores: p.config.unityCatalog.metastores.map((m) =>
+          m.id === "dr-metastore" ? { ...m, metastoreId: drMetastore } : m,
+        ),
+      },
+    };
+    const ctx: SourceContext = { ...p.runtime, config };
+    p.sim.log.clear();
+    const planned = await restore(p, { mode: "plan" }, ctx);
+    expect(planned.plan.blocking).toEqual([]);
+    expect(planned.plan.steps[0]).toMatchObject({ name: "metastore-assignment", items: 1 });
+    expect(p.sim.log.writes()).toEqual([]);
+
+    const applied = await restore(p, {}, ctx);
+    expect(failedOf(applied.batches)).toEqual([]);
+    expect(p.sim.account.assignments.get(6543210987654321)?.metastore_id).toBe(drMetastore);
+    expect(p.sim.metastore("uc-northeurope").counts()["catalogs"]).toBe(4);
+    expect(applied.validation.filter((v) => !v.ok).map((v) => v.name)).toEqual([
+      "managed tables (data restore needed) present",
+    ]);
+  });
+});
