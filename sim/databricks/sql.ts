@@ -3,7 +3,7 @@
 //   RESTORE [TABLE] t TO VERSION AS OF n | TO TIMESTAMP AS OF 'ts'
 //   UNDROP TABLE t
 //   SELECT COUNT(*) FROM t [VERSION AS OF n | TIMESTAMP AS OF 'ts']
-//   CREATE [OR REPLACE] VIEW v AS <query>
+//   CREATE [OR REPLACE] VIEW v AS <query>   (the relations after FROM / JOIN must exist)
 // Results come back INLINE as JSON_ARRAY (every value a string) with a manifest schema. SQL errors
 // answer HTTP 200 with status.state FAILED, an error and a sql_state, like the real service.
 // wait_timeout "0s" answers PENDING first; GET /statements/{id} then returns the result.
@@ -250,6 +250,9 @@ export function registerSqlRoutes(
     ) {
       const full = resolve(match[2]!, context);
       const [catalog, schema, name] = full.split(".");
+      // Like Spark, the view's query is analysed: every relation it reads must exist.
+      for (const ref of match[3]!.matchAll(new RegExp(`\\b(?:FROM|JOIN)\\s+${NAME}`, "gi")))
+        table(m, resolve(ref[1]!, context));
       const existing = m.tables.get(full);
       if (existing) {
         if (!match[1])

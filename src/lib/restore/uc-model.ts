@@ -450,3 +450,42 @@ export async function readGrants(
   }>(`${UC}/permissions/${type}/${encodeURIComponent(fullName)}`);
   return grantSet(response.privilege_assignments);
 }
+
+// ---- view dependencies ------------------------------------------------------------------------------
+
+/**
+ * Tables and views a view reads: its view_dependencies when the service returned them, else the
+ * three-part names in its definition. Lower-case full names.
+ */
+export function viewDependencies(def: Json): string[] {
+  const listed = (
+    def["view_dependencies"] as { dependencies?: { table?: { table_full_name?: string } }[] } | undefined
+  )?.dependencies;
+  const fromList = (listed ?? []).map((d) => d.table?.table_full_name).filter((n): n is string => Boolean(n));
+  if (fromList.length) return fromList.map((n) => n.toLowerCase());
+  const part = "(?:`([^`]+)`|(\\w+))";
+  const re = new RegExp(`${part}\\s*\\.\\s*${part}\\s*\\.\\s*${part}`, "g");
+  return [...text(def["view_definition"]).matchAll(re)].map((m) =>
+    [m[1] ?? m[2], m[3] ?? m[4], m[5] ?? m[6]].join(".").toLowerCase(),
+  );
+}
+
+/**
+ * Views that cannot be created because something they read will not exist in the target (a
+ * MANAGED table whose data is not restored, or another such view). Keys are lower-case full names.
+ */
+export function blockedViews(views: Map<string, Json>, missing: Set<string>): Map<string, string> {
+  const blocked = new Map<string, string>();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [name, def] of views) {
+      if (blocked.has(name)) continue;
+      const dep = viewDependencies(def).find((d) => missing.has(d) || blocked.has(d));
+      if (dep) {
+        blocked.set(name, dep);
+        changed = true;
+      }
+    }
+  }
+  return blocked;
+}

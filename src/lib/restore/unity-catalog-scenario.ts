@@ -13,6 +13,7 @@ import { remapPrincipal } from "./remap.js";
 import type { RestoreRequest } from "./request.js";
 import {
   API,
+  blockedViews,
   UC,
   describeDifference,
   describeGrants,
@@ -291,6 +292,27 @@ interface PlanContext {
   preexisting: Set<string>;
   destructive: string[];
   notes: string[];
+  /** Views that read something the restore cannot create (view → what it reads). */
+  blocked: Map<string, string>;
+}
+
+/** Views blocked by tables that will not exist in the target (MANAGED ones not there already). */
+function viewsBlocked(
+  objects: UcObject[],
+  defs: Map<string, Json>,
+  inventory: Inventory,
+): Map<string, string> {
+  const missing = new Set<string>();
+  const views = new Map<string, Json>();
+  for (const o of objects) {
+    if (o.type !== "table") continue;
+    const def = defs.get(o.sha256)!;
+    const kind = restoreKindOf(o.type, def);
+    const name = o.fullName.toLowerCase();
+    if (kind === "view") views.set(name, def);
+    else if (kind === "managed_table" && !inventory.has(securableKey("table", name))) missing.add(name);
+  }
+  return blockedViews(views, missing);
 }
 
 function planObject(p: PlanContext, o: UcObject, def: Json): PlanItem {
@@ -306,6 +328,12 @@ function planObject(p: PlanContext, o: UcObject, def: Json): PlanItem {
     return { ...base, action: existing ? "skip" : "unsupported", reason };
   };
 
+  const blockedBy = kind === "view" ? p.blocked.get(o.fullName.toLowerCase()) : undefined;
+  if (blockedBy && !existing) {
+    return keep(
+      `reads ${blockedBy}, which is not restored (MANAGED: restore its data first, runbook 7.6); re-run this restore afterwards to create the view`,
+    );
+  }
   if (kind === "managed_table") {
     return keep(
       existing
@@ -395,6 +423,7 @@ async function plan(ctx: SourceContext, request: Request, manifests: Manifests) 
     preexisting: new Set(),
     destructive: [],
     notes: [],
+    blocked: viewsBlocked(objects, defs, inventory),
   };
   const items: PlanItem[] = [];
   const metastoreId = targetMetastoreId(assignment, t);
@@ -528,6 +557,11 @@ async function plan(ctx: SourceContext, request: Request, manifests: Manifests) 
 
   const notes = [...new Set(p.notes)];
   const managed = items.filter((i) => i.kind === "managed_table" && i.action === "unsupported").length;
+  const blockedViewCount = items.filter((i) => i.kind === "view" && i.action === "unsupported").length;
+  if (blockedViewCount)
+    notes.unshift(
+      `${blockedViewCount} view(s) read MANAGED tables that are not restored and are listed as unsupported: they are created by re-running this restore once that data is back.`,
+    );
   if (managed)
     notes.unshift(
       `${managed} MANAGED table(s) are listed as unsupported: their data must be restored with Delta DEEP CLONE or a storage-level restore (runbook 7.6); re-run this restore afterwards for their grants and owners.`,
@@ -642,6 +676,11 @@ async function executeObject(e: ExecContext, item: PlanItem): Promise<ItemResult
       await createObject(e, kind, fullName, desired);
       return result("created");
     } catch (error) {
+      if (kind === "connection" && !isAlreadyExists(error) && !mustThrow(error))
+        return result(
+          "failed",
+          `${errorMessage(error)}: create it with its credentials (options ${Object.keys(desired["options"] ?? {}).join(", ") || "none"} plus the secret ones the backup never holds), then re-run for its grants and owner`,
+        );
       if (!isAlreadyExists(error)) throw error;
       existing = await getObject(e.t.client, type, fullName);
       if (!existing) throw error;
@@ -787,7 +826,7 @@ async function execute(
 
 // ---- validate -------------------------------------------------------------------------------------------
 
-const KIND_LABEL: Record<RestoreKind, string> = {
+const KIND_LABEL: Record<RestoreKind | "blocked_view", string> = {
   storage_credential: "storage credentials",
   external_location: "external locations",
   connection: "connections",
@@ -795,6 +834,7 @@ const KIND_LABEL: Record<RestoreKind, string> = {
   schema: "schemas",
   external_table: "external tables",
   managed_table: "managed tables (data restore needed)",
+  blocked_view: "views over managed tables (data restore needed)",
   view: "views",
   volume: "volumes",
   function: "functions",
@@ -822,16 +862,21 @@ async function validate(
   const defs = await definitions(ctx, objects);
 
   // Presence per kind.
-  const byKind = new Map<RestoreKind, { expected: string[]; missing: string[] }>();
+  const byKind = new Map<RestoreKind | "blocked_view", { expected: string[]; missing: string[] }>();
+  const blocked = viewsBlocked(objects, defs, inventory);
   for (const o of objects) {
     const def = defs.get(o.sha256)!;
-    const kind = restoreKindOf(o.type, def)!;
+    const restoreKind = restoreKindOf(o.type, def)!;
+    const kind =
+      restoreKind === "view" && blocked.has(o.fullName.toLowerCase()) ? "blocked_view" : restoreKind;
     let entry = byKind.get(kind);
     if (!entry) byKind.set(kind, (entry = { expected: [], missing: [] }));
     entry.expected.push(o.fullName);
     if (!inventory.has(securableKey(o.type, o.fullName))) entry.missing.push(o.fullName);
   }
-  for (const [kind, { expected, missing }] of byKind) {
+  const kindOrder = Object.keys(KIND_LABEL);
+  const kinds = [...byKind].sort(([a], [b]) => kindOrder.indexOf(a) - kindOrder.indexOf(b));
+  for (const [kind, { expected, missing }] of kinds) {
     checks.push({
       name: `${KIND_LABEL[kind]} present`,
       ok: missing.length === 0,
@@ -839,7 +884,7 @@ async function validate(
       actual: expected.length - missing.length,
       ...(missing.length
         ? {
-            detail: `missing: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ` and ${missing.length - 10} more` : ""}${kind === "managed_table" ? " (restore their data: runbook 7.6)" : ""}`,
+            detail: `missing: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ` and ${missing.length - 10} more` : ""}${kind === "managed_table" || kind === "blocked_view" ? " (restore the managed tables' data: runbook 7.6, then re-run)" : ""}`,
           }
         : {}),
     });
