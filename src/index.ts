@@ -1,4 +1,7 @@
 // Composition root: the Functions host loads this file; every trigger, orchestrator and activity
 // registers itself when its module is imported.
 import "./orchestrators/backup.js";
+import "./orchestrators/restore.js";
 import "./functions/backup-timers.js";
+import "./functions/restore-http.js";
+import "./functions/restore-queue.js";

@@ -325,6 +325,28 @@ export class LocalApp {
       });
       try {
         await fn.handler(JSON.parse(JSON.stringify(payload)) as unknown, context);
+        // Queue output bindings the handler set (e.g. its own poison routing) are delivered too.
+        let routedToPoison: string | undefined;
+        for (const binding of fn.extraOutputs.filter((b) => b.type === "queue")) {
+          const value: unknown = context.extraOutputs.get({ name: binding.name, type: binding.type });
+          if (value === undefined) continue;
+          const target = String(binding["queueName"]);
+          const routed = value as { reason?: unknown };
+          await this.poison.send(target, {
+            queue,
+            message: raw,
+            reason: typeof routed.reason === "string" ? routed.reason : JSON.stringify(value),
+            attempts,
+            poisonedAt: this.host.now().toISOString(),
+          });
+          if (target === `${queue}-poison`)
+            routedToPoison = typeof routed.reason === "string" ? routed.reason : target;
+        }
+        if (routedToPoison !== undefined) {
+          const reason = `routed by the handler: ${routedToPoison}`;
+          this.log("warn", `[${name}] message ${id} moved to ${routedToPoison} by the handler`);
+          return { outcome: "poisoned", attempts, reason, poisonQueue: `${queue}-poison` };
+        }
         return { outcome: "completed", attempts };
       } catch (error) {
         const text = error instanceof Error ? error.message : String(error);

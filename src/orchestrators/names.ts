@@ -2,10 +2,21 @@
 export const ORCHESTRATORS = {
   backupRun: "backupRunOrchestrator",
   backupSource: "backupSourceOrchestrator",
+  restore: "restoreOrchestrator",
 } as const;
 
 export const ACTIVITIES = {
   backupPlan: "backupPlanActivity",
   backupBatch: "backupBatchActivity",
   backupCommit: "backupCommitActivity",
+  restorePlan: "restorePlanActivity",
+  restoreBatch: "restoreBatchActivity",
+  restoreValidate: "restoreValidateActivity",
+  restoreReport: "restoreReportActivity",
 } as const;
+
+/** The external event an approval or rejection raises on a waiting restore. */
+export const APPROVAL_EVENT = "approval";
+
+export const RESTORE_QUEUE = "restore-requests";
+export const RESTORE_POISON_QUEUE = "restore-requests-poison";

@@ -80,8 +80,6 @@ describe("Databricks workspace backup (simulator + Azurite + local host)", () =>
         metastores: [],
       },
       config: { limits: { batchSize: 200, databricksRateShare: 1, maxConcurrentRequests: 16 } },
-      // The simulator has no rate limits here; lift ours so the test measures calls, not pacing.
-      runtime: { databricks: { limits: { "workspace.export": 2000, "workspace.list": 2000 } } },
     });
     await runBackup("databricks-notebooks", "20261126t100500z");
     const seed = platform.sim.seeds.workspaces["primary"]!;

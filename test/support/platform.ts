@@ -9,7 +9,7 @@ import {
   type PlatformSimulatorOptions,
 } from "../../sim/index.js";
 import { parseConfig, type PlatformConfig, type PlatformConfigInput } from "../../src/lib/config/index.js";
-import { resetDatabricksLimiters } from "../../src/lib/clients/databricks.js";
+import { PUBLISHED_LIMITS, resetDatabricksLimiters } from "../../src/lib/clients/databricks.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/lib/runtime.js";
 import type { Logger } from "../../src/lib/sources/context.js";
 import { useRuntime } from "../../src/orchestrators/runtime.js";
@@ -21,6 +21,8 @@ import {
 } from "../../src/host/index.js";
 
 export const TOKEN_SETTING = "AZDR_TEST_DATABRICKS_TOKEN";
+
+const UNPACED = Object.fromEntries(Object.keys(PUBLISHED_LIMITS).map((family) => [family, 5000]));
 
 export interface CapturedLog extends Logger {
   lines: string[];
@@ -88,7 +90,8 @@ export async function startTestPlatform(
     env,
     storeConnection: { connectionString: inject("azuriteConnectionString"), containerPrefix: storePrefix },
     log,
-    databricks: { maxAttempts: 8 },
+    // Our limiter is tested on its own; here it must not pace the simulator (which has no limits unless asked).
+    databricks: { maxAttempts: 8, rateShare: 1, limits: UNPACED },
     ...options.runtime,
   });
   useRuntime(runtime);

@@ -1,0 +1,427 @@
+// The restore engine, framework-free: snapshot resolution, preflight, planning (stored as JSON and
+// Markdown), execution of one bounded batch of one step, validation and the final report.
+// Activities call these; orchestrators only move ids and counts between them.
+import { AzdrError, errorMessage } from "../errors.js";
+import { REPORTS_CONTAINER, reportPath, type SnapshotRef } from "../store/layout.js";
+import type { Manifest } from "../store/manifest.js";
+import { verifySnapshot } from "../store/verify.js";
+import type { SourceContext } from "../sources/context.js";
+import {
+  actionable,
+  countActions,
+  planMarkdown,
+  type PlanItem,
+  type PlanStep,
+  type PreflightCheck,
+  type RestorePlan,
+} from "./plan.js";
+import { emptyIdMaps, mergeIdMaps, type IdMaps } from "./remap.js";
+import { RestoreRequestError, SCENARIOS, type RestoreRequest, type ScenarioName } from "./request.js";
+
+export interface ItemResult {
+  step: string;
+  key: string;
+  status: "created" | "updated" | "skipped" | "failed";
+  detail?: string;
+}
+
+export interface ValidationCheck {
+  name: string;
+  ok: boolean;
+  expected: number | string;
+  actual: number | string;
+  detail?: string;
+}
+
+export interface RunState {
+  planId: string;
+  ids: IdMaps;
+  /** Record ids learned by this batch (old → new), for later steps and re-runs. */
+  learned: Partial<IdMaps>;
+}
+
+export type Manifests = Record<string, Manifest>;
+
+export interface RestoreScenario {
+  name: ScenarioName;
+  steps: PlanStep[];
+  /** Snapshot components restored from; required ones must exist. */
+  components: { domain: SnapshotRef["domain"]; component: string; required: boolean }[];
+  /** Checks beyond the snapshot ones (target reachable, infrastructure present). */
+  preflight(ctx: SourceContext, request: RestoreRequest, manifests: Manifests): Promise<PreflightCheck[]>;
+  plan(
+    ctx: SourceContext,
+    request: RestoreRequest,
+    manifests: Manifests,
+  ): Promise<{ items: PlanItem[]; destructive: string[]; notes: string[] }>;
+  execute(
+    ctx: SourceContext,
+    request: RestoreRequest,
+    step: string,
+    items: PlanItem[],
+    run: RunState,
+    manifests: Manifests,
+  ): Promise<ItemResult[]>;
+  validate(
+    ctx: SourceContext,
+    request: RestoreRequest,
+    manifests: Manifests,
+    run: RunState,
+  ): Promise<ValidationCheck[]>;
+}
+
+/** Objects per execution batch: small enough to stay far from the activity timeout. */
+export const RESTORE_BATCH = 100;
+
+// ---- snapshots ----------------------------------------------------------------------------------
+
+/** The snapshot of one component the request selects: latest good, an id, or a point in time. */
+export async function resolveSnapshot(
+  ctx: SourceContext,
+  request: RestoreRequest,
+  component: RestoreScenario["components"][number],
+): Promise<SnapshotRef | undefined> {
+  const rows = (
+    await ctx.store.index.list({
+      domain: component.domain,
+      sourceId: request.source,
+      component: component.component,
+    })
+  ).filter((r) => r.phase !== "Failed");
+  rows.sort((a, b) => (a.endedAt < b.endedAt ? 1 : -1));
+  let row = rows[0];
+  if (request.snapshot !== "latest") {
+    const exact = rows.find((r) => r.snapshotId === request.snapshot);
+    if (exact) row = exact;
+    else {
+      // An id of another component, or a time: the newest good snapshot at or before it.
+      const isId = /^[0-9]{8}t[0-9]{6}z/.test(request.snapshot);
+      const other = isId
+        ? (await ctx.store.index.list({ sourceId: request.source })).find(
+            (r) => r.snapshotId === request.snapshot,
+          )
+        : undefined;
+      // An unknown id matches nothing; a time matches the newest good snapshot at or before it.
+      const at = other ? other.endedAt : isId ? undefined : new Date(request.snapshot).toISOString();
+      row = at === undefined ? undefined : rows.find((r) => r.endedAt <= at);
+    }
+  }
+  return row
+    ? { domain: row.domain, sourceId: row.sourceId, component: row.component, snapshotId: row.snapshotId }
+    : undefined;
+}
+
+/**
+ * Request-time check that the selected snapshot exists, so a bad --snapshot is a 400 that starts
+ * nothing rather than a failed run. Deep verification happens in preflight.
+ */
+export async function assertSnapshotsExist(
+  ctx: SourceContext,
+  scenario: RestoreScenario,
+  request: RestoreRequest,
+): Promise<void> {
+  for (const component of scenario.components.filter((c) => c.required)) {
+    if (!(await resolveSnapshot(ctx, request, component))) {
+      throw new RestoreRequestError([
+        {
+          field: "snapshot",
+          message: `no good ${component.component} snapshot of "${request.source}" matches "${request.snapshot}"`,
+          fix: 'pick one from `azdr snapshots list`, use "latest", or run the backup first',
+        },
+      ]);
+    }
+  }
+}
+
+export async function loadManifests(ctx: SourceContext, refs: SnapshotRef[]): Promise<Manifests> {
+  const manifests: Manifests = {};
+  for (const ref of refs) manifests[ref.component] = await ctx.store.requireManifest(ref);
+  return manifests;
+}
+
+// ---- preflight and plan -------------------------------------------------------------------------
+
+export interface PlanSummary {
+  planId: string;
+  planPath: string;
+  planMarkdownPath: string;
+  snapshots: SnapshotRef[];
+  counts: RestorePlan["counts"];
+  steps: { name: string; title: string; batches: number; items: number }[];
+  blocking: PreflightCheck[];
+  destructive: string[];
+}
+
+export async function preflightAndPlan(
+  ctx: SourceContext,
+  scenario: RestoreScenario,
+  request: RestoreRequest,
+  ids: { instanceId: string; planId: string; now: string },
+): Promise<PlanSummary> {
+  const checks: PreflightCheck[] = [];
+  const refs: SnapshotRef[] = [];
+  for (const component of scenario.components) {
+    const ref = await resolveSnapshot(ctx, request, component);
+    if (!ref) {
+      checks.push({
+        name: `snapshot ${component.domain}/${component.component}`,
+        ok: !component.required,
+        blocking: component.required,
+        detail: `no good snapshot of ${request.source} (${component.component}) matches "${request.snapshot}"`,
+        fix: `run \`azdr backup ${component.domain === "unity-catalog" ? "unity-catalog" : "workspace"}\` or pick another snapshot from \`azdr snapshots list\``,
+      });
+      continue;
+    }
+    const verify = await verifySnapshot(ctx.store, ref, { deep: 25 });
+    checks.push({
+      name: `snapshot ${component.domain}/${component.component}`,
+      ok: verify.ok,
+      blocking: !verify.ok,
+      detail: verify.ok
+        ? `${ref.snapshotId}: committed, ${verify.entries} objects, structure verified, ${verify.checkedContent} bodies re-hashed`
+        : `${ref.snapshotId}: ${verify.problems.length} problem(s), e.g. ${verify.problems[0]?.path} is ${verify.problems[0]?.problem}`,
+      ...(verify.ok
+        ? {}
+        : { fix: "restore from an older snapshot (`--snapshot <id>`), or re-run the backup" }),
+    });
+    if (verify.ok) refs.push(ref);
+  }
+  const manifests = await loadManifests(ctx, refs);
+  const blockingSnapshots = checks.some((c) => c.blocking && !c.ok);
+  if (!blockingSnapshots) {
+    try {
+      checks.push(...(await scenario.preflight(ctx, request, manifests)));
+    } catch (error) {
+      checks.push({
+        name: "target reachable",
+        ok: false,
+        blocking: true,
+        detail: errorMessage(error),
+        fix: "check the target's URL, network access and credentials in the config",
+      });
+    }
+  }
+  const blocking = checks.filter((c) => c.blocking && !c.ok);
+  const planned = blocking.length
+    ? { items: [], destructive: [], notes: [] }
+    : await scenario.plan(ctx, request, manifests);
+  const plan: RestorePlan = {
+    planId: ids.planId,
+    instanceId: ids.instanceId,
+    scenario: request.scenario,
+    section: SCENARIOS[request.scenario].section,
+    source: request.source,
+    target: request.target,
+    mode: request.mode,
+    createdAt: ids.now,
+    snapshots: refs,
+    steps: scenario.steps,
+    items: planned.items,
+    counts: countActions(planned.items),
+    preflight: checks,
+    destructive: planned.destructive,
+    notes: planned.notes,
+  };
+  const planPath = reportPath("plan", ids.planId, "json");
+  const planMarkdownPath = reportPath("plan", ids.planId, "md");
+  await ctx.store.blobs.put(REPORTS_CONTAINER, planPath, JSON.stringify(plan), "application/json");
+  await ctx.store.blobs.put(REPORTS_CONTAINER, planMarkdownPath, planMarkdown(plan), "text/markdown");
+  return {
+    planId: ids.planId,
+    planPath,
+    planMarkdownPath,
+    snapshots: refs,
+    counts: plan.counts,
+    steps: scenario.steps.map((s) => {
+      const items = plan.items.filter((i) => i.step === s.name && actionable(i)).length;
+      return { name: s.name, title: s.title, items, batches: Math.ceil(items / RESTORE_BATCH) };
+    }),
+    blocking,
+    destructive: plan.destructive,
+  };
+}
+
+export async function readPlan(ctx: SourceContext, planId: string): Promise<RestorePlan> {
+  const body = await ctx.store.blobs.get(REPORTS_CONTAINER, reportPath("plan", planId, "json"));
+  if (!body) throw new AzdrError("NOT_FOUND", `plan ${planId} is missing from ${REPORTS_CONTAINER}`);
+  return JSON.parse(body.toString("utf8")) as RestorePlan;
+}
+
+// ---- execution ----------------------------------------------------------------------------------
+
+function runPrefix(planId: string): string {
+  return `runs/${planId}/`;
+}
+
+async function loadIds(ctx: SourceContext, request: RestoreRequest, planId: string): Promise<IdMaps> {
+  const ids = emptyIdMaps(request.remap);
+  for await (const blob of ctx.store.blobs.list(REPORTS_CONTAINER, `${runPrefix(planId)}ids/`)) {
+    const body = await ctx.store.blobs.get(REPORTS_CONTAINER, blob.name);
+    if (body) mergeIdMaps(ids, JSON.parse(body.toString("utf8")) as Partial<IdMaps>);
+  }
+  return ids;
+}
+
+export interface BatchOutcome {
+  step: string;
+  batch: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  /** The first failures, for status and logs; the full list is in the report. */
+  failures: { key: string; detail: string }[];
+}
+
+export async function executeBatch(
+  ctx: SourceContext,
+  scenario: RestoreScenario,
+  request: RestoreRequest,
+  planId: string,
+  step: string,
+  batch: number,
+): Promise<BatchOutcome> {
+  const plan = await readPlan(ctx, planId);
+  const items = plan.items
+    .filter((i) => i.step === step && actionable(i))
+    .slice(batch * RESTORE_BATCH, (batch + 1) * RESTORE_BATCH);
+  const manifests = await loadManifests(ctx, plan.snapshots);
+  const run: RunState = { planId, ids: await loadIds(ctx, request, planId), learned: {} };
+  const results = await scenario.execute(ctx, request, step, items, run, manifests);
+  const key = `${step}-${String(batch).padStart(5, "0")}`;
+  await ctx.store.blobs.put(
+    REPORTS_CONTAINER,
+    `${runPrefix(planId)}results/${key}.json`,
+    JSON.stringify(results),
+    "application/json",
+  );
+  if (Object.values(run.learned).some((m) => m && Object.keys(m).length > 0)) {
+    await ctx.store.blobs.put(
+      REPORTS_CONTAINER,
+      `${runPrefix(planId)}ids/${key}.json`,
+      JSON.stringify(run.learned),
+      "application/json",
+    );
+  }
+  const failures = results.filter((r) => r.status === "failed");
+  return {
+    step,
+    batch,
+    created: results.filter((r) => r.status === "created").length,
+    updated: results.filter((r) => r.status === "updated").length,
+    skipped: results.filter((r) => r.status === "skipped").length,
+    failed: failures.length,
+    failures: failures.slice(0, 20).map((f) => ({ key: f.key, detail: f.detail ?? "" })),
+  };
+}
+
+export async function runValidation(
+  ctx: SourceContext,
+  scenario: RestoreScenario,
+  request: RestoreRequest,
+  planId: string,
+): Promise<ValidationCheck[]> {
+  const plan = await readPlan(ctx, planId);
+  const manifests = await loadManifests(ctx, plan.snapshots);
+  return scenario.validate(ctx, request, manifests, {
+    planId,
+    ids: await loadIds(ctx, request, planId),
+    learned: {},
+  });
+}
+
+// ---- report -------------------------------------------------------------------------------------
+
+export type RestorePhase = "Planned" | "Completed" | "PartiallyFailed" | "Failed" | "Rejected" | "TimedOut";
+
+export interface RestoreReport {
+  instanceId: string;
+  planId: string;
+  scenario: string;
+  section: string;
+  source: string;
+  target: string;
+  mode: "plan" | "apply";
+  phase: RestorePhase;
+  reasons: string[];
+  startedAt: string;
+  endedAt: string;
+  /** Wall time from start to end, in seconds: the measured recovery time. */
+  durationSeconds: number;
+  approval?: { approved: boolean; by: string; at: string; comment?: string };
+  counts: RestorePlan["counts"];
+  steps: { name: string; title: string; created: number; updated: number; skipped: number; failed: number }[];
+  validation: ValidationCheck[];
+  /** Things a person must still do (secret values, managed table data…). */
+  followUps: string[];
+  planPath: string;
+  reportPath: string;
+  reportMarkdownPath: string;
+}
+
+export async function readResults(ctx: SourceContext, planId: string): Promise<ItemResult[]> {
+  const results: ItemResult[] = [];
+  for await (const blob of ctx.store.blobs.list(REPORTS_CONTAINER, `${runPrefix(planId)}results/`)) {
+    const body = await ctx.store.blobs.get(REPORTS_CONTAINER, blob.name);
+    if (body) results.push(...(JSON.parse(body.toString("utf8")) as ItemResult[]));
+  }
+  return results;
+}
+
+export function reportMarkdown(report: RestoreReport, failures: ItemResult[]): string {
+  const lines = [
+    `# Restore report: ${report.scenario} (runbook ${report.section})`,
+    "",
+    `- Phase: **${report.phase}**${report.reasons.length ? ` — ${report.reasons.join("; ")}` : ""}`,
+    `- From \`${report.source}\` to \`${report.target}\` (${report.mode}), ${report.startedAt} → ${report.endedAt} (${report.durationSeconds} s)`,
+    report.approval
+      ? `- ${report.approval.approved ? "Approved" : "Rejected"} by ${report.approval.by} at ${report.approval.at}${report.approval.comment ? `: ${report.approval.comment}` : ""}`
+      : "- Approval: not required (plan only or pre-approved)",
+    `- Plan: \`${report.planPath}\``,
+    "",
+    "## Steps",
+    "",
+    "| step | created | updated | skipped | failed |",
+    "|---|---|---|---|---|",
+    ...report.steps.map((s) => `| ${s.title} | ${s.created} | ${s.updated} | ${s.skipped} | ${s.failed} |`),
+    "",
+    "## Validation",
+    "",
+    ...(report.validation.length
+      ? report.validation.map(
+          (v) =>
+            `- ${v.ok ? "OK" : "MISMATCH"} ${v.name}: expected ${v.expected}, found ${v.actual}${v.detail ? ` (${v.detail})` : ""}`,
+        )
+      : ["- not run"]),
+    "",
+  ];
+  if (report.followUps.length) lines.push("## Follow-ups", "", ...report.followUps.map((f) => `- ${f}`), "");
+  if (failures.length) {
+    lines.push(
+      "## Failures",
+      "",
+      ...failures.slice(0, 500).map((f) => `- ${f.step} ${f.key}: ${f.detail ?? ""}`),
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
+export async function writeReport(ctx: SourceContext, report: RestoreReport): Promise<RestoreReport> {
+  const results = await readResults(ctx, report.planId);
+  const failures = results.filter((r) => r.status === "failed");
+  const full = { ...report, failures };
+  await ctx.store.blobs.put(
+    REPORTS_CONTAINER,
+    report.reportPath,
+    JSON.stringify(full, null, 2),
+    "application/json",
+  );
+  await ctx.store.blobs.put(
+    REPORTS_CONTAINER,
+    report.reportMarkdownPath,
+    reportMarkdown(report, failures),
+    "text/markdown",
+  );
+  return report;
+}

@@ -1,0 +1,132 @@
+// The restore plan: per object create / update / skip / conflict / unsupported, with a reason.
+// Stored as JSON (what execution reads) and Markdown (what a person reads before approving).
+import type { SnapshotRef } from "../store/layout.js";
+
+export type PlanAction = "create" | "update" | "skip" | "conflict" | "unsupported";
+
+export interface PlanItem {
+  step: string;
+  /** Path or name in the snapshot. */
+  key: string;
+  kind: string;
+  action: PlanAction;
+  reason: string;
+  /** Where it goes in the target, after remapping (path, name or full name). */
+  target?: string;
+  /** The body to restore, when there is one. */
+  sha256?: string;
+  /** Source-side id the step needs to map references (job id, cluster id…). */
+  sourceId?: string;
+  /** Source metadata execution needs (a notebook's language). */
+  meta?: Record<string, unknown>;
+}
+
+export interface PlanStep {
+  name: string;
+  title: string;
+  /** Why this step sits where it does in the order. */
+  why: string;
+}
+
+export interface PreflightCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do when it is not ok. */
+  fix?: string;
+  /** Blocking problems stop the restore; warnings are reported. */
+  blocking: boolean;
+}
+
+export interface RestorePlan {
+  planId: string;
+  instanceId: string;
+  scenario: string;
+  section: string;
+  source: string;
+  target: string;
+  mode: "plan" | "apply";
+  createdAt: string;
+  snapshots: SnapshotRef[];
+  steps: PlanStep[];
+  items: PlanItem[];
+  counts: Record<PlanAction, number>;
+  preflight: PreflightCheck[];
+  /** What cannot be undone if approved (overwrites), listed for the approver. */
+  destructive: string[];
+  notes: string[];
+}
+
+export function countActions(items: PlanItem[]): Record<PlanAction, number> {
+  const counts: Record<PlanAction, number> = { create: 0, update: 0, skip: 0, conflict: 0, unsupported: 0 };
+  for (const item of items) counts[item.action]++;
+  return counts;
+}
+
+/** Items that execution acts on. */
+export function actionable(item: PlanItem): boolean {
+  return item.action === "create" || item.action === "update";
+}
+
+function escapeCell(text: string): string {
+  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+}
+
+export function planMarkdown(plan: RestorePlan, maxRowsPerStep = 200): string {
+  const lines = [
+    `# Restore plan: ${plan.scenario} (runbook ${plan.section})`,
+    "",
+    `- Plan: \`${plan.planId}\` (${plan.mode})`,
+    `- From \`${plan.source}\` to \`${plan.target}\`, created ${plan.createdAt}`,
+    `- Snapshots: ${plan.snapshots.map((s) => `\`${s.domain}/${s.sourceId}/${s.component}/${s.snapshotId}\``).join(", ")}`,
+    `- Totals: ${Object.entries(plan.counts)
+      .map(([action, n]) => `${n} ${action}`)
+      .join(", ")}`,
+    "",
+    "## Preflight",
+    "",
+    ...plan.preflight.map(
+      (c) =>
+        `- ${c.ok ? "OK" : c.blocking ? "BLOCKING" : "WARNING"} ${c.name}: ${c.detail}${c.fix && !c.ok ? ` — ${c.fix}` : ""}`,
+    ),
+    "",
+  ];
+  if (plan.destructive.length) {
+    lines.push("## Needs your attention before approving", "", ...plan.destructive.map((d) => `- ${d}`), "");
+  }
+  if (plan.notes.length) lines.push("## Notes", "", ...plan.notes.map((n) => `- ${n}`), "");
+  for (const step of plan.steps) {
+    const items = plan.items.filter((i) => i.step === step.name);
+    const counts = countActions(items);
+    lines.push(
+      `## ${step.title}`,
+      "",
+      `_${step.why}_`,
+      "",
+      `${items.length} object(s): ${
+        Object.entries(counts)
+          .filter(([, n]) => n > 0)
+          .map(([a, n]) => `${n} ${a}`)
+          .join(", ") || "nothing to do"
+      }`,
+      "",
+    );
+    if (items.length === 0) continue;
+    lines.push("| action | object | target | reason |", "|---|---|---|---|");
+    for (const item of items.slice(0, maxRowsPerStep)) {
+      lines.push(
+        `| ${item.action} | ${escapeCell(item.key)} | ${escapeCell(item.target ?? "")} | ${escapeCell(item.reason)} |`,
+      );
+    }
+    if (items.length > maxRowsPerStep)
+      lines.push("", `… and ${items.length - maxRowsPerStep} more (see the JSON plan).`);
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+/** include/exclude filters: prefixes of paths or names. */
+export function selected(key: string, include: string[], exclude: string[]): boolean {
+  if (include.length && !include.some((p) => key.startsWith(p))) return false;
+  return !exclude.some((p) => key.startsWith(p));
+}

@@ -1,0 +1,279 @@
+// The restore orchestrator, one for every runbook scenario: preflight + plan → (plan only: report)
+// → approval gate with a timeout → steps in dependency order, batch by batch, with progress in the
+// custom status → validation → report. Deterministic: ids and time from the context, no I/O.
+import * as df from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import type {
+  BatchOutcome,
+  PlanSummary,
+  RestorePhase,
+  RestoreReport,
+  ValidationCheck,
+} from "../lib/restore/engine.js";
+import {
+  executeBatch,
+  preflightAndPlan,
+  readPlan,
+  runValidation,
+  writeReport,
+} from "../lib/restore/engine.js";
+import { SCENARIOS, type RestoreRequest } from "../lib/restore/request.js";
+import { scenarioFor } from "../lib/restore/scenarios.js";
+import { reportPath } from "../lib/store/layout.js";
+import { slotStamp } from "../lib/schedule.js";
+import { ACTIVITIES, APPROVAL_EVENT, ORCHESTRATORS } from "./names.js";
+import { runtime } from "./runtime.js";
+
+export interface RestoreInput {
+  request: RestoreRequest;
+}
+
+export interface ApprovalDecision {
+  approved: boolean;
+  by: string;
+  comment?: string;
+}
+
+/** What the custom status shows while a restore runs (also what the HTTP status route returns). */
+export interface RestoreProgress {
+  phase: "preflight" | "awaiting-approval" | "executing" | "validating" | "reporting" | "done";
+  scenario: string;
+  target: string;
+  planId?: string;
+  planPath?: string;
+  counts?: PlanSummary["counts"];
+  destructive?: string[];
+  step?: string;
+  stepTitle?: string;
+  done?: number;
+  total?: number;
+  approvalDeadline?: string;
+  result?: RestorePhase;
+}
+
+const retry = () => {
+  const options = new df.RetryOptions(2_000, 4);
+  options.backoffCoefficient = 2;
+  options.maxRetryIntervalInMilliseconds = 30_000;
+  return options;
+};
+
+const restoreOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const { request } = context.df.getInput<RestoreInput>();
+  const instanceId = context.df.instanceId;
+  const started = context.df.currentUtcDateTime;
+  const planId = `${instanceId}-${slotStamp(started)}`;
+  const base = { scenario: request.scenario, target: request.target };
+  context.df.setCustomStatus({ ...base, phase: "preflight", planId } satisfies RestoreProgress);
+
+  let plan: PlanSummary;
+  try {
+    plan = (yield context.df.callActivityWithRetry(ACTIVITIES.restorePlan, retry(), {
+      request,
+      instanceId,
+      planId,
+      now: started.toISOString(),
+    })) as PlanSummary;
+  } catch (error) {
+    // Planning could not finish (target unreadable, store unavailable): report it, change nothing.
+    const reason = `planning failed: ${error instanceof Error ? error.message : String(error)}`;
+    plan = {
+      planId,
+      planPath: "",
+      planMarkdownPath: "",
+      snapshots: [],
+      counts: { create: 0, update: 0, skip: 0, conflict: 0, unsupported: 0 },
+      steps: [],
+      destructive: [],
+      blocking: [{ name: "plan", ok: false, blocking: true, detail: reason }],
+    };
+  }
+  const planStatus = {
+    ...base,
+    planId,
+    planPath: plan.planPath,
+    counts: plan.counts,
+    destructive: plan.destructive,
+  };
+
+  const reasons: string[] = [];
+  let phase: RestorePhase = "Completed";
+  let approval: RestoreReport["approval"];
+  const stepTotals = new Map<string, { created: number; updated: number; skipped: number; failed: number }>();
+  let validation: ValidationCheck[] = [];
+
+  if (plan.blocking.length > 0) {
+    phase = "Failed";
+    reasons.push(...plan.blocking.map((c) => `${c.name}: ${c.detail}${c.fix ? ` — ${c.fix}` : ""}`));
+  } else if (request.mode === "plan") {
+    phase = "Planned";
+  } else {
+    if (!request.preApproved) {
+      const deadline = new Date(started.getTime() + request.approvalTimeoutMinutes * 60_000);
+      context.df.setCustomStatus({
+        ...planStatus,
+        phase: "awaiting-approval",
+        approvalDeadline: deadline.toISOString(),
+      } satisfies RestoreProgress);
+      const decision = context.df.waitForExternalEvent(APPROVAL_EVENT);
+      const timeout = context.df.createTimer(deadline);
+      const winner = (yield context.df.Task.any([decision, timeout])) as Task;
+      if (winner === timeout) {
+        phase = "TimedOut";
+        reasons.push(`no approval within ${request.approvalTimeoutMinutes} minute(s); nothing was changed`);
+      } else {
+        timeout.cancel();
+        const answer = decision.result as ApprovalDecision;
+        approval = {
+          approved: answer.approved === true,
+          by: String(answer.by ?? "unknown"),
+          at: context.df.currentUtcDateTime.toISOString(),
+          ...(answer.comment ? { comment: String(answer.comment) } : {}),
+        };
+        if (!approval.approved) {
+          phase = "Rejected";
+          reasons.push(
+            `rejected by ${approval.by}${approval.comment ? `: ${approval.comment}` : ""}; nothing was changed`,
+          );
+        }
+      }
+    }
+    if (phase === "Completed") {
+      const work = plan.steps.filter((s) => s.batches > 0);
+      try {
+        for (const step of work) {
+          const totals = { created: 0, updated: 0, skipped: 0, failed: 0 };
+          stepTotals.set(step.name, totals);
+          for (let batch = 0; batch < step.batches; batch++) {
+            context.df.setCustomStatus({
+              ...planStatus,
+              phase: "executing",
+              step: step.name,
+              stepTitle: step.title,
+              done: Math.min(batch * 100, step.items),
+              total: step.items,
+            } satisfies RestoreProgress);
+            const outcome = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreBatch, retry(), {
+              request,
+              planId,
+              step: step.name,
+              batch,
+            })) as BatchOutcome;
+            totals.created += outcome.created;
+            totals.updated += outcome.updated;
+            totals.skipped += outcome.skipped;
+            totals.failed += outcome.failed;
+          }
+        }
+      } catch (error) {
+        phase = "Failed";
+        reasons.push(
+          `stopped: ${error instanceof Error ? error.message : String(error)}; re-run the same request to resume (steps are idempotent)`,
+        );
+      }
+      const failed = [...stepTotals.values()].reduce((sum, t) => sum + t.failed, 0);
+      if (phase === "Completed" && failed > 0) {
+        phase = "PartiallyFailed";
+        reasons.push(`${failed} object(s) failed: see the report's failures`);
+      }
+      if (phase !== "Failed") {
+        context.df.setCustomStatus({ ...planStatus, phase: "validating" } satisfies RestoreProgress);
+        validation = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreValidate, retry(), {
+          request,
+          planId,
+        })) as ValidationCheck[];
+        const mismatches = validation.filter((v) => !v.ok);
+        if (mismatches.length && phase === "Completed") {
+          phase = "PartiallyFailed";
+          reasons.push(
+            `validation: ${mismatches.map((m) => `${m.name} expected ${m.expected}, found ${m.actual}`).join("; ")}`,
+          );
+        }
+      }
+    }
+  }
+
+  context.df.setCustomStatus({ ...planStatus, phase: "reporting" } satisfies RestoreProgress);
+  const ended = context.df.currentUtcDateTime;
+  const report: RestoreReport = {
+    instanceId,
+    planId,
+    scenario: request.scenario,
+    section: SCENARIOS[request.scenario].section,
+    source: request.source,
+    target: request.target,
+    mode: request.mode,
+    phase,
+    reasons,
+    startedAt: started.toISOString(),
+    endedAt: ended.toISOString(),
+    durationSeconds: Math.round((ended.getTime() - started.getTime()) / 1000),
+    ...(approval ? { approval } : {}),
+    counts: plan.counts,
+    steps: plan.steps.map((s) => ({
+      name: s.name,
+      title: s.title,
+      ...(stepTotals.get(s.name) ?? { created: 0, updated: 0, skipped: 0, failed: 0 }),
+    })),
+    validation,
+    followUps: [],
+    planPath: plan.planPath,
+    reportPath: reportPath("report", planId, "json"),
+    reportMarkdownPath: reportPath("report", planId, "md"),
+  };
+  const written = (yield context.df.callActivityWithRetry(
+    ACTIVITIES.restoreReport,
+    retry(),
+    report,
+  )) as RestoreReport;
+  context.df.setCustomStatus({ ...planStatus, phase: "done", result: phase } satisfies RestoreProgress);
+  return written;
+};
+
+df.app.orchestration(ORCHESTRATORS.restore, restoreOrchestrator);
+
+df.app.activity(ACTIVITIES.restorePlan, {
+  handler: async (input: { request: RestoreRequest; instanceId: string; planId: string; now: string }) =>
+    preflightAndPlan(runtime(), scenarioFor(input.request.scenario), input.request, input),
+});
+
+df.app.activity(ACTIVITIES.restoreBatch, {
+  handler: async (input: { request: RestoreRequest; planId: string; step: string; batch: number }) =>
+    executeBatch(
+      runtime(),
+      scenarioFor(input.request.scenario),
+      input.request,
+      input.planId,
+      input.step,
+      input.batch,
+    ),
+});
+
+df.app.activity(ACTIVITIES.restoreValidate, {
+  handler: async (input: { request: RestoreRequest; planId: string }) =>
+    runValidation(runtime(), scenarioFor(input.request.scenario), input.request, input.planId),
+});
+
+df.app.activity(ACTIVITIES.restoreReport, {
+  handler: async (report: RestoreReport) => {
+    const rt = runtime();
+    const plan = report.planPath ? await readPlan(rt, report.planId) : undefined;
+    // What a person must still do: values backups never hold, data the metadata restore cannot bring back.
+    const followUps = plan
+      ? [
+          ...plan.notes,
+          ...plan.items
+            .filter((i) => i.action === "unsupported")
+            .slice(0, 50)
+            .map((i) => `${i.key}: ${i.reason}`),
+        ]
+      : [];
+    const written = await writeReport(rt, { ...report, followUps });
+    rt.log.info("restore report written", {
+      instanceId: report.instanceId,
+      phase: report.phase,
+      report: report.reportPath,
+    });
+    return written;
+  },
+});

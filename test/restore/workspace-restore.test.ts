@@ -1,0 +1,386 @@
+import { inject, afterEach, describe, expect, it } from "vitest";
+import { BlobInstanceStore, LocalApp, LocalDurableHost, MemoryPoisonSink } from "../../src/host/index.js";
+import { ORCHESTRATORS, RESTORE_QUEUE } from "../../src/orchestrators/names.js";
+import type { RestoreProgress } from "../../src/orchestrators/restore.js";
+import type { RestoreReport } from "../../src/lib/restore/engine.js";
+import { REPORTS_CONTAINER } from "../../src/lib/store/layout.js";
+import { SOURCE_JOB_TAG } from "../../src/lib/restore/workspace-scenario.js";
+import { appRegistry, startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
+
+type Json = Record<string, unknown>;
+
+let platform: TestPlatform | undefined;
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await platform?.close();
+  platform = undefined;
+});
+
+const SEED = {
+  notebooks: 60,
+  directories: 8,
+  files: 4,
+  jobs: 10,
+  clusters: 3,
+  policies: 2,
+  pools: 2,
+  secretScopes: 2,
+  secretsPerScope: 2,
+  repos: 2,
+  initScripts: 1,
+};
+
+async function backedUpPlatform(): Promise<TestPlatform> {
+  const p = await startTestPlatform({
+    sim: {
+      workspaces: [
+        { name: "primary", seed: SEED },
+        { name: "dr", seed: false },
+      ],
+      metastores: [],
+    },
+    config: { unityCatalog: { metastores: [] } },
+  });
+  const host = await startHost();
+  for (const kind of ["databricks-notebooks", "databricks-config"] as const) {
+    const instanceId = `backup-${kind}-20261126t010000z`;
+    await host.startNew(ORCHESTRATORS.backupRun, {
+      instanceId,
+      input: { kind, slot: "20261126t010000z", sourceIds: ["primary"] },
+    });
+    expect((await host.waitForCompletion(instanceId)).runtimeStatus).toBe("Completed");
+  }
+  await host.shutdown();
+  return p;
+}
+
+async function startApp(
+  host?: LocalDurableHost,
+): Promise<{ host: LocalDurableHost; app: LocalApp; poison: MemoryPoisonSink }> {
+  const h = host ?? (await startHost());
+  const poison = new MemoryPoisonSink();
+  const app = await LocalApp.start({ host: h, poison });
+  cleanups.push(async () => {
+    await app.close();
+    await h.shutdown();
+  });
+  return { host: h, app, poison };
+}
+
+async function post(app: LocalApp, scenario: string, body: unknown) {
+  const response = await app.invokeHttp("restoreHttpStart", { params: { scenario }, body, method: "POST" });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+async function waitForPhase(
+  host: LocalDurableHost,
+  id: string,
+  phase: RestoreProgress["phase"],
+): Promise<RestoreProgress> {
+  for (let i = 0; i < 400; i++) {
+    await host.idle();
+    const status = await host.getStatus(id);
+    const progress = status?.customStatus as RestoreProgress | undefined;
+    if (progress?.phase === phase) return progress;
+    if (status && ["Completed", "Failed", "Terminated"].includes(status.runtimeStatus)) {
+      throw new Error(
+        `instance ended (${status.runtimeStatus}) before phase ${phase}: ${JSON.stringify(status.output)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${phase}`);
+}
+
+/** Everything the dr workspace holds, read back through the API shapes the backup uses. */
+function drWrites(p: TestPlatform) {
+  return p.sim.log.entries.filter(
+    (e) => e.service.includes("dr") && e.method !== "GET" && e.method !== "HEAD",
+  );
+}
+
+describe("7.3 Databricks workspace restore", () => {
+  it("plan mode reads the target and writes nothing anywhere in it", async () => {
+    platform = await backedUpPlatform();
+    const { host, app } = await startApp();
+    platform.sim.log.clear();
+    const started = await post(app, "workspace", { source: "primary", target: "dr", mode: "plan" });
+    expect(started.status).toBe(202);
+    expect(started.body["approveUri"]).toMatch(/\/api\/restore\/instances\/restore-workspace-dr\/approve/);
+    const done = await host.waitForCompletion(String(started.body["id"]));
+    const report = done.output as RestoreReport;
+    expect(report.phase).toBe("Planned");
+    expect(report.counts.create).toBeGreaterThan(SEED.notebooks);
+    expect(platform.sim.log.entries.some((e) => e.service.includes("dr"))).toBe(true);
+    expect(drWrites(platform)).toEqual([]);
+    const markdown = await platform.runtime.store.blobs.get(REPORTS_CONTAINER, `plans/${report.planId}.md`);
+    expect(markdown?.toString()).toMatch(/# Restore plan: workspace \(runbook 7\.3\)/);
+  });
+
+  it("restores into an empty workspace after approval: objects byte-identical, jobs paused and remapped, config equal", async () => {
+    platform = await backedUpPlatform();
+    const { host, app } = await startApp();
+    const started = await post(app, "workspace", {
+      source: "primary",
+      target: "dr",
+      mode: "apply",
+      remap: { principals: [{ from: "bob@example.com", to: "bob@dr.example.com" }] },
+    });
+    expect(started.status).toBe(202);
+    const id = String(started.body["id"]);
+    const waiting = await waitForPhase(host, id, "awaiting-approval");
+    expect(waiting.counts?.create).toBeGreaterThan(0);
+    expect(drWrites(platform)).toEqual([]);
+
+    const second = await post(app, "workspace", { source: "primary", target: "dr", mode: "apply" });
+    expect(second.status).toBe(409);
+    expect(second.body["statusUri"]).toMatch(/restore-workspace-dr/);
+
+    const noBy = await app.invokeHttp("restoreHttpApprove", { params: { id }, body: {}, method: "POST" });
+    expect(noBy.status).toBe(400);
+    const approved = await app.invokeHttp("restoreHttpApprove", {
+      params: { id },
+      body: { by: "oncall@example.com", comment: "drill" },
+      method: "POST",
+    });
+    expect(approved.status).toBe(202);
+    const done = await host.waitForCompletion(id, { timeoutMs: 120_000 });
+    const report = done.output as RestoreReport;
+    expect(report.phase, JSON.stringify(report.reasons)).toBe("Completed");
+    expect(report.approval).toMatchObject({ approved: true, by: "oncall@example.com", comment: "drill" });
+    expect(report.validation.every((v) => v.ok)).toBe(true);
+
+    const source = platform.sim.workspace("primary").state;
+    const target = platform.sim.workspace("dr").state;
+    // Notebooks and files byte-identical, languages kept, empty folders present.
+    for (const [path, object] of source.tree.objects) {
+      if (object.object_type === "NOTEBOOK" || object.object_type === "FILE") {
+        const restored = target.tree.get(path);
+        expect(restored, path).toBeDefined();
+        expect(restored!.content!.equals(object.content!), path).toBe(true);
+        if (object.language) expect(restored!.language, path).toBe(object.language);
+      }
+      if (object.object_type === "DIRECTORY")
+        expect(target.tree.get(path)?.object_type, path).toBe("DIRECTORY");
+    }
+    // Jobs: equal by settings modulo remapped ids, paused, tagged with their source id.
+    expect(target.jobs.size).toBe(source.jobs.size);
+    const newIdOf = new Map<string, number>();
+    for (const [id, job] of target.jobs)
+      newIdOf.set(String((job.settings["tags"] as Json)[SOURCE_JOB_TAG]), id);
+    for (const [sourceId, job] of source.jobs) {
+      const restoredId = newIdOf.get(String(sourceId));
+      expect(restoredId, `job ${sourceId}`).toBeDefined();
+      const restored = target.jobs.get(restoredId!)!.settings;
+      expect(restored["name"]).toBe(job.settings["name"]);
+      const tasks = restored["tasks"] as Json[];
+      const sourceTasks = job.settings["tasks"] as Json[];
+      expect(tasks.map((t) => t["task_key"])).toEqual(sourceTasks.map((t) => t["task_key"]));
+      tasks.forEach((task, i) => {
+        const original = sourceTasks[i]!;
+        expect(task["notebook_task"]).toEqual(original["notebook_task"]);
+        const runJob = original["run_job_task"] as Json | undefined;
+        if (runJob)
+          expect((task["run_job_task"] as Json)["job_id"]).toBe(newIdOf.get(String(runJob["job_id"])));
+        if (original["existing_cluster_id"]) {
+          expect(task["existing_cluster_id"]).not.toBe(original["existing_cluster_id"]);
+          expect(target.clusters.has(String(task["existing_cluster_id"]))).toBe(true);
+        }
+      });
+      if (job.settings["schedule"]) expect((restored["schedule"] as Json)["pause_status"]).toBe("PAUSED");
+    }
+    // Policies, pools and clusters equal by name and definition; clusters created terminated.
+    const byName = (m: Map<string, Json>, key: string) =>
+      new Map([...m.values()].map((v) => [String(v[key]), v]));
+    const targetPolicies = byName(target.policies, "name");
+    for (const policy of source.policies.values())
+      expect(targetPolicies.get(String(policy["name"]))?.["definition"]).toEqual(policy["definition"]);
+    const targetPools = byName(target.pools, "instance_pool_name");
+    for (const pool of source.pools.values())
+      expect(targetPools.get(String(pool["instance_pool_name"]))?.["node_type_id"]).toBe(
+        pool["node_type_id"],
+      );
+    const targetClusters = byName(target.clusters, "cluster_name");
+    for (const cluster of source.clusters.values()) {
+      const restored = targetClusters.get(String(cluster["cluster_name"]));
+      expect(restored?.["spark_version"]).toBe(cluster["spark_version"]);
+      expect(restored?.["state"]).toBe("TERMINATED");
+    }
+    // Scopes exist with their ACLs (principals remapped); no secret value was read anywhere.
+    for (const [name, scope] of source.scopes) {
+      const restored = target.scopes.get(name);
+      expect(restored, name).toBeDefined();
+      // Every backed-up ACL is there, principals remapped (the creator's own MANAGE comes on top, as in Databricks).
+      for (const [principal, permission] of scope.acls) {
+        const expected = principal === "bob@example.com" ? "bob@dr.example.com" : principal;
+        expect(restored!.acls.get(expected), `${name} ${expected}`).toBe(permission);
+      }
+    }
+    expect(platform.sim.secretValueReads()).toEqual([]);
+    // Repos re-pointed at their remotes.
+    expect([...target.repos.values()].map((r) => r["url"]).sort()).toEqual(
+      [...source.repos.values()].map((r) => r["url"]).sort(),
+    );
+    // The report is stored as JSON and Markdown and lists the Databricks-backed secrets to re-enter.
+    const markdown = await platform.runtime.store.blobs.get(REPORTS_CONTAINER, report.reportMarkdownPath);
+    expect(markdown?.toString()).toMatch(/Phase: \*\*Completed\*\*/);
+    expect(report.followUps.some((f) => /must be re-entered/.test(f))).toBe(true);
+  });
+
+  it("a restore that fails midway and runs again after a host restart creates nothing twice", async () => {
+    platform = await backedUpPlatform();
+    const store = BlobInstanceStore.fromConnectionString(
+      inject("azuriteConnectionString"),
+      `host${platform.storePrefix.slice(1, -1)}`,
+    );
+    const first = new LocalDurableHost({ registry: await appRegistry(), store, timers: "virtual" });
+    // Creating clusters is throttled for good: the clusters step's activity fails after every retry.
+    platform.sim.faults.add("dr", {
+      route: "POST /api/2.1/clusters/create",
+      status: 429,
+      retryAfter: "0",
+      times: 100_000,
+    });
+    const request = {
+      scenario: "workspace",
+      source: "primary",
+      target: "dr",
+      mode: "apply",
+      preApproved: true,
+    };
+    const { parseRestoreRequest } = await import("../../src/lib/restore/request.js");
+    const parsed = parseRestoreRequest(request, platform.config);
+    await first.startNew(ORCHESTRATORS.restore, {
+      instanceId: "restore-workspace-dr",
+      input: { request: parsed },
+    });
+    const failed = await first.waitForCompletion("restore-workspace-dr", { timeoutMs: 120_000 });
+    expect((failed.output as RestoreReport).phase).toBe("Failed");
+    expect((failed.output as RestoreReport).reasons.join()).toMatch(/re-run the same request/);
+    await first.shutdown();
+
+    platform.sim.faults.clear();
+    const target = platform.sim.workspace("dr").state;
+    const notebooksBefore = [...target.tree.objects.values()].filter(
+      (o) => o.object_type === "NOTEBOOK",
+    ).length;
+    expect(notebooksBefore).toBeGreaterThan(0);
+
+    // A new host process over the same instance store runs the same request again.
+    const second = new LocalDurableHost({ registry: await appRegistry(), store, timers: "virtual" });
+    cleanups.push(() => second.shutdown());
+    await second.startNew(ORCHESTRATORS.restore, {
+      instanceId: "restore-workspace-dr",
+      input: { request: parsed },
+    });
+    const done = await second.waitForCompletion("restore-workspace-dr", { timeoutMs: 120_000 });
+    const report = done.output as RestoreReport;
+    const failures = await platform.runtime.store.blobs.get(REPORTS_CONTAINER, report.reportPath);
+    expect(report.phase, failures?.toString().slice(-3000)).toBe("Completed");
+    const source = platform.sim.workspace("primary").state;
+    expect(target.jobs.size).toBe(source.jobs.size);
+    expect(target.policies.size).toBe(source.policies.size);
+    expect(target.pools.size).toBe(source.pools.size);
+    expect(target.clusters.size).toBe(source.clusters.size);
+    expect([...target.tree.objects.values()].filter((o) => o.object_type === "NOTEBOOK").length).toBe(
+      notebooksBefore,
+    );
+
+    // And once more: everything is skipped, still nothing duplicated.
+    await second.startNew(ORCHESTRATORS.restore, {
+      instanceId: "restore-workspace-dr",
+      input: { request: parsed },
+    });
+    await second.waitForCompletion("restore-workspace-dr", { timeoutMs: 120_000 });
+    expect(target.jobs.size).toBe(source.jobs.size);
+    expect(target.clusters.size).toBe(source.clusters.size);
+  });
+
+  it("a rejected or unanswered approval changes nothing", async () => {
+    platform = await backedUpPlatform();
+    const { host, app } = await startApp();
+    const started = await post(app, "workspace", {
+      source: "primary",
+      target: "dr",
+      mode: "apply",
+      approvalTimeoutMinutes: 30,
+    });
+    const id = String(started.body["id"]);
+    await waitForPhase(host, id, "awaiting-approval");
+    await app.invokeHttp("restoreHttpReject", {
+      params: { id },
+      body: { by: "lead@example.com", comment: "wrong target" },
+      method: "POST",
+    });
+    const rejected = (await host.waitForCompletion(id)).output as RestoreReport;
+    expect(rejected.phase).toBe("Rejected");
+    expect(rejected.approval).toMatchObject({ approved: false, by: "lead@example.com" });
+
+    const again = await post(app, "workspace", {
+      source: "primary",
+      target: "dr",
+      mode: "apply",
+      approvalTimeoutMinutes: 30,
+    });
+    expect(again.status).toBe(202);
+    // Nobody answers: the virtual clock reaches the deadline.
+    const timedOut = (await host.waitForCompletion(String(again.body["id"]))).output as RestoreReport;
+    expect(timedOut.phase).toBe("TimedOut");
+    expect(drWrites(platform)).toEqual([]);
+  });
+
+  it("bad requests get a 4xx naming the field and the fix, and start nothing", async () => {
+    platform = await backedUpPlatform();
+    const { host, app, poison } = await startApp();
+    const cases: [string, unknown, number, string][] = [
+      ["nonsense", { source: "primary", target: "dr" }, 404, "scenario"],
+      ["workspace", "{not json", 400, "(body)"],
+      ["workspace", { source: "primary", target: "nowhere" }, 400, "target"],
+      ["workspace", { source: "primary", target: "dr", snapshot: "20200101t000000z" }, 400, "snapshot"],
+      [
+        "workspace",
+        { source: "primary", target: "dr", remap: { storageAccounts: [{ from: "Bad Name", to: "ok" }] } },
+        400,
+        "remap.storageAccounts[0].from",
+      ],
+      ["workspace", { source: "primary", target: "dr", mode: "yolo" }, 400, "mode"],
+      ["workspace", { source: "primary", target: "dr", colour: "blue" }, 400, "colour"],
+    ];
+    for (const [scenario, body, status, field] of cases) {
+      const response = await app.invokeHttp("restoreHttpStart", {
+        params: { scenario },
+        body: body as string,
+        method: "POST",
+      });
+      const text = await response.text();
+      expect(response.status, `${scenario} ${JSON.stringify(body)}: ${text}`).toBe(status);
+      const json = JSON.parse(text) as { problems: { field: string; fix: string }[] };
+      expect(json.problems.map((p) => p.field)).toContain(field);
+      expect(json.problems.every((p) => p.fix.length > 0)).toBe(true);
+    }
+    // The same through the queue: not retried, poisoned with the reason.
+    const outcome = await app.invokeQueue("restoreQueueStart", {
+      scenario: "workspace",
+      source: "primary",
+      target: "nowhere",
+    });
+    expect(outcome.outcome).toBe("poisoned");
+    expect(poison.messages(`${RESTORE_QUEUE}-poison`)[0]?.reason).toMatch(
+      /target: "nowhere" is not in databricks\.workspaces/,
+    );
+    expect(outcome.attempts).toBe(1);
+    expect(await host.listInstances()).toEqual([]);
+    // A valid queue message starts the restore.
+    const ok = await app.invokeQueue("restoreQueueStart", {
+      scenario: "workspace",
+      source: "primary",
+      target: "dr",
+      mode: "plan",
+    });
+    expect(ok.outcome).toBe("completed");
+    expect(((await host.waitForCompletion("restore-workspace-dr")).output as RestoreReport).phase).toBe(
+      "Planned",
+    );
+  });
+});
