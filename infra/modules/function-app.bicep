@@ -84,7 +84,21 @@ param keyVaults array = []
 @description('config storageAccounts: [{ id, name?, resourceGroup? }].')
 param storageAccounts array = []
 
-@description('Any other AZDR__ settings (schedules, limits, naming overrides), flattened: { "AZDR__schedules__notebooks": "0 5 * * * *" }.')
+@description('Timer schedules (NCRONTAB, UTC). The timers read them as %AZDR__schedules__<key>%, so every key must be set; defaults mirror src/lib/config/schema.ts.')
+param schedules object = {
+  notebooks: '0 5 * * * *'
+  workspaceConfig: '0 30 1 * * *'
+  unityCatalog: '0 0 2 * * *'
+  azureMlModels: '0 15 * * * *'
+  azureMlAssets: '0 45 2 * * *'
+  foundry: '0 0 3 * * *'
+  keyVault: '0 30 3 * * *'
+  storage: '0 0 4 * * *'
+  rpoCheck: '0 */15 * * * *'
+  retention: '0 0 5 * * *'
+}
+
+@description('Any other AZDR__ settings (limits, naming overrides), flattened: { "AZDR__limits__batchSize": "100" }.')
 param extraAppSettings object = {}
 
 @description('Maximum instances the app scales out to.')
@@ -204,6 +218,16 @@ var baseAppSettings = {
   AZDR__backupStore__indexTable: indexTableName
   // One JSON setting: the domain keys contain dashes, which Linux app setting names cannot.
   AZDR__retention__days: string(retentionDays)
+  AZDR__schedules__notebooks: schedules.notebooks
+  AZDR__schedules__workspaceConfig: schedules.workspaceConfig
+  AZDR__schedules__unityCatalog: schedules.unityCatalog
+  AZDR__schedules__azureMlModels: schedules.azureMlModels
+  AZDR__schedules__azureMlAssets: schedules.azureMlAssets
+  AZDR__schedules__foundry: schedules.foundry
+  AZDR__schedules__keyVault: schedules.keyVault
+  AZDR__schedules__storage: schedules.storage
+  AZDR__schedules__rpoCheck: schedules.rpoCheck
+  AZDR__schedules__retention: schedules.retention
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

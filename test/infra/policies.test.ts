@@ -3,7 +3,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { requiredAppSettings } from "../../src/lib/config/index.js";
+import { hostResolvedAppSettings, requiredAppSettings } from "../../src/lib/config/index.js";
 import { loadBicepTree, parseBicep, type BicepFile } from "./bicep.js";
 import {
   backupStorePolicy,
@@ -189,7 +189,7 @@ resource c 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 });
 
 describe("function app settings", () => {
-  const required = () => [...requiredAppSettings(), ...DEPLOYMENT_SETTINGS];
+  const required = () => [...requiredAppSettings(), ...hostResolvedAppSettings(), ...DEPLOYMENT_SETTINGS];
 
   it("the config schema still requires settings (the list is not empty)", () => {
     expect(requiredAppSettings()).toEqual(expect.arrayContaining(["AZDR__env", "AZDR__project"]));

@@ -142,7 +142,8 @@ export function documentFromAppSettings(
 ): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(settings)) {
-    if (!key.startsWith(APP_SETTINGS_PREFIX) || raw === undefined) continue;
+    // An empty app setting means "not set" (Bicep and the portal write empty strings for optional values).
+    if (!key.startsWith(APP_SETTINGS_PREFIX) || raw === undefined || raw.trim() === "") continue;
     const segments = key.slice(APP_SETTINGS_PREFIX.length).split("__").filter(Boolean);
     let node: Record<string, unknown> | unknown[] = root;
     segments.forEach((segment, i) => {
@@ -165,6 +166,15 @@ export function loadConfigFromAppSettings(
   settings: Record<string, string | undefined> = process.env,
 ): PlatformConfig {
   return parseConfig(documentFromAppSettings(settings), "app settings (AZDR__*)");
+}
+
+/**
+ * Settings the Functions host itself resolves (timer schedules as %AZDR__schedules__<key>%): they
+ * must exist as app settings even though the config schema has defaults for them.
+ */
+export function hostResolvedAppSettings(): string[] {
+  const schedules = configJsonSchema().properties?.["schedules"]?.properties ?? {};
+  return Object.keys(schedules).map((key) => `${APP_SETTINGS_PREFIX}schedules__${key}`);
 }
 
 /** Settings a deployment must provide: required config keys without defaults, as AZDR__ names. */

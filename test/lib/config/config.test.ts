@@ -138,3 +138,20 @@ describe("platform config", () => {
     expect(requiredAppSettings().sort()).toEqual(["AZDR__env", "AZDR__project", "AZDR__subscriptionId"]);
   });
 });
+
+describe("app settings the host resolves", () => {
+  it("names every timer schedule, and an empty app setting counts as not set", async () => {
+    const { hostResolvedAppSettings } = await import("../../../src/lib/config/index.js");
+    expect(hostResolvedAppSettings()).toEqual(
+      expect.arrayContaining(["AZDR__schedules__notebooks", "AZDR__schedules__unityCatalog"]),
+    );
+    const config = loadConfigFromAppSettings({
+      AZDR__env: "prod",
+      AZDR__project: "dataplat",
+      AZDR__subscriptionId: "00000000-0000-0000-0000-000000000000",
+      AZDR__keyVaults__0__id: "kv-main",
+      AZDR__keyVaults__0__name: "",
+    });
+    expect(config.keyVaults[0]).toEqual({ id: "kv-main" });
+  });
+});
