@@ -5,3 +5,4 @@ export * from "./store.js";
 export * from "./host.js";
 export { PINNED_DURABLE_FUNCTIONS_VERSION, durableInternals, DurableInternalsError } from "./internals.js";
 export * from "./app.js";
+export * from "./local-azdr.js";
