@@ -5,3 +5,4 @@ import "./orchestrators/restore.js";
 import "./functions/backup-timers.js";
 import "./functions/restore-http.js";
 import "./functions/restore-queue.js";
+import "./functions/platform-alerts.js";

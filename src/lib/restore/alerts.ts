@@ -1,0 +1,98 @@
+// Event Grid deletion alerts → the matching recovery. Only resources named in the config count;
+// every restore started this way waits at its approval gate: nothing irreversible runs unattended.
+import type { PlatformConfig } from "../config/schema.js";
+import { resolveArmResource } from "../config/naming.js";
+import type { RestoreRequestInput } from "./request.js";
+
+export interface DeletionEvent {
+  id?: string;
+  eventType?: string;
+  subject?: string;
+  data?: { operationName?: string; resourceUri?: string; status?: string };
+}
+
+export type AlertDecision =
+  | { action: "restore"; request: RestoreRequestInput & { scenario: string }; reason: string }
+  | { action: "ignore"; reason: string };
+
+const DELETE_EVENT = "Microsoft.Resources.ResourceDeleteSuccess";
+
+function resourceIdOf(event: DeletionEvent): string {
+  return (event.data?.resourceUri ?? event.subject ?? "").toLowerCase();
+}
+
+export function decideDeletion(config: PlatformConfig, event: DeletionEvent): AlertDecision {
+  if (event.eventType !== DELETE_EVENT)
+    return { action: "ignore", reason: `event type ${event.eventType ?? "?"} is not a deletion` };
+  const resourceId = resourceIdOf(event);
+  const operation = (event.data?.operationName ?? "").toLowerCase();
+  const name = resourceId.split("/").pop() ?? "";
+
+  if (operation.startsWith("microsoft.databricks/workspaces/")) {
+    const workspace = config.databricks.workspaces.find((w) => w.resourceId?.toLowerCase() === resourceId);
+    if (!workspace)
+      return {
+        action: "ignore",
+        reason: `Databricks workspace ${name} is not in databricks.workspaces (resourceId)`,
+      };
+    if (workspace.role !== "primary")
+      return {
+        action: "ignore",
+        reason: `workspace ${workspace.id} is a restore target, not a backed-up workspace`,
+      };
+    const target = config.databricks.workspaces.find((w) => w.role === "secondary");
+    if (!target) {
+      return {
+        action: "ignore",
+        reason: `workspace ${workspace.id} was deleted but no secondary workspace is configured to restore into: add one (role "secondary") and run \`azdr restore workspace\``,
+      };
+    }
+    return {
+      action: "restore",
+      request: {
+        scenario: "workspace",
+        source: workspace.id,
+        target: target.id,
+        mode: "apply",
+        preApproved: false,
+        requestedBy: `event-grid:${event.id ?? "?"}`,
+      },
+      reason: `workspace ${workspace.id} deleted: runbook 7.3 into ${target.id}, waiting for approval`,
+    };
+  }
+  if (operation.startsWith("microsoft.storage/storageaccounts/")) {
+    const known = config.storageAccounts.some(
+      (s) =>
+        resolveArmResource(config, s, "sharedStorageAccount", "sharedResourceGroup").name.toLowerCase() ===
+        name,
+    );
+    if (!known) return { action: "ignore", reason: `storage account ${name} is not in storageAccounts` };
+    return {
+      action: "ignore",
+      reason: `storage account ${name} deleted: automated recovery (runbook 7.2) is not available yet; follow runbook 7.2 now (it is soft-deleted for 14 days)`,
+    };
+  }
+  if (operation.startsWith("microsoft.machinelearningservices/workspaces/")) {
+    const known = [
+      ...config.azureMl.workspaces.map(
+        (w) => resolveArmResource(config, w, "mlWorkspace", "aiPlatformResourceGroup").name,
+      ),
+      ...config.foundry.hubs.map(
+        (h) => resolveArmResource(config, h, "foundryHub", "aiPlatformResourceGroup").name,
+      ),
+    ].some((n) => n.toLowerCase() === name);
+    if (!known)
+      return {
+        action: "ignore",
+        reason: `Azure ML workspace ${name} is not in azureMl.workspaces or foundry.hubs`,
+      };
+    return {
+      action: "ignore",
+      reason: `Azure ML workspace ${name} deleted: automated recovery (runbook 7.5) is not available yet; follow runbook 7.5 now (soft-deleted for 14 days)`,
+    };
+  }
+  return {
+    action: "ignore",
+    reason: `operation ${event.data?.operationName ?? "?"} is not one azdr recovers`,
+  };
+}
