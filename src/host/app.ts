@@ -9,7 +9,14 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HttpRequest, HttpResponse, InvocationContext, type LogHandler, type Timer } from "@azure/functions";
+// Default import: @azure/functions is a CommonJS bundle whose class exports Node's ESM loader cannot
+// detect statically; named value imports of them only work under vitest (see host.ts).
+import functions, {
+  type HttpResponse,
+  type InvocationContext,
+  type LogHandler,
+  type Timer,
+} from "@azure/functions";
 import * as df from "durable-functions";
 import { isAzdrError } from "../lib/errors.js";
 import {
@@ -179,7 +186,7 @@ export class LocalApp {
   /** durable-functions' own DurableClient, talking to this host (for the CLI and tests). */
   client(): df.DurableClient {
     const clientInput = df.input.durableClient();
-    const context = new InvocationContext({
+    const context = new functions.InvocationContext({
       functionName: "azdrLocalClient",
       options: { extraInputs: [clientInput] },
     });
@@ -206,7 +213,7 @@ export class LocalApp {
               : "debug",
         `[${fn.name}] ${args.map((a) => (typeof a === "string" ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(" ")}`,
       );
-    const context = new InvocationContext({
+    const context = new functions.InvocationContext({
       invocationId: randomUUID(),
       functionName: fn.name,
       logHandler,
@@ -248,7 +255,7 @@ export class LocalApp {
         headers["content-type"] = "application/json";
     }
     const methods = (fn.trigger.methods as string[] | undefined) ?? ["GET"];
-    const request = new HttpRequest({
+    const request = new functions.HttpRequest({
       method: (call.method ?? methods[0] ?? "GET").toUpperCase(),
       url: url.href,
       headers,
@@ -258,12 +265,12 @@ export class LocalApp {
     });
     try {
       const result = await fn.handler(request, this.invocationContext(fn));
-      if (result instanceof HttpResponse) return result;
-      if (result === undefined || result === null) return new HttpResponse({ status: 204 });
-      return new HttpResponse(result);
+      if (result instanceof functions.HttpResponse) return result;
+      if (result === undefined || result === null) return new functions.HttpResponse({ status: 204 });
+      return new functions.HttpResponse(result);
     } catch (error) {
       this.log("error", `[${name}] ${error instanceof Error ? error.message : String(error)}`);
-      return new HttpResponse({ status: 500 });
+      return new functions.HttpResponse({ status: 500 });
     }
   }
 
