@@ -18,10 +18,13 @@ const sourceId = z
 
 const region = z.string().regex(/^[a-z0-9]+$/, "must be an Azure region name such as canadaeast");
 
+const AUTH_TYPE =
+  "pat: a personal access token read from the app setting named by tokenSetting; entra: a Microsoft Entra ID token (managed identity in Azure, your az login locally).";
+
 export const databricksAuthSchema = z
   .discriminatedUnion("type", [
     z.object({
-      type: z.literal("pat").meta(ex("Personal access token read from an app setting.", "pat")),
+      type: z.literal("pat").meta(ex(AUTH_TYPE, "pat")),
       tokenSetting: z
         .string()
         .min(1)
@@ -33,7 +36,7 @@ export const databricksAuthSchema = z
         ),
     }),
     z.object({
-      type: z.literal("entra").meta(ex("Microsoft Entra ID token from @azure/identity.", "entra")),
+      type: z.literal("entra").meta(ex(AUTH_TYPE, "entra")),
       managedIdentityClientId: z
         .string()
         .optional()
@@ -171,7 +174,7 @@ export const backupStoreSchema = z
       .optional()
       .meta(
         ex(
-          "Backup store account (ADLS Gen2); defaults to the shared storage account name.",
+          "Backup store storage account (flat namespace, so version-level WORM applies); defaults to the shared storage account name.",
           "stproddataplatbackup",
         ),
       ),
