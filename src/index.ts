@@ -6,3 +6,4 @@ import "./functions/backup-timers.js";
 import "./functions/restore-http.js";
 import "./functions/restore-queue.js";
 import "./functions/platform-alerts.js";
+import "./functions/maintenance.js";

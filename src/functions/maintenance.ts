@@ -1,0 +1,70 @@
+// Housekeeping on the config's schedules: RPO status (logged as warnings that alerts can watch,
+// stored as JSON, served over HTTP) and retention + garbage collection of the backup store.
+import {
+  app,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+  type Timer,
+} from "@azure/functions";
+import { rpoStatus, type RpoRow } from "../lib/rpo.js";
+import { applyRetention, collectGarbage } from "../lib/store/retention.js";
+import { REPORTS_CONTAINER } from "../lib/store/layout.js";
+import { runtime } from "../orchestrators/runtime.js";
+
+export const RPO_STATUS_PATH = "status/rpo.json";
+
+export async function checkRpo(now: Date, log: (message: string) => void): Promise<RpoRow[]> {
+  const rt = runtime();
+  const rows = await rpoStatus(rt.config, rt.store, now);
+  for (const row of rows.filter((r) => r.state !== "fresh")) {
+    log(`RPO ${row.state.toUpperCase()}: ${row.label} (${row.sourceId}) — ${row.detail ?? ""}`);
+  }
+  await rt.store.blobs.put(
+    REPORTS_CONTAINER,
+    RPO_STATUS_PATH,
+    JSON.stringify({ checkedAt: now.toISOString(), rows }, null, 2),
+  );
+  return rows;
+}
+
+export async function runRetention(now: Date, log: (message: string) => void) {
+  const rt = runtime();
+  const retention = await applyRetention(rt.store, rt.config.retention.days, now);
+  const gc = await collectGarbage(rt.store, { graceMs: rt.config.retention.gcGraceHours * 3_600_000, now });
+  log(
+    `retention: ${retention.deleted.length} snapshot(s) past retention deleted, ${retention.kept} kept; ` +
+      `GC: ${gc.deletedObjects} unreferenced bodies (${gc.deletedBytes} bytes) and ${gc.deletedUncommitted.length} staged blobs of crashed runs removed`,
+  );
+  return { retention, gc };
+}
+
+app.timer("rpoCheckTimer", {
+  schedule: "%AZDR__schedules__rpoCheck%",
+  handler: async (_timer: Timer, context: InvocationContext) => {
+    await checkRpo(new Date(), (m) => context.warn(m));
+  },
+});
+
+app.timer("retentionTimer", {
+  schedule: "%AZDR__schedules__retention%",
+  handler: async (_timer: Timer, context: InvocationContext) => {
+    await runRetention(new Date(), (m) => context.log(m));
+  },
+});
+
+export async function rpoStatusHttp(
+  _request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const rows = await checkRpo(new Date(), (m) => context.warn(m));
+  const healthy = rows.every((r) => r.state === "fresh");
+  return { status: 200, jsonBody: { healthy, rows } };
+}
+
+app.http("rpoStatusHttp", {
+  route: "status/rpo",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: rpoStatusHttp,
+});
