@@ -1,0 +1,214 @@
+// The azdr command line: the same backups, restores and checks as the Function App, run in-process
+// with the app's own registrations (src/host). `main(argv, io)` has no process-wide side effects
+// besides the local host, so tests call it directly; `run()` wires it to the real process.
+// First: the registration hook must be installed before any app module registers a function.
+import "../host/registry.js";
+import { createInterface } from "node:readline/promises";
+import { Command, CommanderError, Option } from "commander";
+import { ConfigError } from "../lib/config/load.js";
+import { isAzdrError } from "../lib/errors.js";
+import { TOOL_VERSION } from "../lib/store/manifest.js";
+import { backupCommand, BACKUP_TARGETS } from "./commands/backup.js";
+import { printProblems, restoreCommand, type RestoreOptions } from "./commands/restore.js";
+import { snapshotsList, snapshotsShow, snapshotsVerify } from "./commands/snapshots.js";
+import { statusCommand } from "./commands/status.js";
+import { createContext, type CliContext, type GlobalOptions } from "./context.js";
+import { CliUsageError, EXIT, Output, type CliIO, type ExitCode } from "./io.js";
+
+export { EXIT, type CliIO } from "./io.js";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    success: backup Completed, restore Completed or Planned, snapshot verified, every RPO fresh
+  1    failed: a run Failed, verification found problems, an RPO row is stale or missing, or an error
+  2    bad input: unknown command or flag value, invalid config or restore request (nothing started)
+  3    partially failed: a backup or restore ended PartiallyFailed (see its reasons)
+  4    not approved: a restore was rejected, timed out waiting for approval, or still waits for it
+  130  interrupted (Ctrl-C): a restore resumes when the same command runs again`;
+
+function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void): Command {
+  const program = new Command("azdr");
+  const withContext =
+    <A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<ExitCode>) =>
+    async (...args: [...A, Command]) => {
+      const command = args[args.length - 1] as Command;
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      out.json = globals.json === true;
+      out.verbose = globals.verbose === true;
+      const ctx = await createContext(io, globals, out);
+      setCode(await fn(ctx, ...(args.slice(0, -1) as A)));
+    };
+
+  program
+    .description(
+      "Disaster recovery for Azure Databricks, Unity Catalog, Azure ML and AI Foundry: backups, restores and checks, run locally with the same code as the Function App.",
+    )
+    .version(TOOL_VERSION)
+    .option(
+      "--config <file>",
+      "platform config, JSON or YAML (default: $AZDR_CONFIG, else the AZDR__* app settings in the environment)",
+    )
+    .option("--json", "machine-readable output on stdout")
+    .option("--verbose", "diagnostics on stderr (never secrets)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    })
+    .showHelpAfterError("(add --help for usage)")
+    .addHelpText("after", EXIT_CODES_HELP);
+
+  const whats = [...Object.keys(BACKUP_TARGETS).slice(0, 7), "all"];
+  program
+    .command("backup")
+    .description(
+      `back up now, in-process (snapshot id = the current time). <what>: ${whats.join(", ")} (or a backup kind such as databricks-notebooks)`,
+    )
+    .argument("<what>", "what to back up")
+    .option("--source <id>", "only this configured source (workspace, metastore, ML workspace, vault…)")
+    .action(
+      withContext((ctx, what: string, options: { source?: string }) => backupCommand(ctx, what, options)),
+    );
+
+  const snapshots = program.command("snapshots").description("list, inspect and verify snapshots");
+  snapshots
+    .command("list")
+    .description("snapshots in the index, newest first per source component")
+    .option("--domain <domain>", "databricks, unity-catalog, azureml, foundry, keyvault or storage")
+    .option("--source <id>", "config id of the backed-up source")
+    .option("--component <name>", "e.g. workspace-objects, workspace-config, metadata, models")
+    .action(
+      withContext((ctx, options: { domain?: string; source?: string; component?: string }) =>
+        snapshotsList(ctx, options),
+      ),
+    );
+  snapshots
+    .command("show")
+    .description("one snapshot: phase and reasons, counts by kind, skipped objects with reasons, changes")
+    .argument("<ref>", "<domain>/<source>/<component>/<snapshotId|latest>")
+    .option("--all", "list every skipped, failed and changed path (default: the first 20 of each)")
+    .action(withContext((ctx, ref: string, options: { all?: boolean }) => snapshotsShow(ctx, ref, options)));
+  snapshots
+    .command("verify")
+    .description("check every body a snapshot names exists with its size; --deep/--sample re-hash them")
+    .argument("<ref>", "<domain>/<source>/<component>/<snapshotId|latest>")
+    .option("--deep", "re-hash every body")
+    .option("--sample <n>", "re-hash n bodies chosen at random")
+    .action(
+      withContext((ctx, ref: string, options: { deep?: boolean; sample?: string }) =>
+        snapshotsVerify(ctx, ref, options),
+      ),
+    );
+
+  program
+    .command("restore")
+    .description(
+      "restore a snapshot (runbook 7.3 workspace, 7.4 unity-catalog) through the app's own HTTP route: --plan writes nothing; --apply shows the plan, asks, then restores",
+    )
+    .argument("<scenario>", "workspace | unity-catalog")
+    .requiredOption("--source <id>", "config id of the backed-up workspace or metastore")
+    .requiredOption("--target <id>", "config id of the workspace or metastore to restore into")
+    .option(
+      "--snapshot <latest|id|time>",
+      "latest (default), a snapshot id, or an ISO time (newest good at or before it)",
+    )
+    .option("--include <prefix>", "only objects whose path or name starts with this (repeatable)", collect)
+    .option("--exclude <prefix>", "skip objects whose path or name starts with this (repeatable)", collect)
+    .option("--existing <policy>", "objects already in the target: skip (default) or update")
+    .option("--remap-principal <from=to>", "rename a user, group or service principal (repeatable)", collect)
+    .option(
+      "--remap-storage <from=to>",
+      "rename a storage account (names) or rewrite an abfss:// prefix (repeatable)",
+      collect,
+    )
+    .option(
+      "--remap-workspace-url <from=to>",
+      "replace a workspace URL in notebooks and jobs (repeatable)",
+      collect,
+    )
+    .addOption(new Option("--plan", "plan only: every read, no write"))
+    .addOption(new Option("--apply", "restore (after the plan is approved)"))
+    .option("--yes", "approve the plan without asking (required with --apply when stdin is not a terminal)")
+    .option("--approval-timeout <minutes>", "how long an apply waits for approval (default 60)")
+    .action(
+      withContext((ctx, scenario: string, options: RestoreOptions) => restoreCommand(ctx, scenario, options)),
+    );
+
+  program
+    .command("status")
+    .description(
+      "RPO status: every objective against the newest good snapshot (exit 1 if any is stale or missing)",
+    )
+    .action(withContext((ctx) => statusCommand(ctx)));
+
+  return program;
+}
+
+/** Runs one azdr command line; resolves to the exit code. Never calls process.exit. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const out = new Output(io);
+  let code: ExitCode = EXIT.ok;
+  const program = buildProgram(io, out, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === "commander.helpDisplayed" || error.code === "commander.version"
+        ? EXIT.ok
+        : EXIT.badInput;
+    }
+    if (error instanceof CliUsageError) {
+      printProblems(out, error.message, error.problems);
+      return EXIT.badInput;
+    }
+    if (error instanceof ConfigError || isAzdrError(error, "INVALID_CONFIG")) {
+      out.err(`error: ${(error as Error).message}`);
+      return EXIT.badInput;
+    }
+    if (isAzdrError(error, "INVALID_INPUT")) {
+      out.err(`error: ${error.message}`);
+      return EXIT.badInput;
+    }
+    out.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    if (out.verbose && error instanceof Error && error.stack) out.err(error.stack);
+    return EXIT.failed;
+  }
+}
+
+/** The process entry (bin/azdr, `npm run cli`): real streams, Ctrl-C, a TTY prompt. */
+export async function run(argv = process.argv.slice(2)): Promise<never> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    process.stderr.write("\nstopping cleanly… (Ctrl-C again to quit at once)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  const prompt = async (question: string): Promise<string> => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    rl.on("SIGINT", onSigint);
+    try {
+      return await rl.question(question, { signal: controller.signal });
+    } catch {
+      return "";
+    } finally {
+      rl.close();
+    }
+  };
+  const code = await main(argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdinIsTTY: process.stdin.isTTY === true,
+    prompt,
+    env: process.env,
+    signal: controller.signal,
+  });
+  // SDK keep-alive agents may hold the loop open: exit once stdout is flushed.
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  process.exit(code);
+}
