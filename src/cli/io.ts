@@ -105,7 +105,7 @@ export class Output {
     return this.io.stderr.isTTY === true;
   }
   get columns(): number {
-    return this.io.stderr.columns ?? 100;
+    return this.io.stderr.columns || 100;
   }
   /** A line on stdout (the result). */
   out(text = ""): void {

@@ -33,6 +33,7 @@ export function bar(done: number, total: number, width = BAR_WIDTH): string {
 export class ProgressBoard {
   private readonly items = new Map<string, Item>();
   private drawnLines = 0;
+  private drawn = "";
   private readonly tty: boolean;
   private readonly intervalMs: number;
 
@@ -67,6 +68,8 @@ export class ProgressBoard {
     if (this.tty) {
       const width = Math.max(20, this.out.columns - 1);
       const lines = [...this.items.values()].map((i) => this.text(i).slice(0, width));
+      if (this.drawnLines === lines.length && this.drawn === lines.join("\n")) return;
+      this.drawn = lines.join("\n");
       const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : "";
       this.out.errRaw(`${up}${lines.map((l) => `\x1b[2K${l}\n`).join("")}`);
       this.drawnLines = lines.length;
@@ -89,5 +92,6 @@ export class ProgressBoard {
   finish(): void {
     this.render();
     this.drawnLines = 0;
+    this.drawn = "";
   }
 }

@@ -166,3 +166,42 @@ describe("azdr restore", () => {
     );
   });
 });
+
+describe("azdr restore unity-catalog", () => {
+  it("backs up the metastore and plans its restore into the DR metastore without writing", async () => {
+    const uc = await startTestPlatform({
+      sim: {
+        workspaces: [
+          { name: "primary", metastore: "uc-westeurope" },
+          { name: "dr", metastore: "uc-northeurope" },
+        ],
+      },
+    });
+    try {
+      const backup = await cli(uc, ["backup", "unity-catalog"]);
+      expect(backup.code, backup.stdout + backup.stderr).toBe(0);
+      expect(backup.stdout).toMatch(/unity-catalog\s+primary-metastore\s+Completed/);
+      uc.sim.log.clear();
+      const plan = await cli(uc, [
+        "restore",
+        "unity-catalog",
+        "--source",
+        "primary-metastore",
+        "--target",
+        "dr-metastore",
+        "--plan",
+        "--remap-principal",
+        "data-engineers=dr-data-engineers",
+      ]);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toMatch(/^# Restore plan: unity-catalog \(runbook 7\.4\)/);
+      expect(plan.stdout).toMatch(
+        /Planned: unity-catalog \(runbook 7\.4\) from primary-metastore to dr-metastore/,
+      );
+      expect(uc.sim.log.entries.length).toBeGreaterThan(5);
+      expect(uc.sim.log.writes()).toEqual([]);
+    } finally {
+      await uc.close();
+    }
+  });
+});
