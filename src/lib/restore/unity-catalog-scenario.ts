@@ -47,6 +47,7 @@ import {
   type Inventory,
   type TargetAssignment,
 } from "./uc-target.js";
+import { mapLimit } from "../concurrency.js";
 
 const COMPONENT = "metadata";
 
@@ -150,19 +151,6 @@ function objectKey(type: SecurableType, fullName: string): string {
 function parseKey(key: string): { type: SecurableType; fullName: string } {
   const slash = key.indexOf("/");
   return { type: key.slice(0, slash) as SecurableType, fullName: key.slice(slash + 1) };
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
 
 /**

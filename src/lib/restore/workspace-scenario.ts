@@ -12,6 +12,7 @@ import type { ItemResult, Manifests, RestoreScenario, RunState, ValidationCheck 
 import { selected, type PlanItem, type PlanStep, type PreflightCheck } from "./plan.js";
 import { remapDeep, remapPrincipal, remapStorage } from "./remap.js";
 import type { RestoreRequest } from "./request.js";
+import { collect, mapLimit } from "../concurrency.js";
 
 type Json = Record<string, unknown>;
 
@@ -63,12 +64,6 @@ function workspaceOf(ctx: SourceContext, id: string) {
   const ws = ctx.config.databricks.workspaces.find((w) => w.id === id);
   if (!ws) throw new AzdrError("INVALID_INPUT", `workspace "${id}" is not in databricks.workspaces`);
   return ws;
-}
-
-async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterator) out.push(item);
-  return out;
 }
 
 /** What already exists in the target, read once per plan or batch. */
@@ -237,46 +232,36 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
     const step = CONFIG_STEP_BY_KIND[entry.kind];
     if (!step) continue;
     const body = await ctx.store.getJson<Json>(entry.sha256);
+    const item = (name: string, exists: boolean, what: string, sourceId?: string): PlanItem => ({
+      step,
+      key: entry.path,
+      kind: entry.kind,
+      target: name,
+      sha256: entry.sha256,
+      ...(sourceId ? { sourceId } : {}),
+      ...existingAction(exists, request, what),
+    });
     switch (entry.kind) {
       case "cluster-policy": {
         const name = String(body["name"]);
-        items.push({
-          step,
-          key: entry.path,
-          kind: entry.kind,
-          target: name,
-          sha256: entry.sha256,
-          sourceId: String(body["policy_id"]),
-          ...existingAction(target.policiesByName.has(name), request, `policy "${name}"`),
-        });
+        items.push(
+          item(name, target.policiesByName.has(name), `policy "${name}"`, String(body["policy_id"])),
+        );
         break;
       }
       case "instance-pool": {
         const name = String(body["instance_pool_name"]);
-        items.push({
-          step,
-          key: entry.path,
-          kind: entry.kind,
-          target: name,
-          sha256: entry.sha256,
-          sourceId: String(body["instance_pool_id"]),
-          ...existingAction(target.poolsByName.has(name), request, `pool "${name}"`),
-        });
+        items.push(
+          item(name, target.poolsByName.has(name), `pool "${name}"`, String(body["instance_pool_id"])),
+        );
         break;
       }
       case "cluster": {
         const id = String(body["cluster_id"]);
         const name = String(body["cluster_name"]);
-        const exists = target.clustersByTag.has(id) || target.clusterNames.has(name);
-        items.push({
-          step,
-          key: entry.path,
-          kind: entry.kind,
-          target: name,
-          sha256: entry.sha256,
-          sourceId: id,
-          ...existingAction(exists, request, `cluster "${name}"`),
-        });
+        items.push(
+          item(name, target.clustersByTag.has(id) || target.clusterNames.has(name), `cluster "${name}"`, id),
+        );
         break;
       }
       case "job": {
@@ -291,15 +276,7 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       }
       case "secret-scope": {
         const name = String(body["name"]);
-        const decision = existingAction(target.scopes.has(name), request, `scope "${name}"`);
-        items.push({
-          step,
-          key: entry.path,
-          kind: entry.kind,
-          target: name,
-          sha256: entry.sha256,
-          ...decision,
-        });
+        items.push(item(name, target.scopes.has(name), `scope "${name}"`));
         const keys = (body["keys"] as Json[] | undefined) ?? [];
         if (body["backend_type"] !== "AZURE_KEYVAULT" && keys.length > 0) {
           notes.push(
@@ -324,14 +301,7 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       }
       case "global-init-script": {
         const name = String(body["name"]);
-        items.push({
-          step,
-          key: entry.path,
-          kind: entry.kind,
-          target: name,
-          sha256: entry.sha256,
-          ...existingAction(target.initScripts.has(name), request, `init script "${name}"`),
-        });
+        items.push(item(name, target.initScripts.has(name), `init script "${name}"`));
         break;
       }
       case "permissions": {
@@ -532,7 +502,6 @@ async function execute(
   manifests: Manifests,
 ): Promise<ItemResult[]> {
   const client = ctx.databricks(request.target);
-  const results: ItemResult[] = [];
   const learn = (kind: keyof RunState["ids"], from: string, to: string) => {
     run.ids[kind][from] = to;
     (run.learned[kind] ??= {})[from] = to;
@@ -746,15 +715,7 @@ async function execute(
 
   // Jobs run one at a time in plan order (a job may trigger one created just before); the rest in parallel.
   const concurrency = step === "jobs" ? 1 : Math.max(1, ctx.config.limits.maxConcurrentRequests);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      results.push(await one(item));
-    }
-  });
-  await Promise.all(workers);
-  return results;
+  return mapLimit(items, concurrency, one);
 }
 
 /** Fill id maps from what the target already holds: tags for jobs and clusters, names for policies and pools. */

@@ -13,16 +13,15 @@ import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
 import type { SnapshotRef } from "../store/layout.js";
 import type { FailedEntry, ManifestEntry, SkippedEntry } from "../store/manifest.js";
 import {
-  collect,
   copyArtifacts,
   datastoreLocations,
   listArtifactFiles,
-  mapConcurrent,
   planCopies,
   resolveArtifactLocation,
   type CopyWork,
 } from "./azure-artifacts.js";
 import type { SourceContext } from "./context.js";
+import { collect, mapLimit } from "../concurrency.js";
 
 /** The configured workspace behind a source id, name and group resolved from the naming templates. */
 export function mlWorkspaceFor(ctx: SourceContext, sourceId: string): ArmRef {
@@ -97,7 +96,7 @@ async function listVersioned(
   containers: Json[],
   versions: (name: string) => AsyncIterable<Json>,
 ): Promise<Array<{ container: Json; versions: Json[] }>> {
-  return mapConcurrent(containers, ctx.config.limits.maxConcurrentRequests, async (container) => ({
+  return mapLimit(containers, ctx.config.limits.maxConcurrentRequests, async (container) => ({
     container,
     versions: await collect(versions(String(container["name"]))),
   }));
@@ -142,7 +141,7 @@ export const azureMlModelsSource: BackupSource<SourceContext, CopyWork> = {
       for (const version of versions) versionJobs.push({ model, version });
     }
     // One blob listing per version, a few at a time: the listing is what makes the plan incremental.
-    const planned = await mapConcurrent(
+    const planned = await mapLimit(
       versionJobs,
       ctx.config.limits.maxConcurrentRequests,
       async ({ model, version }) => {

@@ -9,6 +9,7 @@ import { errorMessage, isAzdrError } from "../errors.js";
 import type { FailedEntry, ManifestEntry } from "../store/manifest.js";
 import type { SourceContext } from "./context.js";
 import { workspaceConfigFor } from "./databricks-notebooks-source.js";
+import { collect, mapLimit } from "../concurrency.js";
 
 type Json = Record<string, unknown>;
 
@@ -44,12 +45,6 @@ export async function getFullJob(client: DatabricksClient, jobId: number): Promi
   delete job!["next_page_token"];
   delete job!["has_more"];
   return job!;
-}
-
-async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterator) out.push(item);
-  return out;
 }
 
 /** Cluster fields that describe runtime state, not configuration. */
@@ -233,51 +228,43 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
     const client = ctx.databricks(target.sourceId);
     const entries: ManifestEntry[] = [];
     const failed: FailedEntry[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < work.length) {
-        const item = work[next++]!;
-        try {
-          if (item.type === "job") {
-            const job = await getFullJob(client, item.id);
-            const settings = (job["settings"] ?? {}) as Json;
-            entries.push(
-              await ctx.store.putJson(`jobs/${item.id}.json`, "job", job, {
-                name: settings["name"],
-                tasks: ((settings["tasks"] as unknown[] | undefined) ?? []).length,
-              }),
-            );
-            const acl = await client.get<Json>(`/api/2.0/permissions/jobs/${item.id}`);
-            entries.push(await ctx.store.putJson(`permissions/jobs/${item.id}.json`, "permissions", acl));
-          } else {
-            const acl = await client.get<Json>(`/api/2.0/permissions/${item.objectType}/${item.objectId}`);
-            entries.push(
-              await ctx.store.putJson(
-                `permissions/${item.objectType}/${item.objectId}.json`,
-                "permissions",
-                acl,
-                { label: item.label },
-              ),
-            );
-          }
-        } catch (error) {
-          if (isAzdrError(error, "NOT_FOUND")) continue; // deleted since the plan: not in this snapshot
-          if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN"))
-            throw error;
-          failed.push({
-            path:
-              item.type === "job"
-                ? `jobs/${item.id}.json`
-                : `permissions/${item.objectType}/${item.objectId}.json`,
-            kind: item.type,
-            error: errorMessage(error),
-          });
+    await mapLimit(work, ctx.config.limits.maxConcurrentRequests, async (item) => {
+      try {
+        if (item.type === "job") {
+          const job = await getFullJob(client, item.id);
+          const settings = (job["settings"] ?? {}) as Json;
+          entries.push(
+            await ctx.store.putJson(`jobs/${item.id}.json`, "job", job, {
+              name: settings["name"],
+              tasks: ((settings["tasks"] as unknown[] | undefined) ?? []).length,
+            }),
+          );
+          const acl = await client.get<Json>(`/api/2.0/permissions/jobs/${item.id}`);
+          entries.push(await ctx.store.putJson(`permissions/jobs/${item.id}.json`, "permissions", acl));
+        } else {
+          const acl = await client.get<Json>(`/api/2.0/permissions/${item.objectType}/${item.objectId}`);
+          entries.push(
+            await ctx.store.putJson(
+              `permissions/${item.objectType}/${item.objectId}.json`,
+              "permissions",
+              acl,
+              { label: item.label },
+            ),
+          );
         }
+      } catch (error) {
+        if (isAzdrError(error, "NOT_FOUND")) return; // deleted since the plan: not in this snapshot
+        if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN")) throw error;
+        failed.push({
+          path:
+            item.type === "job"
+              ? `jobs/${item.id}.json`
+              : `permissions/${item.objectType}/${item.objectId}.json`,
+          kind: item.type,
+          error: errorMessage(error),
+        });
       }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(ctx.config.limits.maxConcurrentRequests, work.length) }, worker),
-    );
+    });
     return { entries, failed };
   },
 };

@@ -6,6 +6,7 @@ import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
 import type { Manifest, ManifestEntry, SkippedEntry, FailedEntry } from "../store/manifest.js";
 import { sha256Hex } from "../store/manifest.js";
 import type { BackupStore } from "../store/backup-store.js";
+import { mapLimit } from "../concurrency.js";
 
 /** Databricks refuses to export more than this. */
 export const MAX_EXPORT_BYTES = 10 * 1024 * 1024;
@@ -182,54 +183,49 @@ export async function exportBatch(
   options: { concurrency?: number; onObject?: () => void } = {},
 ): Promise<BatchResult> {
   const result: BatchResult = { entries: [], skipped: [], failed: [], exportedBytes: 0, newBodies: 0 };
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      try {
-        const response = await client.get<{ content?: string; file_type?: string }>(
-          "/api/2.0/workspace/export",
-          {
-            path: item.path,
-            format: item.kind === "NOTEBOOK" ? "SOURCE" : "AUTO",
-          },
-        );
-        const body = Buffer.from(response.content ?? "", "base64");
-        const put = await store.putObject(body);
-        result.exportedBytes += body.length;
-        if (put.written) result.newBodies++;
-        result.entries.push({
+  await mapLimit(items, options.concurrency ?? 8, async (item) => {
+    try {
+      const response = await client.get<{ content?: string; file_type?: string }>(
+        "/api/2.0/workspace/export",
+        {
+          path: item.path,
+          format: item.kind === "NOTEBOOK" ? "SOURCE" : "AUTO",
+        },
+      );
+      const body = Buffer.from(response.content ?? "", "base64");
+      const put = await store.putObject(body);
+      result.exportedBytes += body.length;
+      if (put.written) result.newBodies++;
+      result.entries.push({
+        path: item.path,
+        kind: item.kind,
+        sha256: put.sha256,
+        size: put.size,
+        meta: {
+          objectId: item.objectId,
+          modifiedAt: item.modifiedAt,
+          ...(item.size !== undefined ? { size: item.size } : {}),
+          ...(item.language ? { language: item.language } : {}),
+          ...(response.file_type ? { fileType: response.file_type } : {}),
+        },
+      });
+    } catch (error) {
+      if (isAzdrError(error, "TOO_LARGE")) {
+        result.skipped.push({
           path: item.path,
           kind: item.kind,
-          sha256: put.sha256,
-          size: put.size,
-          meta: {
-            objectId: item.objectId,
-            modifiedAt: item.modifiedAt,
-            ...(item.size !== undefined ? { size: item.size } : {}),
-            ...(item.language ? { language: item.language } : {}),
-            ...(response.file_type ? { fileType: response.file_type } : {}),
-          },
+          reason: "over the 10 MB export limit (MAX_NOTEBOOK_SIZE_EXCEEDED)",
         });
-      } catch (error) {
-        if (isAzdrError(error, "TOO_LARGE")) {
-          result.skipped.push({
-            path: item.path,
-            kind: item.kind,
-            reason: "over the 10 MB export limit (MAX_NOTEBOOK_SIZE_EXCEEDED)",
-          });
-        } else if (isAzdrError(error, "NOT_FOUND")) {
-          // Deleted between listing and export: it is simply not in this snapshot.
-        } else if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN")) {
-          throw error; // nothing else in the batch can succeed either
-        } else {
-          result.failed.push({ path: item.path, kind: item.kind, error: errorMessage(error) });
-        }
+      } else if (isAzdrError(error, "NOT_FOUND")) {
+        // Deleted between listing and export: it is simply not in this snapshot.
+      } else if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN")) {
+        throw error; // nothing else in the batch can succeed either
+      } else {
+        result.failed.push({ path: item.path, kind: item.kind, error: errorMessage(error) });
       }
-      options.onObject?.();
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, items.length) }, worker));
+    options.onObject?.();
+  });
   return result;
 }
 

@@ -7,7 +7,7 @@ import type { ArmRef, Json } from "../clients/azure.js";
 import { resolveArmResource } from "../config/naming.js";
 import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
 import type { FailedEntry, ManifestEntry, SkippedEntry } from "../store/manifest.js";
-import { collect } from "./azure-artifacts.js";
+import { collect } from "../concurrency.js";
 import { getWorkspaceOrExplain, workspaceDefinition } from "./azureml-source.js";
 import type { SourceContext } from "./context.js";
 

@@ -9,7 +9,7 @@ import { resolveArmResource } from "../config/naming.js";
 import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
 import type { BackupStore } from "../store/backup-store.js";
 import type { Manifest, ManifestEntry } from "../store/manifest.js";
-import { collect } from "./azure-artifacts.js";
+import { collect, mapLimit } from "../concurrency.js";
 import type { SourceContext } from "./context.js";
 
 export const VAULT_ITEM_KINDS: readonly VaultItemKind[] = ["secret", "key", "certificate"];
@@ -220,37 +220,30 @@ export const keyVaultSource: BackupSource<SourceContext, VaultWork> = {
     const entries: ManifestEntry[] = [];
     const failed: Array<{ path: string; kind: string; error: string }> = [];
     let versions = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < work.length) {
-        const item = work[next++]!;
-        try {
-          const all = await collect(client.listVersions(item.kind, item.name));
-          if (all.length === 0) continue;
-          const latest = [...all].sort((a, b) => ((a.createdOn ?? "") < (b.createdOn ?? "") ? 1 : -1))[0]!;
-          const inventory = inventoryItem(item.kind, { ...latest, name: item.name }, all);
-          versions += all.length;
-          entries.push(
-            await ctx.store.putJson(itemPath(item.kind, item.name), ITEM_KIND(item.kind), inventory, {
-              name: item.name,
-              versions: all.length,
-              ...(inventory.enabled !== undefined ? { enabled: inventory.enabled } : {}),
-            }),
-          );
-        } catch (error) {
-          if (isAzdrError(error, "NOT_FOUND")) continue; // deleted since the plan: in the next inventory's deleted list
-          if (isAzdrError(error) && error.retryable) throw error;
-          failed.push({
-            path: itemPath(item.kind, item.name),
-            kind: ITEM_KIND(item.kind),
-            error: errorMessage(error),
-          });
-        }
+    await mapLimit(work, ctx.config.limits.maxConcurrentRequests, async (item) => {
+      try {
+        const all = await collect(client.listVersions(item.kind, item.name));
+        if (all.length === 0) return;
+        const latest = [...all].sort((a, b) => ((a.createdOn ?? "") < (b.createdOn ?? "") ? 1 : -1))[0]!;
+        const inventory = inventoryItem(item.kind, { ...latest, name: item.name }, all);
+        versions += all.length;
+        entries.push(
+          await ctx.store.putJson(itemPath(item.kind, item.name), ITEM_KIND(item.kind), inventory, {
+            name: item.name,
+            versions: all.length,
+            ...(inventory.enabled !== undefined ? { enabled: inventory.enabled } : {}),
+          }),
+        );
+      } catch (error) {
+        if (isAzdrError(error, "NOT_FOUND")) return; // deleted since the plan: in the next inventory's deleted list
+        if (isAzdrError(error) && error.retryable) throw error;
+        failed.push({
+          path: itemPath(item.kind, item.name),
+          kind: ITEM_KIND(item.kind),
+          error: errorMessage(error),
+        });
       }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(ctx.config.limits.maxConcurrentRequests, work.length) }, worker),
-    );
+    });
     return { entries, failed, stats: { items: entries.length, versions } };
   },
 };

@@ -7,6 +7,7 @@ import type { DatabricksClient } from "../clients/databricks.js";
 import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
 import type { FailedEntry, ManifestEntry } from "../store/manifest.js";
 import type { SourceContext } from "./context.js";
+import { collect, mapLimit } from "../concurrency.js";
 
 type Json = Record<string, unknown>;
 
@@ -52,12 +53,6 @@ export function securablePath(type: SecurableType, fullName: string): string {
 
 export function grantsPath(type: SecurableType, fullName: string): string {
   return `grants/${type}/${encodeURIComponent(fullName)}.json`;
-}
-
-async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterator) out.push(item);
-  return out;
 }
 
 export function withoutSecrets(connection: Json): Json {
@@ -183,42 +178,34 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
     const client = ctx.databricks(metastoreConfig.workspace);
     const entries: ManifestEntry[] = [];
     const failed: FailedEntry[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < work.length) {
-        const item = work[next++]!;
-        try {
-          const grants = await client.get<Json>(
-            `${UC}/permissions/${item.type}/${encodeURIComponent(item.fullName)}`,
-          );
-          entries.push(
-            await ctx.store.putJson(securablePath(item.type, item.fullName), item.type, item.definition, {
-              fullName: item.fullName,
-              ...(item.definition["owner"] ? { owner: item.definition["owner"] } : {}),
-            }),
-          );
-          entries.push(
-            await ctx.store.putJson(grantsPath(item.type, item.fullName), "grants", {
-              securable_type: item.type,
-              full_name: item.fullName,
-              privilege_assignments: grants["privilege_assignments"] ?? [],
-            }),
-          );
-        } catch (error) {
-          if (isAzdrError(error, "NOT_FOUND")) continue; // dropped since the plan
-          if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN"))
-            throw error;
-          failed.push({
-            path: securablePath(item.type, item.fullName),
-            kind: item.type,
-            error: errorMessage(error),
-          });
-        }
+    await mapLimit(work, ctx.config.limits.maxConcurrentRequests, async (item) => {
+      try {
+        const grants = await client.get<Json>(
+          `${UC}/permissions/${item.type}/${encodeURIComponent(item.fullName)}`,
+        );
+        entries.push(
+          await ctx.store.putJson(securablePath(item.type, item.fullName), item.type, item.definition, {
+            fullName: item.fullName,
+            ...(item.definition["owner"] ? { owner: item.definition["owner"] } : {}),
+          }),
+        );
+        entries.push(
+          await ctx.store.putJson(grantsPath(item.type, item.fullName), "grants", {
+            securable_type: item.type,
+            full_name: item.fullName,
+            privilege_assignments: grants["privilege_assignments"] ?? [],
+          }),
+        );
+      } catch (error) {
+        if (isAzdrError(error, "NOT_FOUND")) return; // dropped since the plan
+        if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN")) throw error;
+        failed.push({
+          path: securablePath(item.type, item.fullName),
+          kind: item.type,
+          error: errorMessage(error),
+        });
       }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(ctx.config.limits.maxConcurrentRequests, work.length) }, worker),
-    );
+    });
     return { entries, failed };
   },
 };

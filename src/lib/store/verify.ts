@@ -2,6 +2,7 @@
 // every body, or a random sample), naming exactly what is missing or corrupt.
 import { OBJECTS_CONTAINER, objectPath, type SnapshotRef } from "./layout.js";
 import { sha256Hex } from "./manifest.js";
+import { mapLimit } from "../concurrency.js";
 import type { BackupStore } from "./backup-store.js";
 
 export interface VerifyProblem {
@@ -27,14 +28,6 @@ export interface VerifyOptions {
   /** Random source for sampling (tests pass a seeded one). */
   random?: () => number;
   concurrency?: number;
-}
-
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }
 
 export async function verifySnapshot(
