@@ -64,6 +64,10 @@ export const remapSchema = z
       .default([])
       .describe("Catalog storage_root rewrites by catalog name → new root."),
     principals: z.array(mapping).default([]).describe("Principal renames for grants, owners and ACLs."),
+    accessConnectors: z
+      .array(mapping)
+      .default([])
+      .describe("Databricks access connector ARM ids for managed-identity storage credentials."),
     clusterIds: z
       .array(mapping)
       .default([])
@@ -109,6 +113,7 @@ export const restoreRequestSchema = z
       abfssRoots: [],
       catalogStorageRoots: [],
       principals: [],
+      accessConnectors: [],
       clusterIds: [],
       policyIds: [],
       poolIds: [],

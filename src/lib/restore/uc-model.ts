@@ -152,14 +152,9 @@ export async function getObject(
 
 // ---- remapping ------------------------------------------------------------------------------------
 
-/**
- * Access connector ids of managed-identity credentials. The request schema has no dedicated rule
- * yet: an `accessConnectors` list of {from, to} (exact ARM ids) is honoured if present, and
- * storage-account / abfss rules never touch ARM ids.
- */
+/** Access connector ids of managed-identity credentials (exact ARM ids; storage rules never touch them). */
 export function remapAccessConnector(id: string, remap: Remap): string {
-  const rules = (remap as { accessConnectors?: { from: string; to: string }[] }).accessConnectors ?? [];
-  return rules.find((r) => r.from.toLowerCase() === id.toLowerCase())?.to ?? id;
+  return remap.accessConnectors.find((r) => r.from.toLowerCase() === id.toLowerCase())?.to ?? id;
 }
 
 export function remapCatalogRoot(catalog: string, root: string, remap: Remap): string {
