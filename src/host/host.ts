@@ -5,7 +5,10 @@
 // library's executor left open (ids included), executes activities / timers / sub-orchestrations,
 // appends their results to the history and replays until the orchestrator is done.
 import { randomUUID } from "node:crypto";
-import { InvocationContext, type LogHandler } from "@azure/functions";
+// Default import: @azure/functions is a CommonJS bundle whose class exports (InvocationContext,
+// HttpRequest…) Node's ESM loader cannot detect statically, so named imports of them only work
+// under vitest. The default import is module.exports everywhere (plain node, tsx, vitest).
+import functions, { type InvocationContext, type LogHandler } from "@azure/functions";
 import {
   durableInternals,
   executorOf,
@@ -869,7 +872,7 @@ export class LocalDurableHost {
               : "debug",
         `[${fn.name} ${instanceId}] ${args.map((a) => (typeof a === "string" ? a : errorText(a))).join(" ")}`,
       );
-    return new InvocationContext({
+    return new functions.InvocationContext({
       invocationId: randomUUID(),
       functionName: fn.name,
       logHandler,

@@ -177,7 +177,6 @@ export async function runCommit(
     ...(input.partialReasons?.length ? { partialReasons: input.partialReasons } : {}),
     ...(summaryBody ? { summary: JSON.parse(summaryBody.toString("utf8")) as Record<string, unknown> } : {}),
   });
-  for await (const blob of store.blobs.list(container, `${snapshotPrefix(ref)}work/`))
-    await store.blobs.delete(container, blob.name);
+  await store.deleteUnder(container, `${snapshotPrefix(ref)}work/`);
   return result;
 }

@@ -26,8 +26,18 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   return Math.max(0, date - now);
 }
 
+/**
+ * Largest burst, in seconds' worth of the rate. Small on purpose: the service counts requests in a
+ * bucket of about a second's worth. A client that spends that allowance in its own first burst
+ * leaves the service's bucket empty, and from then on the slightest jitter between our send times
+ * and the service's clock is a 429 (and its Retry-After stalls the whole family). Bursting a tenth
+ * of a second at most leaves ~90% of the service's bucket as slack, at the same sustained rate.
+ */
+export const BURST_SECONDS = 0.1;
+
 export class RateLimiter {
   private tokens: number;
+  private readonly capacity: number;
   private last = Date.now();
   private blockedUntil = 0;
   private inFlight = 0;
@@ -38,8 +48,8 @@ export class RateLimiter {
     readonly perSecond: number,
     readonly maxConcurrent: number,
   ) {
-    // Start with one second's worth at most, never a burst larger than the rate.
-    this.tokens = Math.min(perSecond, Math.max(1, perSecond));
+    this.capacity = Math.max(1, perSecond * BURST_SECONDS);
+    this.tokens = this.capacity;
   }
 
   /** Pause every caller for at least ms (a 429 or a concurrent-limit error). */
@@ -102,10 +112,7 @@ export class RateLimiter {
         this.last = Date.now();
         continue;
       }
-      this.tokens = Math.min(
-        Math.max(1, this.perSecond),
-        this.tokens + ((now - this.last) / 1000) * this.perSecond,
-      );
+      this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.perSecond);
       this.last = now;
       if (this.tokens >= 1) {
         this.tokens -= 1;
