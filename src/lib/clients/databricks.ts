@@ -194,17 +194,23 @@ export class DatabricksClient {
         );
       }
       const text = await response.text().finally(release);
-      if (response.ok) return (text.length === 0 ? {} : JSON.parse(text)) as T;
+      if (response.ok) {
+        limiter.succeeded();
+        return (text.length === 0 ? {} : JSON.parse(text)) as T;
+      }
 
       const apiError = parseErrorFromResponse(response.status, response.statusText, text);
       const errorCode = apiError.errorCode || undefined;
       const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), Date.now());
-      const throttled = response.status === 429 || /concurrent/i.test(apiError.message);
+      const concurrencyLimited = /concurrent request/i.test(apiError.message);
+      const throttled = response.status === 429 || concurrencyLimited;
       const transient = response.status === 503 || response.status === 504 || response.status === 502;
-      if (throttled) limiter.backOff(retryAfterMs ?? backoffMs(attempt));
+      // Too many in flight: use fewer connections (and wait briefly) rather than pausing the family.
+      if (concurrencyLimited) limiter.shrinkConcurrency();
+      else if (throttled) limiter.backOff(retryAfterMs ?? backoffMs(attempt));
       const retry = attempt < this.options.maxAttempts && (throttled || (transient && idempotent));
       if (retry) {
-        const waitMs = retryAfterMs ?? backoffMs(attempt);
+        const waitMs = retryAfterMs ?? (concurrencyLimited ? 100 + Math.random() * 200 : backoffMs(attempt));
         this.options.onRetry?.({
           method,
           path,

@@ -41,6 +41,9 @@ export class RateLimiter {
   private last = Date.now();
   private blockedUntil = 0;
   private inFlight = 0;
+  /** The concurrency cap in force: halved on "concurrent request limit" errors, regrown on success. */
+  private cap: number;
+  private successesSinceShrink = 0;
   private readonly waiters: (() => void)[] = [];
   private chain: Promise<void> = Promise.resolve();
 
@@ -50,6 +53,33 @@ export class RateLimiter {
   ) {
     this.capacity = Math.max(1, perSecond * BURST_SECONDS);
     this.tokens = this.capacity;
+    this.cap = maxConcurrent;
+  }
+
+  /** The service refused a request for too many in flight: halve the concurrency we use. */
+  shrinkConcurrency(): void {
+    this.cap = Math.max(1, Math.floor(this.cap / 2));
+    this.successesSinceShrink = 0;
+  }
+
+  /** A request succeeded: after a run of successes, allow one more in flight (additive increase). */
+  succeeded(): void {
+    if (this.cap >= this.maxConcurrent) return;
+    if (++this.successesSinceShrink >= 20) {
+      this.cap++;
+      this.successesSinceShrink = 0;
+      if (this.inFlight < this.cap) {
+        const next = this.waiters.shift();
+        if (next) {
+          this.inFlight++;
+          next();
+        }
+      }
+    }
+  }
+
+  get concurrency(): number {
+    return this.cap;
   }
 
   /** Pause every caller for at least ms (a 429 or a concurrent-limit error). */
@@ -79,7 +109,7 @@ export class RateLimiter {
   }
 
   private async slot(signal?: AbortSignal): Promise<void> {
-    if (this.inFlight < this.maxConcurrent) {
+    if (this.inFlight < this.cap) {
       this.inFlight++;
       return;
     }
@@ -99,7 +129,8 @@ export class RateLimiter {
   }
 
   private releaseSlot(): void {
-    const next = this.waiters.shift();
+    // Over the (shrunk) cap: retire this slot instead of handing it on.
+    const next = this.inFlight <= this.cap ? this.waiters.shift() : undefined;
     if (next) next();
     else this.inFlight--;
   }
