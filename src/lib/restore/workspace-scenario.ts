@@ -212,6 +212,8 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
   }
   for (const skipped of objects?.skipped ?? []) {
     if (!selected(skipped.path, request.include, request.exclude)) continue;
+    // Git folders come back from their remotes in the repos step (workspace-config snapshot).
+    if (skipped.kind === "REPO" && config) continue;
     items.push({
       step: "objects",
       key: skipped.path,
@@ -786,7 +788,7 @@ async function validate(
     const expected = objects.filter((e) => e.kind === kind);
     const missing = expected.filter((e) => !target.paths.has(e.path));
     checks.push({
-      name: `${kind.toLowerCase()}s present`,
+      name: `${{ DIRECTORY: "folders", NOTEBOOK: "notebooks", FILE: "files" }[kind]} present`,
       ok: missing.length === 0,
       expected: expected.length,
       actual: expected.length - missing.length,

@@ -1,7 +1,11 @@
 // azdr's Databricks transport against the simulator: what the SDK does not do for us.
 import { afterEach, describe, expect, it } from "vitest";
 import { startPlatformSimulator, type PlatformSimulator } from "../../../sim/index.js";
-import { DatabricksClient, resetDatabricksLimiters } from "../../../src/lib/clients/databricks.js";
+import {
+  AZURE_DATABRICKS_SCOPE,
+  DatabricksClient,
+  resetDatabricksLimiters,
+} from "../../../src/lib/clients/databricks.js";
 import { isAzdrError } from "../../../src/lib/errors.js";
 import { exportBatch, listTree, planWorkspaceBackup } from "../../../src/lib/sources/databricks-workspace.js";
 import { isolatedStore } from "../../support/store.js";
@@ -138,5 +142,25 @@ describe("Databricks transport", () => {
     expect(tables).toHaveLength(25);
     const pages = sim.log.filter("/api/2.1/unity-catalog/tables");
     expect(pages.length).toBeGreaterThan(Math.ceil(25 / 4));
+  });
+
+  it("authenticates with Entra ID tokens for the Azure Databricks resource, and a missing token is a clear 401", async () => {
+    const s = await start({ notebooks: 1, directories: 1 });
+    const scopes: string[] = [];
+    const credential = {
+      getToken: async (scope: string | string[]) => {
+        scopes.push(...(Array.isArray(scope) ? scope : [scope]));
+        return { token: s.token, expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    const entra = new DatabricksClient({ host: s.urls["primary"]!, auth: { type: "entra", credential } });
+    await entra.get("/api/2.0/workspace/get-status", { path: "/" });
+    expect(scopes).toEqual([AZURE_DATABRICKS_SCOPE]);
+    const wrong = new DatabricksClient({
+      host: s.urls["primary"]!,
+      auth: { type: "pat", token: "dapi-wrong" },
+    });
+    const error = await wrong.get("/api/2.0/workspace/get-status", { path: "/" }).catch((e: unknown) => e);
+    expect(isAzdrError(error, "UNAUTHORIZED")).toBe(true);
   });
 });
