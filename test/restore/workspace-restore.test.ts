@@ -218,6 +218,33 @@ describe("7.3 Databricks workspace restore", () => {
       }
     }
     expect(platform.sim.secretValueReads()).toEqual([]);
+    // Direct ACLs of notebooks, folders and jobs equal the source's, on the new ids, principals remapped.
+    const remapAcl = (acl: { user_name?: string; group_name?: string; permission_level: string }[]) =>
+      acl
+        .map((e) => ({
+          ...e,
+          ...(e.user_name === "bob@example.com" ? { user_name: "bob@dr.example.com" } : {}),
+        }))
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    let comparedAcls = 0;
+    for (const [key, acl] of source.permissions) {
+      const [type, id] = key.split("/") as [string, string];
+      let targetKey: string | undefined;
+      if (type === "notebooks" || type === "directories") {
+        const path = [...source.tree.objects.values()].find((o) => String(o.object_id) === id)?.path;
+        const restored = path ? target.tree.get(path) : undefined;
+        if (restored) targetKey = `${type}/${restored.object_id}`;
+      } else if (type === "jobs") {
+        targetKey = `jobs/${newIdOf.get(id)}`;
+      }
+      if (!targetKey) continue;
+      const restoredAcl = [...(target.permissions.get(targetKey) ?? [])].sort((a, b) =>
+        JSON.stringify(a).localeCompare(JSON.stringify(b)),
+      );
+      expect(restoredAcl, key).toEqual(remapAcl(acl));
+      comparedAcls++;
+    }
+    expect(comparedAcls).toBeGreaterThan(5);
     // Repos re-pointed at their remotes.
     expect([...target.repos.values()].map((r) => r["url"]).sort()).toEqual(
       [...source.repos.values()].map((r) => r["url"]).sort(),
