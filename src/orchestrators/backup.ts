@@ -58,35 +58,38 @@ const backupSourceOrchestrator: OrchestrationHandler = function* (context: Orche
   const partialReasons: string[] = [];
 
   const summaries: BatchSummary[] = [];
-  let next = 0;
   let stopped = false;
-  const inFlight: Task[] = [];
-  const batchIndex = new Map<Task, number>();
-  // A sliding window: progress after every batch. After a batch fails for good, schedule no more
-  // but drain what is in flight, so no part is written after the commit.
-  while ((!stopped && next < plan.batches) || inFlight.length > 0) {
-    while (!stopped && next < plan.batches && inFlight.length < BATCH_WINDOW) {
-      const task = context.df.callActivityWithRetry(ACTIVITIES.backupBatch, retry(), { target, batch: next });
-      batchIndex.set(task, next++);
-      inFlight.push(task);
+  // Waves of up to BATCH_WINDOW batches, each sent by one Task.any of fresh tasks only, then awaited
+  // one by one: progress after every batch. Never put an already-sent task in a new Task.any: the
+  // Durable extension's out-of-proc protocol has no task ids, so it would schedule that activity
+  // again and hand its result to the wrong task (azure-functions-durable-js#574). After a batch fails
+  // for good, start no more waves but drain this one, so no part is written after the commit.
+  for (let first = 0; first < plan.batches && !stopped; first += BATCH_WINDOW) {
+    const wave: { batch: number; task: Task }[] = [];
+    for (let batch = first; batch < Math.min(first + BATCH_WINDOW, plan.batches); batch++) {
+      wave.push({
+        batch,
+        task: context.df.callActivityWithRetry(ACTIVITIES.backupBatch, retry(), { target, batch }),
+      });
     }
-    const done = (yield context.df.Task.any(inFlight)) as Task;
-    inFlight.splice(inFlight.indexOf(done), 1);
-    if (done.isFaulted) {
-      stopped = true;
-      const error: unknown = done.result;
-      partialReasons.push(
-        `batch ${batchIndex.get(done)} failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      continue;
+    yield context.df.Task.any(wave.map((w) => w.task)); // schedules the wave; never throws
+    for (const { batch, task } of wave) {
+      try {
+        summaries.push((yield task) as BatchSummary);
+      } catch (error) {
+        stopped = true;
+        partialReasons.push(
+          `batch ${batch} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        continue;
+      }
+      context.df.setCustomStatus({
+        step: "export",
+        sourceId: target.sourceId,
+        done: summaries.length,
+        total: plan.batches,
+      });
     }
-    summaries.push(done.result as BatchSummary);
-    context.df.setCustomStatus({
-      step: "export",
-      sourceId: target.sourceId,
-      done: summaries.length,
-      total: plan.batches,
-    });
   }
 
   context.df.setCustomStatus({ step: "commit", sourceId: target.sourceId });
