@@ -262,9 +262,10 @@ describe("7.3 Databricks workspace restore", () => {
       `host${platform.storePrefix.slice(1, -1)}`,
     );
     const first = new LocalDurableHost({ registry: await appRegistry(), store, timers: "virtual" });
-    // Creating clusters is throttled for good: the clusters step's activity fails after every retry.
+    // Clusters get created but stopping them is throttled for good: the clusters step fails after
+    // every retry, leaving created clusters running (a crash between create and terminate).
     platform.sim.faults.add("dr", {
-      route: "POST /api/2.1/clusters/create",
+      route: "POST /api/2.1/clusters/delete",
       status: 429,
       retryAfter: "0",
       times: 100_000,
@@ -292,6 +293,7 @@ describe("7.3 Databricks workspace restore", () => {
     const notebooksBefore = [...target.tree.objects.values()].filter(
       (o) => o.object_type === "NOTEBOOK",
     ).length;
+    expect([...target.clusters.values()].some((c) => c["state"] === "RUNNING")).toBe(true);
     expect(notebooksBefore).toBeGreaterThan(0);
 
     // A new host process over the same instance store runs the same request again.
@@ -314,6 +316,10 @@ describe("7.3 Databricks workspace restore", () => {
       notebooksBefore,
     );
 
+    // The clusters the first attempt left running were stopped.
+    expect([...target.clusters.values()].map((c) => c["state"])).toEqual(
+      [...target.clusters.values()].map(() => "TERMINATED"),
+    );
     // And once more: everything is skipped, still nothing duplicated.
     await second.startNew(ORCHESTRATORS.restore, {
       instanceId: "restore-workspace-dr",

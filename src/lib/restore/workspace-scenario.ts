@@ -75,6 +75,8 @@ interface TargetState {
   poolsByName: Map<string, string>;
   clustersByTag: Map<string, string>;
   clusterNames: Map<string, string>;
+  /** Cluster id → state (RUNNING, TERMINATED…). */
+  clusterStates: Map<string, string>;
   scopes: Set<string>;
   repoPaths: Set<string>;
   initScripts: Map<string, string>;
@@ -89,6 +91,7 @@ async function readTarget(client: DatabricksClient, options: { tree: boolean }):
     poolsByName: new Map(),
     clustersByTag: new Map(),
     clusterNames: new Map(),
+    clusterStates: new Map(),
     scopes: new Set(),
     repoPaths: new Set(),
     initScripts: new Map(),
@@ -118,6 +121,7 @@ async function readTarget(client: DatabricksClient, options: { tree: boolean }):
     const tags = (c["custom_tags"] ?? {}) as Record<string, string>;
     if (tags[SOURCE_CLUSTER_TAG]) state.clustersByTag.set(tags[SOURCE_CLUSTER_TAG], String(c["cluster_id"]));
     state.clusterNames.set(String(c["cluster_name"]), String(c["cluster_id"]));
+    state.clusterStates.set(String(c["cluster_id"]), String(c["state"] ?? ""));
   }
   for (const s of ((await client.get<Json>("/api/2.0/secrets/scopes/list"))["scopes"] as
     Json[] | undefined) ?? []) {
@@ -261,8 +265,17 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       case "cluster": {
         const id = String(body["cluster_id"]);
         const name = String(body["cluster_name"]);
+        const ours = target.clustersByTag.get(id);
+        // Created by an earlier attempt that stopped before terminating it: stop it now.
+        const leftRunning = ours !== undefined && target.clusterStates.get(ours) !== "TERMINATED";
         items.push(
-          item(name, target.clustersByTag.has(id) || target.clusterNames.has(name), `cluster "${name}"`, id),
+          leftRunning
+            ? {
+                ...item(name, true, `cluster "${name}"`, id),
+                action: "update",
+                reason: "created by an earlier attempt and left running: it will be terminated",
+              }
+            : item(name, ours !== undefined || target.clusterNames.has(name), `cluster "${name}"`, id),
         );
         break;
       }
@@ -600,13 +613,20 @@ async function execute(
           const existing =
             target!.clustersByTag.get(item.sourceId!) ?? target!.clusterNames.get(item.target!);
           if (existing) {
-            if (item.action === "update")
+            if (request.existing === "update")
               await client.post(
                 "/api/2.1/clusters/edit",
                 { ...spec, cluster_id: existing },
                 { idempotent: true },
               );
             learn("clusters", item.sourceId!, existing);
+            // Ours and still running (an earlier attempt stopped between create and terminate).
+            if (
+              target!.clustersByTag.get(item.sourceId!) === existing &&
+              target!.clusterStates.get(existing) !== "TERMINATED"
+            ) {
+              await client.post("/api/2.1/clusters/delete", { cluster_id: existing }, { idempotent: true });
+            }
             return ok(item.action === "update" ? "updated" : "skipped");
           }
           const created = await client.post<Json>("/api/2.1/clusters/create", spec);
