@@ -121,7 +121,7 @@ async function readTarget(client: DatabricksClient, options: { tree: boolean }):
     const tags = (c["custom_tags"] ?? {}) as Record<string, string>;
     if (tags[SOURCE_CLUSTER_TAG]) state.clustersByTag.set(tags[SOURCE_CLUSTER_TAG], String(c["cluster_id"]));
     state.clusterNames.set(String(c["cluster_name"]), String(c["cluster_id"]));
-    state.clusterStates.set(String(c["cluster_id"]), String(c["state"] ?? ""));
+    state.clusterStates.set(String(c["cluster_id"]), typeof c["state"] === "string" ? c["state"] : "");
   }
   for (const s of ((await client.get<Json>("/api/2.0/secrets/scopes/list"))["scopes"] as
     Json[] | undefined) ?? []) {
