@@ -35,7 +35,14 @@ export async function startScheduledBackup(
     return { instanceId, started: false, reason: `already ${existing.runtimeStatus}` };
   }
   const input: BackupRunInput = { kind, slot, sourceIds };
-  await client.startNew(ORCHESTRATORS.backupRun, { instanceId, input });
+  try {
+    await client.startNew(ORCHESTRATORS.backupRun, { instanceId, input });
+  } catch (error) {
+    // Another firing of the same slot won the race: that is the one run of this slot.
+    const now = await findInstance(client, instanceId);
+    if (now) return { instanceId, started: false, reason: `already ${now.runtimeStatus}` };
+    throw error;
+  }
   log(`started backup ${instanceId} for ${sourceIds.join(", ")}`);
   return { instanceId, started: true };
 }

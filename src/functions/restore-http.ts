@@ -69,7 +69,16 @@ export async function startRestore(
   if (existing && ACTIVE_STATES.has(String(existing.runtimeStatus))) {
     return { started: false, instanceId, runtimeStatus: String(existing.runtimeStatus) };
   }
-  await client.startNew(ORCHESTRATORS.restore, { instanceId, input: { request } satisfies RestoreInput });
+  try {
+    await client.startNew(ORCHESTRATORS.restore, { instanceId, input: { request } satisfies RestoreInput });
+  } catch (error) {
+    // Two requests raced past the check above: the loser reports the winner, like a 409.
+    const now = await findInstance(client, instanceId);
+    if (now && ACTIVE_STATES.has(String(now.runtimeStatus))) {
+      return { started: false, instanceId, runtimeStatus: String(now.runtimeStatus) };
+    }
+    throw error;
+  }
   return { started: true, instanceId };
 }
 

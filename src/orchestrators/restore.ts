@@ -11,6 +11,7 @@ import type {
   ValidationCheck,
 } from "../lib/restore/engine.js";
 import {
+  RESTORE_BATCH,
   executeBatch,
   preflightAndPlan,
   readPlan,
@@ -150,7 +151,7 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
               phase: "executing",
               step: step.name,
               stepTitle: step.title,
-              done: Math.min(batch * 100, step.items),
+              done: Math.min(batch * RESTORE_BATCH, step.items),
               total: step.items,
             } satisfies RestoreProgress);
             const outcome = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreBatch, retry(), {

@@ -333,6 +333,12 @@ describe("7.3 Databricks workspace restore", () => {
   it("a rejected or unanswered approval changes nothing", async () => {
     platform = await backedUpPlatform();
     const { host, app } = await startApp();
+    // Two simultaneous requests for one target: one starts, the other gets 409 (never a 500).
+    const raced = await Promise.all(
+      [1, 2].map(() => post(app, "workspace", { source: "primary", target: "dr", mode: "plan" })),
+    );
+    expect(raced.map((r) => r.status).sort()).toEqual([202, 409]);
+    await host.waitForCompletion("restore-workspace-dr");
     const started = await post(app, "workspace", {
       source: "primary",
       target: "dr",
