@@ -118,6 +118,48 @@ export class BlobStorageClient {
     }
   }
 
+  /**
+   * Refresh a blob's last-modified time (metadata write), so a grace period counts from now.
+   * "protected": immutability (WORM) refused the write, which also means nothing can delete it.
+   */
+  async touch(container: string, name: string): Promise<"touched" | "absent" | "protected"> {
+    try {
+      await this.container(container)
+        .getBlobClient(name)
+        .setMetadata({ azdrlastused: new Date().toISOString() });
+      return "touched";
+    } catch (error) {
+      const mapped = mapStorageError(error, `touch ${container}/${name}`);
+      if (mapped.code === "NOT_FOUND") return "absent";
+      if (mapped.code === "ALREADY_EXISTS" || mapped.code === "FORBIDDEN" || mapped.code === "CONFLICT")
+        return "protected";
+      throw mapped;
+    }
+  }
+
+  /**
+   * Delete only if the blob was not modified after `since` (If-Unmodified-Since): a writer that
+   * touched it meanwhile wins. "protected": immutability refused the delete.
+   */
+  async deleteIfUnmodifiedSince(
+    container: string,
+    name: string,
+    since: Date,
+  ): Promise<"deleted" | "modified" | "absent" | "protected"> {
+    try {
+      const response = await this.container(container)
+        .getBlobClient(name)
+        .deleteIfExists({ conditions: { ifUnmodifiedSince: since } });
+      return response.succeeded ? "deleted" : "absent";
+    } catch (error) {
+      const mapped = mapStorageError(error, `delete ${container}/${name}`);
+      if (mapped.code === "PRECONDITION_FAILED") return "modified";
+      if (mapped.code === "ALREADY_EXISTS" || mapped.code === "FORBIDDEN" || mapped.code === "CONFLICT")
+        return "protected";
+      throw mapped;
+    }
+  }
+
   /** Create or overwrite. */
   async put(container: string, name: string, body: Buffer | string, contentType?: string): Promise<void> {
     await this.ensureContainer(container);

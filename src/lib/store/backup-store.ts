@@ -78,11 +78,18 @@ export class BackupStore {
   async putObject(body: Buffer | string, options: { checkFirst?: boolean } = {}): Promise<PutObjectResult> {
     const data = typeof body === "string" ? Buffer.from(body) : body;
     const sha256 = sha256Hex(data);
-    if (options.checkFirst && (await this.blobs.size(OBJECTS_CONTAINER, objectPath(sha256))) !== undefined) {
-      return { sha256, size: data.length, written: false };
+    const name = objectPath(sha256);
+    const exists = options.checkFirst
+      ? (await this.blobs.size(OBJECTS_CONTAINER, name)) !== undefined
+      : !(await this.blobs.putIfAbsent(OBJECTS_CONTAINER, name, data));
+    if (!exists) return { sha256, size: data.length, written: true };
+    // Reused body: refresh its age so garbage collection (which deletes only bodies unmodified since
+    // its cutoff) cannot remove it under this snapshot. If GC removed it a moment ago, write it again.
+    if ((await this.blobs.touch(OBJECTS_CONTAINER, name)) === "absent") {
+      await this.blobs.putIfAbsent(OBJECTS_CONTAINER, name, data);
+      return { sha256, size: data.length, written: true };
     }
-    const written = await this.blobs.putIfAbsent(OBJECTS_CONTAINER, objectPath(sha256), data);
-    return { sha256, size: data.length, written };
+    return { sha256, size: data.length, written: false };
   }
 
   async hasObject(sha256: string): Promise<boolean> {

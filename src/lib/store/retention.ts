@@ -72,6 +72,8 @@ export interface GcResult {
   referencedObjects: number;
   /** Unreferenced but younger than the grace period: perhaps part of a write in progress. */
   youngUnreferenced: number;
+  /** Unreferenced but still under immutability (WORM): deleted by a later run. */
+  protectedObjects: number;
 }
 
 export async function collectGarbage(
@@ -86,6 +88,7 @@ export async function collectGarbage(
     deletedUncommitted: [],
     referencedObjects: 0,
     youngUnreferenced: 0,
+    protectedObjects: 0,
   };
 
   for (const domain of DOMAINS) {
@@ -133,9 +136,14 @@ export async function collectGarbage(
       result.youngUnreferenced++;
       continue;
     }
-    await store.blobs.delete(OBJECTS_CONTAINER, blob.name);
-    result.deletedObjects++;
-    result.deletedBytes += blob.size;
+    // Conditional: a backup that reused this body since the listing touched it, and keeps it.
+    const outcome = await store.blobs.deleteIfUnmodifiedSince(OBJECTS_CONTAINER, blob.name, new Date(cutoff));
+    if (outcome === "modified") result.youngUnreferenced++;
+    else if (outcome === "protected") result.protectedObjects++;
+    else if (outcome === "deleted") {
+      result.deletedObjects++;
+      result.deletedBytes += blob.size;
+    }
   }
   return result;
 }

@@ -234,3 +234,29 @@ describe("backup store (Azurite)", () => {
     );
   });
 });
+
+describe("garbage collection and a backup reusing an old body", () => {
+  it("a body reused after it became unreferenced is touched and survives GC", async () => {
+    const { store } = isolatedStore();
+    const body = `reverted notebook ${Math.random()}`;
+    const first = await store.putObject(body);
+    expect(first.written).toBe(true);
+    const writtenAt = Date.now();
+    // Last-modified has one-second resolution: make the reuse land in a later second.
+    await new Promise((r) => setTimeout(r, 2100));
+    const reuse = await store.putObject(body);
+    expect(reuse.written).toBe(false);
+    // GC's cutoff falls between the first write and the reuse: without the touch the body would be deleted.
+    const graceMs = 60_000;
+    const gc = await collectGarbage(store, { graceMs, now: new Date(writtenAt + 1000 + graceMs) });
+    expect(gc.deletedObjects).toBe(0);
+    expect(await store.hasObject(first.sha256)).toBe(true);
+    // Once nothing reuses it past the grace period, it goes.
+    const later = await collectGarbage(store, { graceMs, now: new Date(Date.now() + 2000 + graceMs) });
+    expect(later.deletedObjects).toBe(1);
+    // And a reuse after it was collected writes it again rather than pointing at nothing.
+    const again = await store.putObject(body);
+    expect(again.written).toBe(true);
+    expect((await store.getObject(first.sha256)).toString()).toBe(body);
+  });
+});
