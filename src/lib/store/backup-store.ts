@@ -79,9 +79,9 @@ export class BackupStore {
     const data = typeof body === "string" ? Buffer.from(body) : body;
     const sha256 = sha256Hex(data);
     const name = objectPath(sha256);
-    const exists = options.checkFirst
-      ? (await this.blobs.size(OBJECTS_CONTAINER, name)) !== undefined
-      : !(await this.blobs.putIfAbsent(OBJECTS_CONTAINER, name, data));
+    // checkFirst: a cheap existence check before sending a large body.
+    const known = options.checkFirst && (await this.blobs.size(OBJECTS_CONTAINER, name)) !== undefined;
+    const exists = known || !(await this.blobs.putIfAbsent(OBJECTS_CONTAINER, name, data));
     if (!exists) return { sha256, size: data.length, written: true };
     // Reused body: refresh its age so garbage collection (which deletes only bodies unmodified since
     // its cutoff) cannot remove it under this snapshot. If GC removed it a moment ago, write it again.
