@@ -68,7 +68,12 @@ export interface RequestOptions {
 // concurrent activities together stay within the share of the published limits.
 const limiters = new Map<string, RateLimiter>();
 
-function limiterFor(host: string, family: ApiFamily, perSecond: number, maxConcurrent: number): RateLimiter {
+function limiterFor(
+  host: string,
+  family: ApiFamily | "workspace-total",
+  perSecond: number,
+  maxConcurrent: number,
+): RateLimiter {
   const key = `${host}|${family}`;
   let limiter = limiters.get(key);
   if (!limiter) {
@@ -149,6 +154,11 @@ export class DatabricksClient {
     );
   }
 
+  /** Concurrency cap for the whole workspace (no rate: the families pace themselves). */
+  private workspaceSlots(): RateLimiter {
+    return limiterFor(this.host, "workspace-total", Number.MAX_SAFE_INTEGER, this.options.maxConcurrent);
+  }
+
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const family = options.family ?? familyFor(path);
     const limiter = this.limiter(family);
@@ -163,7 +173,20 @@ export class DatabricksClient {
       const headers = new Headers({ Accept: "application/json" });
       if (options.body !== undefined) headers.set("Content-Type", "application/json");
       await this.authorize(headers);
-      const release = await limiter.acquire(options.abortSignal);
+      // Family pace first, then a slot of the workspace-wide cap: Databricks counts concurrent
+      // requests per workspace, across every API family.
+      const releaseFamily = await limiter.acquire(options.abortSignal);
+      let releaseWorkspace: () => void;
+      try {
+        releaseWorkspace = await this.workspaceSlots().acquire(options.abortSignal);
+      } catch (error) {
+        releaseFamily();
+        throw error;
+      }
+      const release = () => {
+        releaseWorkspace();
+        releaseFamily();
+      };
       this.sent[family] = (this.sent[family] ?? 0) + 1;
       let response: Response;
       try {
@@ -195,7 +218,7 @@ export class DatabricksClient {
       }
       const text = await response.text().finally(release);
       if (response.ok) {
-        limiter.succeeded();
+        this.workspaceSlots().succeeded();
         return (text.length === 0 ? {} : JSON.parse(text)) as T;
       }
 
@@ -206,7 +229,7 @@ export class DatabricksClient {
       const throttled = response.status === 429 || concurrencyLimited;
       const transient = response.status === 503 || response.status === 504 || response.status === 502;
       // Too many in flight: use fewer connections (and wait briefly) rather than pausing the family.
-      if (concurrencyLimited) limiter.shrinkConcurrency();
+      if (concurrencyLimited) this.workspaceSlots().shrinkConcurrency();
       else if (throttled) limiter.backOff(retryAfterMs ?? backoffMs(attempt));
       const retry = attempt < this.options.maxAttempts && (throttled || (transient && idempotent));
       if (retry) {

@@ -163,4 +163,22 @@ describe("Databricks transport", () => {
     const error = await wrong.get("/api/2.0/workspace/get-status", { path: "/" }).catch((e: unknown) => e);
     expect(isAzdrError(error, "UNAUTHORIZED")).toBe(true);
   });
+
+  it("caps requests in flight per workspace across API families, within Databricks' concurrent limit", async () => {
+    const s = await start({ notebooks: 2, directories: 1 });
+    s.faults.concurrencyLimit("primary", 4);
+    s.faults.latency(30, 1, "primary");
+    const c = client(s, {
+      maxConcurrent: 4,
+      rateShare: 1,
+      limits: { "workspace.other": 1000, "workspace.list": 1000, jobs: 1000 },
+    });
+    await Promise.all([
+      ...Array.from({ length: 12 }, () => c.get("/api/2.0/workspace/get-status", { path: "/" })),
+      ...Array.from({ length: 12 }, () => c.get("/api/2.0/workspace/list", { path: "/" })),
+      ...Array.from({ length: 12 }, () => c.get("/api/2.2/jobs/list")),
+    ]);
+    expect(s.log.entries.filter((e) => e.status === 429)).toEqual([]);
+    expect(s.log.entries.filter((e) => e.status === 200)).toHaveLength(36);
+  });
 });
