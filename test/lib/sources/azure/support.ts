@@ -16,23 +16,15 @@ import {
   type PlatformConfigInput,
 } from "../../../../src/lib/config/index.js";
 import { createRuntime, type Runtime } from "../../../../src/lib/runtime.js";
-import type { Logger, SourceContext } from "../../../../src/lib/sources/context.js";
+import type { SourceContext } from "../../../../src/lib/sources/context.js";
 import type { CommitResult } from "../../../../src/lib/store/backup-store.js";
 import type { Manifest } from "../../../../src/lib/store/manifest.js";
 import { isolatedStore } from "../../../support/store.js";
 
 export const RETRY = { maxRetries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 50 };
 
-export interface CapturedLog extends Logger {
-  lines: string[];
-}
-
-export function captureLog(): CapturedLog {
-  const lines: string[] = [];
-  const write = (level: string) => (message: string, data?: Record<string, unknown>) =>
-    void lines.push(`${level} ${message} ${data ? JSON.stringify(data) : ""}`);
-  return { lines, info: write("info"), warn: write("warn"), error: write("error") };
-}
+export { captureLog, type CapturedLog } from "../../../support/platform.js";
+import { captureLog, type CapturedLog } from "../../../support/platform.js";
 
 export interface AzureTestPlatform {
   sim: AzureSim;
