@@ -109,7 +109,9 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
   } else if (request.mode === "plan") {
     phase = "Planned";
   } else {
-    if (!request.preApproved) {
+    // Pre-approval covers additive restores only: a plan that overwrites or revokes anything always
+    // waits for an explicit approval (the CLI's --yes gives it through the approve route).
+    if (!request.preApproved || plan.destructive.length > 0) {
       const deadline = new Date(started.getTime() + request.approvalTimeoutMinutes * 60_000);
       context.df.setCustomStatus({
         ...planStatus,

@@ -157,7 +157,9 @@ describe("azdr restore", () => {
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as RestoreReport;
     expect(report.phase).toBe("Completed");
-    expect(report.approval).toBeUndefined(); // pre-approved: no approval wait
+    // The plan overwrites (existing=update): pre-approval does not cover it, so --yes approved it
+    // through the approve route, on record.
+    expect(report.approval).toMatchObject({ approved: true });
     expect(report.reportMarkdownPath).toMatch(/^reports\/.*\.md$/);
     const markdown = await platform.runtime.store.blobs.get("restore-reports", report.reportMarkdownPath);
     expect(markdown?.toString()).toMatch(/# Restore report: workspace/);

@@ -369,6 +369,39 @@ describe("7.3 Databricks workspace restore", () => {
     expect(drWrites(platform)).toEqual([]);
   });
 
+  it("pre-approval covers additive restores only: a plan that overwrites waits for an explicit approval", async () => {
+    platform = await backedUpPlatform();
+    const { host, app } = await startApp();
+    const first = await post(app, "workspace", {
+      source: "primary",
+      target: "dr",
+      mode: "apply",
+      preApproved: true,
+    });
+    expect(((await host.waitForCompletion(String(first.body["id"]))).output as RestoreReport).phase).toBe(
+      "Completed",
+    );
+    platform.sim.log.clear();
+    const overwrite = await post(app, "workspace", {
+      source: "primary",
+      target: "dr",
+      mode: "apply",
+      preApproved: true,
+      existing: "update",
+    });
+    const waiting = await waitForPhase(host, String(overwrite.body["id"]), "awaiting-approval");
+    expect(waiting.destructive?.join(" ")).toMatch(/OVERWRITTEN/);
+    expect(drWrites(platform)).toEqual([]);
+    await app.invokeHttp("restoreHttpReject", {
+      params: { id: String(overwrite.body["id"]) },
+      body: { by: "lead@example.com" },
+      method: "POST",
+    });
+    expect(((await host.waitForCompletion(String(overwrite.body["id"]))).output as RestoreReport).phase).toBe(
+      "Rejected",
+    );
+  });
+
   it("bad requests get a 4xx naming the field and the fix, and start nothing", async () => {
     platform = await backedUpPlatform();
     const { host, app, poison } = await startApp();

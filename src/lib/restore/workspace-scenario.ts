@@ -356,7 +356,9 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
   const updates = items.filter(
     (i) => i.action === "update" && i.step !== "objects" && i.step !== "permissions",
   ).length;
-  if (updates > 0)
+  // Only existing=update replaces objects; other updates (stopping a cluster an earlier attempt left
+  // running) change nothing a person made.
+  if (request.existing === "update" && updates > 0)
     destructive.push(
       `${updates} existing configuration object(s) in the target will be replaced by the backup's settings.`,
     );
