@@ -11,17 +11,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 // Default import: @azure/functions is a CommonJS bundle whose class exports Node's ESM loader cannot
 // detect statically; named value imports of them only work under vitest (see host.ts).
-import functions, {
-  type HttpResponse,
-  type InvocationContext,
-  type LogHandler,
-  type Timer,
-} from "@azure/functions";
+import functions, { type HttpResponse, type InvocationContext, type Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import { isAzdrError } from "../lib/errors.js";
 import {
   InstanceAlreadyRunningError,
   InstanceNotFoundError,
+  newInvocationContext,
   type HostLogger,
   type LocalDurableHost,
 } from "./host.js";
@@ -202,30 +198,7 @@ export class LocalApp {
       retryContext?: { retryCount: number; maxRetryCount: number };
     } = {},
   ): InvocationContext {
-    const logHandler: LogHandler = (level, ...args) =>
-      this.log(
-        level === "error"
-          ? "error"
-          : level === "warning"
-            ? "warn"
-            : level === "information"
-              ? "info"
-              : "debug",
-        `[${fn.name}] ${args.map((a) => (typeof a === "string" ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(" ")}`,
-      );
-    const context = new functions.InvocationContext({
-      invocationId: randomUUID(),
-      functionName: fn.name,
-      logHandler,
-      options: {
-        trigger: fn.trigger,
-        extraInputs: fn.extraInputs as never,
-        extraOutputs: fn.extraOutputs as never,
-        return: fn.returnBinding as never,
-      },
-      ...(extra.triggerMetadata ? { triggerMetadata: extra.triggerMetadata } : {}),
-      ...(extra.retryContext ? { retryContext: extra.retryContext } : {}),
-    });
+    const context = newInvocationContext(fn, this.log, fn.name, extra);
     for (const input of fn.extraInputs) {
       if (input.type === "durableClient" || input.type === "orchestrationClient") {
         context.extraInputs.set(input.name, this.durableClientData());

@@ -143,6 +143,36 @@ const fromJson = (text: unknown): unknown =>
   typeof text === "string" && text.length > 0 ? (JSON.parse(text) as unknown) : undefined;
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** A real InvocationContext for a captured function, its log routed to the host logger under `label`. */
+export function newInvocationContext(
+  fn: RegisteredFunction,
+  log: HostLogger,
+  label: string,
+  extra: {
+    triggerMetadata?: Record<string, unknown>;
+    retryContext?: { retryCount: number; maxRetryCount: number };
+  } = {},
+): InvocationContext {
+  const logHandler: LogHandler = (level, ...args) =>
+    log(
+      level === "error" ? "error" : level === "warning" ? "warn" : level === "information" ? "info" : "debug",
+      `[${label}] ${args.map((a) => (typeof a === "string" ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(" ")}`,
+    );
+  return new functions.InvocationContext({
+    invocationId: randomUUID(),
+    functionName: fn.name,
+    logHandler,
+    options: {
+      trigger: fn.trigger,
+      extraInputs: fn.extraInputs as never,
+      extraOutputs: fn.extraOutputs as never,
+      return: fn.returnBinding as never,
+    },
+    ...(extra.triggerMetadata ? { triggerMetadata: extra.triggerMetadata } : {}),
+    ...(extra.retryContext ? { retryContext: extra.retryContext } : {}),
+  });
+}
+
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
@@ -861,26 +891,7 @@ export class LocalDurableHost {
   // Work: activities, timers, sub-orchestrations
 
   private invocationContext(fn: RegisteredFunction, instanceId: string): InvocationContext {
-    const logHandler: LogHandler = (level, ...args) =>
-      this.log(
-        level === "error"
-          ? "error"
-          : level === "warning"
-            ? "warn"
-            : level === "information"
-              ? "info"
-              : "debug",
-        `[${fn.name} ${instanceId}] ${args.map((a) => (typeof a === "string" ? a : errorText(a))).join(" ")}`,
-      );
-    return new functions.InvocationContext({
-      invocationId: randomUUID(),
-      functionName: fn.name,
-      logHandler,
-      options: {
-        trigger: fn.trigger,
-        extraInputs: fn.extraInputs as never,
-        extraOutputs: fn.extraOutputs as never,
-      },
+    return newInvocationContext(fn, this.log, `${fn.name} ${instanceId}`, {
       triggerMetadata: { instanceId },
     });
   }
