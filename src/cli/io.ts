@@ -2,6 +2,8 @@
 // and answers), the environment, and overrides for the config and the runtime (simulator, Azurite).
 // Every byte written goes through a redactor: no secret value reaches the terminal, even with
 // --verbose.
+import { setTimeout as delay } from "node:timers/promises";
+import prettyBytes from "pretty-bytes";
 import type { PlatformConfig } from "../lib/config/schema.js";
 import type { RuntimeOptions } from "../lib/runtime.js";
 
@@ -142,26 +144,12 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
 
+/** Sizes as people read them: binary units (KiB, MiB), at most three significant digits. */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+  return prettyBytes(bytes, { binary: true, maximumFractionDigits: 1 });
 }
 
-export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
+/** Waits between progress polls; Ctrl-C ends the wait early and the caller then stops cleanly. */
+export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  await delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
+}

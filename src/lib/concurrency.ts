@@ -1,26 +1,20 @@
-// Small async helpers shared by sources, restores and the store.
+// Small async helpers shared by sources, restores and the store, kept as names so callers read the
+// same; the work is done by p-map and Array.fromAsync.
+import pMap from "p-map";
 
-/** Run fn over items with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(
+/**
+ * Run fn over items with at most `limit` in flight; results in input order. After the first
+ * rejection no new item starts (items already running finish) and that rejection is thrown.
+ */
+export function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(0, Math.min(limit, items.length)) }, worker));
-  return results;
+  return pMap(items, fn, { concurrency: Math.max(1, Math.floor(limit)) });
 }
 
-/** Drain an async iterator into an array. */
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
+/** Drain an async iterable into an array. */
+export function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  return Array.fromAsync(iterable);
 }

@@ -14,7 +14,7 @@ import {
 } from "../../orchestrators/backup.js";
 import { ORCHESTRATORS } from "../../orchestrators/names.js";
 import { startAzdr, type CliContext } from "../context.js";
-import { CliUsageError, EXIT, formatBytes, sleep, table, type ExitCode } from "../io.js";
+import { CliUsageError, EXIT, formatBytes, pause, table, type ExitCode } from "../io.js";
 import { ProgressBoard } from "../progress.js";
 
 /** What `azdr backup` accepts: friendly names, plus every backup kind by its own name. */
@@ -165,7 +165,7 @@ export async function backupCommand(
         interrupted = true;
         break;
       }
-      await sleep(ctx.io.pollMs ?? 250, ctx.signal);
+      await pause(ctx.io.pollMs ?? 250, ctx.signal);
     }
     board.finish();
   } finally {

@@ -10,7 +10,7 @@ import type { RestoreReport } from "../../lib/restore/engine.js";
 import { REPORTS_CONTAINER, reportPath } from "../../lib/store/layout.js";
 import type { RestoreProgress } from "../../orchestrators/restore.js";
 import { CLI_HOST_CONTAINER, startAzdr, type CliContext } from "../context.js";
-import { CliUsageError, EXIT, sleep, table, type ExitCode, type Output } from "../io.js";
+import { CliUsageError, EXIT, pause, table, type ExitCode, type Output } from "../io.js";
 import { ProgressBoard } from "../progress.js";
 
 export interface RestoreOptions {
@@ -319,7 +319,7 @@ export async function restoreCommand(
         interrupted = true;
         break;
       }
-      await sleep(ctx.io.pollMs ?? 250, ctx.signal);
+      await pause(ctx.io.pollMs ?? 250, ctx.signal);
     }
     board.finish();
     if (interrupted) return EXIT.interrupted;

@@ -1,13 +1,15 @@
-// Databricks REST access. The SDK (@databricks/sdk-experimental, pinned) provides configuration,
-// PAT authentication and the error model; this wrapper owns the transport because the SDK falls
-// short for scheduled backups at scale:
+// Databricks REST access, hand-written on purpose. The SDK (@databricks/sdk-experimental 0.17,
+// pinned) provides configuration, PAT authentication and the error model; this wrapper owns the
+// transport because the SDK's falls short for scheduled backups at scale:
 //  - its retry loop re-sends every request on 429 (including non-idempotent POSTs such as
-//    jobs/create), ignores Retry-After and does not retry 503/504;
+//    jobs/create, which would create a job twice), ignores Retry-After and does not retry 503/504;
 //  - its iterators stop at an empty page that still carries a next_page_token (Unity Catalog does
-//    return those);
+//    return those), silently truncating listings;
+//  - it sends PATCH requests without their body;
 //  - it has no shared rate limit per workspace and API family;
 //  - its managed-identity mode does not work inside Azure Functions, so Entra tokens come from
 //    @azure/identity here.
+// Re-check these before replacing this transport with the SDK's.
 import { Config } from "@databricks/sdk-experimental";
 import { parseErrorFromResponse } from "@databricks/sdk-experimental/dist/apierr.js";
 import type { TokenCredential } from "@azure/core-auth";

@@ -1,19 +1,19 @@
 // A token bucket with a concurrency cap and a shared back-off: every caller of one API family on
 // one workspace waits when the service said "slow down".
+import { setTimeout as delay } from "node:timers/promises";
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+/**
+ * Waits ms (node:timers/promises); an abort rejects with the signal's reason, so a cancelled caller
+ * sees why it stopped rather than a generic AbortError.
+ */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return;
+  try {
+    await delay(ms, undefined, signal ? { signal } : {});
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
+    throw error;
+  }
 }
 
 /** Retry-After in milliseconds from seconds ("2") or an HTTP-date; undefined when absent or unreadable. */

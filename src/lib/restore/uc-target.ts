@@ -2,7 +2,7 @@
 // what already exists there (listed, not fetched one by one), and SQL statements for what the
 // REST API cannot create (views). Reads only, except runStatement.
 import type { DatabricksClient } from "../clients/databricks.js";
-import { sleep } from "../clients/rate-limit.js";
+import { setTimeout as delay } from "node:timers/promises";
 import type { MetastoreConfig } from "../config/schema.js";
 import { AzdrError, isAzdrError } from "../errors.js";
 import type { SecurableType } from "../sources/unity-catalog-source.js";
@@ -165,7 +165,7 @@ export async function runStatement(
     }
     if (Date.now() - started > timeoutMs)
       return { ok: false, message: `statement still ${state} after ${Math.round(timeoutMs / 1000)} s` };
-    await sleep(1000);
+    await delay(1000);
     response = await client.get<Json>(
       `/api/2.0/sql/statements/${encodeURIComponent(text(response["statement_id"]))}`,
     );
