@@ -1,6 +1,7 @@
 // Loading the platform config from a file (CLI) or app settings (Function App), and reporting
 // every problem at once: key path, what is wrong, and an example of a valid value.
 import { readFile } from "node:fs/promises";
+import leven from "leven";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { AzdrError } from "../errors.js";
@@ -17,6 +18,8 @@ export interface ConfigProblem {
 
 type JsonSchemaNode = {
   properties?: Record<string, JsonSchemaNode>;
+  propertyNames?: { enum?: string[] };
+  const?: unknown;
   items?: JsonSchemaNode;
   additionalProperties?: JsonSchemaNode | boolean;
   anyOf?: JsonSchemaNode[];
@@ -64,13 +67,85 @@ function formatPath(path: PropertyKey[]): string {
   );
 }
 
-export function describeProblems(error: z.ZodError): ConfigProblem[] {
-  return error.issues.map((issue) => {
+function valueAt(document: unknown, path: PropertyKey[]): unknown {
+  let value = document;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** The keys the config accepts at `path`; for a union (auth), those of the variant its `type` picks. */
+function knownKeysAt(path: PropertyKey[], document: unknown): string[] {
+  const node = schemaAt(path);
+  if (!node) return [];
+  const variants = [node, ...(node.anyOf ?? []), ...(node.oneOf ?? [])];
+  const type = (valueAt(document, path) as Record<string, unknown> | undefined)?.["type"];
+  const chosen = variants.find(
+    (v) => v.properties?.["type"]?.const !== undefined && v.properties["type"].const === type,
+  );
+  const keys = new Set<string>();
+  for (const v of chosen ? [chosen] : variants) {
+    Object.keys(v.properties ?? {}).forEach((k) => keys.add(k));
+    (v.propertyNames?.enum ?? []).forEach((k) => keys.add(k));
+  }
+  return [...keys];
+}
+
+/**
+ * The valid key a typo most likely meant: the nearest by edit distance (case-insensitive), or one
+ * the unknown key is a prefix of or extends (connectionString → connectionStringSetting).
+ */
+export function closestKey(unknownKey: string, candidates: readonly string[]): string | undefined {
+  const typed = unknownKey.toLowerCase();
+  let best: { key: string; score: number } | undefined;
+  for (const key of candidates) {
+    const known = key.toLowerCase();
+    const prefix =
+      Math.min(typed.length, known.length) >= 4 && (known.startsWith(typed) || typed.startsWith(known));
+    const distance = leven(typed, known);
+    const score = prefix ? Math.min(distance, 1) : distance;
+    if (!prefix && distance > Math.max(2, Math.floor(typed.length / 3))) continue;
+    if (!best || score < best.score) best = { key, score };
+  }
+  return best?.key;
+}
+
+export interface DescribeOptions {
+  /** The document that failed, to pick the union variant whose keys are suggested. */
+  document?: unknown;
+  /** App settings: the names that set a path, so a problem names the setting to fix. */
+  settingsFor?: (path: PropertyKey[]) => string[];
+}
+
+export function describeProblems(error: z.ZodError, options: DescribeOptions = {}): ConfigProblem[] {
+  return error.issues.flatMap((issue): ConfigProblem[] => {
+    if (issue.code === "unrecognized_keys") {
+      const known = knownKeysAt(issue.path, options.document);
+      return issue.keys.map((key) => {
+        const path = [...issue.path, key];
+        const suggestion = closestKey(key, known);
+        const settings = options.settingsFor?.(path) ?? [];
+        const where = settings.length > 0 ? ` (set by ${settings.join(", ")})` : "";
+        let hint = `valid keys here: ${known.join(", ") || "none"}`;
+        if (suggestion) {
+          // Name the fix as the user wrote it: the app setting with the segment corrected.
+          const depth = issue.path.length + 1;
+          const renamed = settings
+            .map((name) => name.split("__"))
+            .filter((parts) => parts.length > depth)
+            .map((parts) => parts.map((part, i) => (i === depth ? suggestion : part)).join("__"));
+          hint = `did you mean ${renamed.length > 0 ? renamed.join(", ") : formatPath([...issue.path, suggestion])}?`;
+        }
+        return { path: formatPath(path), message: `unknown key${where}; ${hint}` };
+      });
+    }
     const node = schemaAt(issue.path);
     const example = node?.examples?.[0];
     const problem: ConfigProblem = { path: formatPath(issue.path), message: issue.message };
     if (example !== undefined) problem.example = JSON.stringify(example);
-    return problem;
+    return [problem];
   });
 }
 
@@ -89,9 +164,14 @@ export class ConfigError extends AzdrError {
 }
 
 /** Validate a parsed config document; throws ConfigError listing every problem. */
-export function parseConfig(document: unknown, source = "input"): PlatformConfig {
+export function parseConfig(
+  document: unknown,
+  source = "input",
+  options: Omit<DescribeOptions, "document"> = {},
+): PlatformConfig {
   const result = platformConfigSchema.safeParse(document);
-  if (!result.success) throw new ConfigError(source, describeProblems(result.error));
+  if (!result.success)
+    throw new ConfigError(source, describeProblems(result.error, { ...options, document }));
   return result.data;
 }
 
@@ -165,7 +245,17 @@ export function documentFromAppSettings(
 export function loadConfigFromAppSettings(
   settings: Record<string, string | undefined> = process.env,
 ): PlatformConfig {
-  return parseConfig(documentFromAppSettings(settings), "app settings (AZDR__*)");
+  const names = Object.keys(settings).filter((k) => k.startsWith(APP_SETTINGS_PREFIX) && settings[k]?.trim());
+  const segmentsOf = (name: string) => name.slice(APP_SETTINGS_PREFIX.length).split("__").filter(Boolean);
+  return parseConfig(documentFromAppSettings(settings), "app settings (AZDR__*)", {
+    // A setting sets a path when one is a prefix of the other (AZDR__keyVaults holding JSON sets keyVaults[0].id).
+    settingsFor: (path) =>
+      names.filter((name) => {
+        const segments = segmentsOf(name);
+        const n = Math.min(segments.length, path.length);
+        return segments.slice(0, n).every((segment, i) => segment === String(path[i]));
+      }),
+  });
 }
 
 /**

@@ -23,7 +23,7 @@ const AUTH_TYPE =
 
 export const databricksAuthSchema = z
   .discriminatedUnion("type", [
-    z.object({
+    z.strictObject({
       type: z.literal("pat").meta(ex(AUTH_TYPE, "pat")),
       tokenSetting: z
         .string()
@@ -35,7 +35,7 @@ export const databricksAuthSchema = z
           ),
         ),
     }),
-    z.object({
+    z.strictObject({
       type: z.literal("entra").meta(ex(AUTH_TYPE, "entra")),
       managedIdentityClientId: z
         .string()
@@ -50,7 +50,7 @@ export const databricksAuthSchema = z
   ])
   .meta(ex("How azdr authenticates to the workspace.", { type: "entra" }));
 
-const databricksWorkspaceSchema = z.object({
+const databricksWorkspaceSchema = z.strictObject({
   id: sourceId.meta(ex("Stable id of this workspace in azdr (paths, index, restore targets).", "primary")),
   url: z.url().meta(ex("Workspace URL.", "https://adb-1234567890123456.7.azuredatabricks.net")),
   role: z
@@ -81,7 +81,7 @@ const databricksWorkspaceSchema = z.object({
     .meta(ex("Workspace folder whose tree is backed up.", "/")),
 });
 
-const metastoreSchema = z.object({
+const metastoreSchema = z.strictObject({
   id: sourceId.meta(ex("Stable id of this metastore in azdr.", "primary-metastore")),
   metastoreId: z
     .string()
@@ -102,7 +102,7 @@ const metastoreSchema = z.object({
 });
 
 const armResource = (what: string, template: string, example: string) =>
-  z.object({
+  z.strictObject({
     id: sourceId.meta(ex(`Stable id of this ${what} in azdr.`, example)),
     name: z
       .string()
@@ -117,7 +117,7 @@ const armResource = (what: string, template: string, example: string) =>
   });
 
 export const namingSchema = z
-  .object({
+  .strictObject({
     sharedResourceGroup: z
       .string()
       .default("rg-{env}-{project}-shared")
@@ -167,7 +167,7 @@ export const namingSchema = z
   );
 
 export const backupStoreSchema = z
-  .object({
+  .strictObject({
     accountName: z
       .string()
       .regex(/^[a-z0-9]{3,24}$/, "must be a storage account name: 3-24 lowercase letters and digits")
@@ -206,7 +206,7 @@ export const backupStoreSchema = z
   .meta(ex("Where backups are written.", { accountName: "stproddataplatbackup" }));
 
 export const schedulesSchema = z
-  .object({
+  .strictObject({
     notebooks: cron
       .default("0 5 * * * *")
       .meta(ex("Databricks notebooks and files (runbook: hourly).", "0 5 * * * *")),
@@ -246,7 +246,7 @@ export const DOMAINS = ["unity-catalog", "databricks", "azureml", "foundry", "ke
 export type Domain = (typeof DOMAINS)[number];
 
 export const retentionSchema = z
-  .object({
+  .strictObject({
     days: z
       .record(z.enum(DOMAINS), z.number().int().positive())
       .default({ "unity-catalog": 30, databricks: 90, azureml: 90, foundry: 90, keyvault: 90, storage: 90 })
@@ -323,10 +323,10 @@ export const DEFAULT_RPO = [
 ];
 
 export const objectivesSchema = z
-  .object({
+  .strictObject({
     rto: z
       .array(
-        z.object({
+        z.strictObject({
           component: sourceId.meta(ex("Component key.", "databricks-workspace")),
           label: z.string().meta(ex("Name as in the runbook.", "Databricks Workspace")),
           hours: hours.meta(ex("Recovery time objective in hours.", 3)),
@@ -336,7 +336,7 @@ export const objectivesSchema = z
       .meta(ex("RTO per component (runbook section 2).", DEFAULT_RTO.slice(0, 1))),
     rpo: z
       .array(
-        z.object({
+        z.strictObject({
           dataType: sourceId.meta(ex("Data type key.", "databricks-notebooks")),
           label: z.string().meta(ex("Name as in the runbook.", "Databricks Notebooks")),
           hours: hours.meta(
@@ -356,7 +356,7 @@ export const objectivesSchema = z
   );
 
 export const limitsSchema = z
-  .object({
+  .strictObject({
     databricksRateShare: z
       .number()
       .gt(0)
@@ -384,7 +384,7 @@ export const limitsSchema = z
   .meta(ex("Throughput limits.", { databricksRateShare: 0.5 }));
 
 export const platformConfigSchema = z
-  .object({
+  .strictObject({
     env: sourceId.meta(ex("Environment name, {env} in the naming templates.", "prod")),
     project: z
       .string()
@@ -398,7 +398,7 @@ export const platformConfigSchema = z
       .optional()
       .meta(ex("Microsoft Entra tenant.", "00000000-0000-0000-0000-000000000000")),
     regions: z
-      .object({
+      .strictObject({
         primary: region.default("canadaeast").meta(ex("Primary region.", "canadaeast")),
         secondary: region.default("canadacentral").meta(ex("Secondary (DR) region.", "canadacentral")),
       })
@@ -406,19 +406,19 @@ export const platformConfigSchema = z
       .meta(ex("Regions (runbook section 3).", { primary: "canadaeast", secondary: "canadacentral" })),
     naming: namingSchema,
     databricks: z
-      .object({
+      .strictObject({
         workspaces: z.array(databricksWorkspaceSchema).default([]).meta(ex("Databricks workspaces.", [])),
       })
       .default({ workspaces: [] })
       .meta(ex("Azure Databricks.", { workspaces: [] })),
     unityCatalog: z
-      .object({
+      .strictObject({
         metastores: z.array(metastoreSchema).default([]).meta(ex("Unity Catalog metastores.", [])),
       })
       .default({ metastores: [] })
       .meta(ex("Unity Catalog.", { metastores: [] })),
     azureMl: z
-      .object({
+      .strictObject({
         workspaces: z
           .array(armResource("Azure ML workspace", "mlw-{env}-{project}", "mlw-main"))
           .default([])
@@ -427,7 +427,7 @@ export const platformConfigSchema = z
       .default({ workspaces: [] })
       .meta(ex("Azure ML.", { workspaces: [] })),
     foundry: z
-      .object({
+      .strictObject({
         hubs: z
           .array(armResource("AI Foundry hub", "hub-{env}-{project}", "hub-main"))
           .default([])

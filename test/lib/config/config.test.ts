@@ -4,6 +4,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   ConfigError,
+  closestKey,
+  configJsonSchema,
   documentFromAppSettings,
   loadConfigFile,
   loadConfigFromAppSettings,
@@ -136,6 +138,111 @@ describe("platform config", () => {
 
   it("names the app settings a deployment must provide", () => {
     expect(requiredAppSettings().sort()).toEqual(["AZDR__env", "AZDR__project", "AZDR__subscriptionId"]);
+  });
+});
+
+describe("unknown keys", () => {
+  const problemsOf = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return Object.fromEntries((error as ConfigError).problems.map((p) => [p.path, p.message]));
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it("rejects unknown keys at every level, all at once, each with the closest valid name", () => {
+    const problems = problemsOf(() =>
+      parseConfig({
+        ...minimal,
+        unityCatalogs: { metastores: [] },
+        databricks: {
+          workspaces: [
+            {
+              id: "primary",
+              url: "https://adb-1.1.azuredatabricks.net",
+              auth: { type: "pat", tokenSetting: "T", managedIdentityClientId: "x" },
+              backupRoots: "/",
+            },
+          ],
+        },
+        backupStore: { connectionString: "AZDR_STORE" },
+        retention: {
+          days: {
+            "unity-catalog": 30,
+            databricks: 90,
+            azureml: 90,
+            foundry: 90,
+            keyvault: 90,
+            storage: 90,
+            uc: 3,
+          },
+        },
+        schedules: { notebook: "0 5 * * * *" },
+        zzz: 1,
+      }),
+    );
+    expect(problems).toEqual({
+      unityCatalogs: "unknown key; did you mean unityCatalog?",
+      "databricks.workspaces[0].backupRoots":
+        "unknown key; did you mean databricks.workspaces[0].backupRoot?",
+      // The pat variant has no managedIdentityClientId (only entra has): the pat keys are listed.
+      "databricks.workspaces[0].auth.managedIdentityClientId":
+        "unknown key; valid keys here: type, tokenSetting",
+      "backupStore.connectionString": "unknown key; did you mean backupStore.connectionStringSetting?",
+      "retention.days.uc":
+        "unknown key; valid keys here: unity-catalog, databricks, azureml, foundry, keyvault, storage",
+      "schedules.notebook": "unknown key; did you mean schedules.notebooks?",
+      zzz: expect.any(String) as unknown,
+    });
+    expect(problems["zzz"]).toMatch(/^unknown key; valid keys here: env, project, /);
+  });
+
+  it("names the app setting that maps to no key and the setting it probably meant", () => {
+    const problems = problemsOf(() =>
+      loadConfigFromAppSettings({
+        AZDR__env: "prod",
+        AZDR__project: "dataplat",
+        AZDR__subscriptionId: "00000000-0000-0000-0000-000000000000",
+        AZDR__unityCatalogs__metastores__0__id: "m",
+        AZDR__backupStore__connectionString: "AZDR_STORE",
+        AZDR__keyVaults: '[{"id":"kv-a","nmae":"kv"}]',
+      }),
+    );
+    expect(problems).toEqual({
+      unityCatalogs:
+        "unknown key (set by AZDR__unityCatalogs__metastores__0__id); did you mean AZDR__unityCatalog__metastores__0__id?",
+      "backupStore.connectionString":
+        "unknown key (set by AZDR__backupStore__connectionString); did you mean AZDR__backupStore__connectionStringSetting?",
+      // Inside a JSON-valued setting the fix is a key path, not a setting name.
+      "keyVaults[0].nmae": "unknown key (set by AZDR__keyVaults); did you mean keyVaults[0].name?",
+    });
+  });
+
+  it("suggests only names that are close", () => {
+    expect(closestKey("unityCatalogs", ["unityCatalog", "databricks"])).toBe("unityCatalog");
+    expect(closestKey("connectionString", ["accountName", "connectionStringSetting"])).toBe(
+      "connectionStringSetting",
+    );
+    expect(closestKey("UNITYCATALOG", ["unityCatalog"])).toBe("unityCatalog");
+    expect(closestKey("banana", ["unityCatalog", "databricks"])).toBeUndefined();
+  });
+
+  it("keeps every config object strict, keys added later included", () => {
+    const loose: string[] = [];
+    const walk = (node: Record<string, unknown>, at: string) => {
+      if (node["type"] === "object" && node["properties"] && node["additionalProperties"] !== false)
+        loose.push(at || "(root)");
+      for (const [key, child] of Object.entries((node["properties"] as object) ?? {}))
+        walk(child as Record<string, unknown>, `${at}.${key}`);
+      for (const k of ["items", "additionalProperties"])
+        if (node[k] && typeof node[k] === "object") walk(node[k] as Record<string, unknown>, `${at}[]`);
+      for (const k of ["anyOf", "oneOf"])
+        for (const child of (node[k] as Record<string, unknown>[] | undefined) ?? []) walk(child, at);
+    };
+    walk(configJsonSchema(), "");
+    expect(loose).toEqual([]);
   });
 });
 
