@@ -6,7 +6,7 @@
 //   {"azdrSimArchive":1,"root":"/abs/path","objects":[{"path":"rel/path","object_type":"NOTEBOOK",
 //     "language":"PYTHON","content":"<base64 SOURCE>"}, {"path":"sub","object_type":"DIRECTORY"}]}
 // and imports the same document with format=DBC, so export → import round-trips like DBC does.
-import type { SimRequest, SimService } from "../core/server.js";
+import type { SimHttpError, SimRequest, SimService } from "../core/server.js";
 import { body, bool, err, num, ok, str } from "./util.js";
 
 export type ObjectType = "NOTEBOOK" | "DIRECTORY" | "FILE" | "REPO" | "LIBRARY" | "DASHBOARD";
@@ -57,8 +57,34 @@ function parentOf(path: string): string {
   return i <= 0 ? "/" : path.slice(0, i);
 }
 
+/**
+ * How an export over the 10 MB limit is refused. The API reference documents
+ * MAX_NOTEBOOK_SIZE_EXCEEDED; workspaces also answer a plain 400 BAD_REQUEST "Notebook size exceeded
+ * limit: N > 10485760" (databrickslabs/migrate#247, #292), and file reads MAX_READ_SIZE_EXCEEDED.
+ */
+export type OversizeAnswer = "MAX_NOTEBOOK_SIZE_EXCEEDED" | "BAD_REQUEST" | "MAX_READ_SIZE_EXCEEDED";
+
+export function oversizeError(answer: OversizeAnswer, size: number): SimHttpError {
+  switch (answer) {
+    case "BAD_REQUEST":
+      return err.bad(`Notebook size exceeded limit: ${size} > ${MAX_EXPORT_BYTES}`);
+    case "MAX_READ_SIZE_EXCEEDED":
+      return err.bad(
+        `Cannot read more than ${MAX_EXPORT_BYTES} bytes: the object is ${size} bytes`,
+        "MAX_READ_SIZE_EXCEEDED",
+      );
+    default:
+      return err.bad(
+        `File size exported is ${size} bytes, exceeded max size (${MAX_EXPORT_BYTES} bytes)`,
+        "MAX_NOTEBOOK_SIZE_EXCEEDED",
+      );
+  }
+}
+
 export class WorkspaceTree {
   readonly objects = new Map<string, WsObject>();
+  /** The error form an over-limit export gets (tests switch it to check each form is handled). */
+  oversizeAnswer: OversizeAnswer = "MAX_NOTEBOOK_SIZE_EXCEEDED";
   private readonly children = new Map<string, Set<string>>();
   readonly byId = new Map<number, WsObject>();
   private nextId: number;
@@ -214,7 +240,8 @@ export function objectInfo(obj: WsObject): Record<string, unknown> {
     info.created_at = obj.created_at;
     info.modified_at = obj.modified_at;
   }
-  if (obj.object_type === "FILE" || obj.object_type === "NOTEBOOK") info.size = sizeOf(obj);
+  // The API reference: size is "only applicable to files"; a notebook's size shows only at export.
+  if (obj.object_type === "FILE") info.size = sizeOf(obj);
   return info;
 }
 
@@ -308,11 +335,7 @@ export function registerWorkspaceRoutes(service: SimService, tree: WorkspaceTree
         throw err.invalid(`A directory can only be exported in DBC, SOURCE or AUTO format: ${path}`);
       const entries = tree.subtree(path).slice(1);
       const total = entries.reduce((n, e) => n + sizeOf(e), 0);
-      if (total > MAX_EXPORT_BYTES)
-        throw err.bad(
-          `File size exported is ${total} bytes, exceeded max size (${MAX_EXPORT_BYTES} bytes)`,
-          "MAX_NOTEBOOK_SIZE_EXCEEDED",
-        );
+      if (total > MAX_EXPORT_BYTES) throw oversizeError(tree.oversizeAnswer, total);
       const archive = {
         azdrSimArchive: 1,
         root: path,
@@ -330,11 +353,7 @@ export function registerWorkspaceRoutes(service: SimService, tree: WorkspaceTree
       fileType = format === "SOURCE" ? "zip" : "dbc";
     } else {
       const size = sizeOf(obj);
-      if (size > MAX_EXPORT_BYTES && format !== "JUPYTER")
-        throw err.bad(
-          `File size exported is ${size} bytes, exceeded max size (${MAX_EXPORT_BYTES} bytes)`,
-          "MAX_NOTEBOOK_SIZE_EXCEEDED",
-        );
+      if (size > MAX_EXPORT_BYTES && format !== "JUPYTER") throw oversizeError(tree.oversizeAnswer, size);
       const raw = obj.content ?? Buffer.alloc(0);
       if (obj.object_type !== "NOTEBOOK") {
         content = raw;

@@ -109,7 +109,7 @@ const backupSourceOrchestrator: OrchestrationHandler = function* (context: Orche
     objects: commit.objectCount,
     exported: summaries.reduce((sum, s) => sum + s.entries, 0),
     carried: plan.carried,
-    skipped: summaries.reduce((sum, s) => sum + s.skipped, 0),
+    skipped: (plan.skipped ?? 0) + summaries.reduce((sum, s) => sum + s.skipped, 0),
     failed: summaries.reduce((sum, s) => sum + s.failed, 0),
     newBodies: stat("newBodies"),
     bytes: commit.totalBytes,

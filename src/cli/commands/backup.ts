@@ -1,7 +1,8 @@
 // `azdr backup <what>`: the registered backup orchestrator, run in-process with the current time as
 // its slot (a manual run never collides with a scheduled one), a progress line per source and a
 // summary table.
-import { BACKUP_KINDS } from "../../lib/backup/catalog.js";
+import { BACKUP_KINDS, backupSourceFor } from "../../lib/backup/catalog.js";
+import type { SkippedEntry } from "../../lib/store/manifest.js";
 import type { BackupKind } from "../../lib/backup/engine.js";
 import { slotStamp } from "../../lib/schedule.js";
 import type { InstanceStatus } from "../../host/host.js";
@@ -44,10 +45,13 @@ export interface BackupResult {
     instanceId: string;
     runtimeStatus: string;
     phase: string;
-    sources: SourceOutcome[];
+    sources: (SourceOutcome & { skippedObjects?: SkippedEntry[] })[];
     error?: string;
   }[];
 }
+
+/** Skipped objects listed in the summary (all of them in --json). */
+const SKIPPED_SHOWN = 20;
 
 function plan(
   ctx: CliContext,
@@ -125,6 +129,7 @@ export async function backupCommand(
   const azdr = await startAzdr(ctx, "memory");
   const board = new ProgressBoard(out);
   const runs: Run[] = [];
+  const skippedBySource = new Map<string, SkippedEntry[]>();
   let interrupted = false;
   try {
     const client = azdr.app.client();
@@ -168,6 +173,21 @@ export async function backupCommand(
       await pause(ctx.io.pollMs ?? 250, ctx.signal);
     }
     board.finish();
+    // What was skipped and why, from each committed manifest: the summary lists it, not just a count.
+    for (const run of runs) {
+      const output = run.status?.output as BackupRunOutput | undefined;
+      for (const outcome of output?.sources ?? []) {
+        if (outcome.skipped === 0) continue;
+        const source = backupSourceFor(run.kind);
+        const manifest = await azdr.runtime.store.readManifest({
+          domain: source.domain,
+          sourceId: outcome.sourceId,
+          component: source.component,
+          snapshotId: outcome.snapshotId,
+        });
+        if (manifest) skippedBySource.set(`${run.kind}|${outcome.sourceId}`, manifest.skipped);
+      }
+    }
   } finally {
     await azdr.close();
   }
@@ -189,7 +209,12 @@ export async function backupCommand(
         instanceId: run.instanceId,
         runtimeStatus: run.status?.runtimeStatus ?? "unknown",
         phase: failed ? "Failed" : (output?.phase ?? "Failed"),
-        sources: failed ? [] : (output?.sources ?? []),
+        sources: failed
+          ? []
+          : (output?.sources ?? []).map((s) => {
+              const skippedObjects = skippedBySource.get(`${run.kind}|${s.sourceId}`);
+              return skippedObjects ? { ...s, skippedObjects } : s;
+            }),
         ...(failed ? { error: describeFailure(run.status) } : {}),
       };
     }),
@@ -239,6 +264,13 @@ export async function backupCommand(
       if (r.error) out.out(`${r.kind}: the run ${r.runtimeStatus}: ${r.error}`);
       for (const s of r.sources) {
         for (const reason of s.reasons) out.out(`${r.kind} ${s.sourceId}: ${reason}`);
+        const skippedObjects = s.skippedObjects ?? [];
+        for (const skip of skippedObjects.slice(0, SKIPPED_SHOWN))
+          out.out(`${r.kind} ${s.sourceId}: skipped ${skip.path} (${skip.kind}): ${skip.reason}`);
+        if (skippedObjects.length > SKIPPED_SHOWN)
+          out.out(
+            `${r.kind} ${s.sourceId}: … and ${skippedObjects.length - SKIPPED_SHOWN} more skipped (azdr snapshots show ${backupSourceFor(r.kind).domain}/${s.sourceId}/${backupSourceFor(r.kind).component}/${s.snapshotId} --all)`,
+          );
         if (s.alreadyCommitted)
           out.out(`${r.kind} ${s.sourceId}: snapshot ${s.snapshotId} was already committed`);
       }

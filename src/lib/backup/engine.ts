@@ -50,6 +50,8 @@ export interface PlanResult {
   batches: number;
   workItems: number;
   carried: number;
+  /** Objects the plan already knows it cannot back up (unsupported types, over the size limit). */
+  skipped?: number;
   previousSnapshotId?: string;
   /** Set when the source cannot be backed up at all (unreachable, deleted, unauthorised). */
   fatal?: string;
@@ -122,6 +124,7 @@ export async function runPlan<Ctx, W>(
     batches,
     workItems: output.work.length,
     carried: output.carried.entries.length,
+    skipped: output.carried.skipped?.length ?? 0,
     ...(previous ? { previousSnapshotId: previous.snapshotId } : {}),
   };
 }

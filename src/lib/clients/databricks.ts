@@ -90,12 +90,19 @@ export function resetDatabricksLimiters(): void {
   limiters.clear();
 }
 
-function codeFor(status: number, errorCode: string | undefined): AzdrErrorCode {
+/**
+ * A 400 whose message says the object is over a size limit: workspaces answer oversized exports with
+ * a plain BAD_REQUEST "Notebook size exceeded limit: N > 10485760" as well as the documented codes.
+ */
+const SIZE_LIMIT_MESSAGE = /size exceeded limit|exceeded max size|exceeds? the (maximum|max) size/i;
+
+function codeFor(status: number, errorCode: string | undefined, message = ""): AzdrErrorCode {
   if (errorCode === "RESOURCE_DOES_NOT_EXIST" || errorCode === "NOT_FOUND" || status === 404)
     return "NOT_FOUND";
   if (errorCode === "RESOURCE_ALREADY_EXISTS" || errorCode === "ALREADY_EXISTS") return "ALREADY_EXISTS";
   if (errorCode === "MAX_NOTEBOOK_SIZE_EXCEEDED" || errorCode === "MAX_READ_SIZE_EXCEEDED")
     return "TOO_LARGE";
+  if (status === 400 && SIZE_LIMIT_MESSAGE.test(message)) return "TOO_LARGE";
   if (status === 429) return "THROTTLED";
   if (status === 401) return "UNAUTHORIZED";
   if (status === 403) return "FORBIDDEN";
@@ -246,7 +253,7 @@ export class DatabricksClient {
         await sleep(waitMs, options.abortSignal);
         continue;
       }
-      const code = codeFor(response.status, errorCode);
+      const code = codeFor(response.status, errorCode, apiError.message);
       throw new DatabricksError(
         code,
         `${method} ${path}: ${response.status} ${errorCode ?? ""} ${apiError.message}`.trim(),

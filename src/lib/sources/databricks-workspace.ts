@@ -211,10 +211,11 @@ export async function exportBatch(
       });
     } catch (error) {
       if (isAzdrError(error, "TOO_LARGE")) {
+        // Every form the API uses (documented codes and the plain 400 with a size message).
         result.skipped.push({
           path: item.path,
           kind: item.kind,
-          reason: "over the 10 MB export limit (MAX_NOTEBOOK_SIZE_EXCEEDED)",
+          reason: `over the 10 MB export limit (${errorMessage(error)}); export it by hand (JUPYTER allows 100 MB)`,
         });
       } else if (isAzdrError(error, "NOT_FOUND")) {
         // Deleted between listing and export: it is simply not in this snapshot.
