@@ -3,8 +3,8 @@
 // `azd up` (azure.yaml) provisions this file with main.parameters.json, then deploys the code.
 //
 // Layout: one resource group for azdr (identity, monitoring, host storage, backup store, Function
-// App, its own role assignments); per platform resource group, read/restore role assignments and
-// (after the code is deployed) an Event Grid deletion alert.
+// App, its own role assignments, and after the code is deployed the subscription-wide Event Grid
+// deletion alert); per platform resource group, read/restore role assignments.
 
 targetScope = 'subscription'
 
@@ -73,22 +73,22 @@ param extraAppSettings object = {}
 
 // --- platform access ----------------------------------------------------------------------------
 
-@description('Platform resource groups (runbook section 3): Reader, and deletion alerts when enabled. Empty: the four rg-{env}-{project}-* groups, which must exist.')
+@description('Platform resource groups (runbook section 3): Reader (and restore roles when enabled). Empty: the four rg-{env}-{project}-* groups, which must exist.')
 param platformResourceGroups array = []
 
 @description('Groups (among platformResourceGroups) holding Key Vaults: Key Vault Reader. Empty: the shared group.')
 param keyVaultResourceGroups array = []
 
-@description('Groups holding the protected storage accounts: Storage Account Contributor, when restore roles are on. Empty: the shared group.')
+@description('Groups holding the protected storage accounts: the custom azdr storage recovery role (failover, blob range restore), when restore roles are on. Empty: the shared group.')
 param storageResourceGroups array = []
 
 @description('Groups holding Azure ML workspaces and AI Foundry hubs: AzureML roles, when restore roles are on. Empty: the ai-platform group.')
 param azureMlResourceGroups array = []
 
-@description('Grant the restore-time roles (storage failover/recovery, Azure ML). Turn off to grant them just in time (PIM) instead.')
-param enableRestoreRoles bool = true
+@description('Grant the restore-time roles (storage failover and blob range restore, Azure ML). Off by default: grant them just in time (PIM) or turn this on for a drill.')
+param enableRestoreRoles bool = false
 
-@description('Create the Event Grid deletion alerts. Needs the deployed function platformResourceDeleted: enable after the first azd deploy.')
+@description('Create the Event Grid deletion alert (one subscription-level system topic). Needs the deployed function platformResourceDeleted: enable after the first azd deploy.')
 param enableDeletionEvents bool = false
 
 // --- backup store -------------------------------------------------------------------------------
@@ -299,17 +299,21 @@ module platformAccess 'modules/platform-access.bicep' = [
   }
 ]
 
-module deletionEvents 'modules/event-grid.bicep' = [
-  for group in platformGroups: if (enableDeletionEvents) {
-    scope: resourceGroup(platformSubscription, group)
-    name: 'azdr-events-${uniqueString(group)}'
-    params: {
-      topicName: 'evgt-azdr-${group}'
-      functionAppId: functionApp.outputs.id
-      tags: tags
-    }
+// One system topic for the platform subscription, in azdr's own group: a platform group's deletion
+// cannot take its alert with it.
+module deletionEvents 'modules/event-grid.bicep' = if (enableDeletionEvents) {
+  scope: rg
+  name: 'azdr-deletion-events'
+  params: {
+    topicName: 'evgt-azdr-${token}'
+    platformSubscriptionId: platformSubscription
+    functionAppId: functionApp.outputs.id
+    identityId: identity.outputs.id
+    deadLetterStorageId: hostStorage.outputs.id
+    deadLetterContainerName: hostStorage.outputs.deadLetterContainerName
+    tags: tags
   }
-]
+}
 
 output AZURE_LOCATION string = location
 output AZURE_RESOURCE_GROUP string = rg.name

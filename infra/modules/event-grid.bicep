@@ -1,8 +1,12 @@
-// Deletion alerts for ONE platform resource group (deployed at that group's scope): a system topic
-// on the group and a subscription that forwards only successful deletions of storage accounts,
-// Databricks workspaces and Azure ML workspaces (AI Foundry hubs are Azure ML workspaces) to the
-// azdr function `platformResourceDeleted`. That function validates the handshake, ignores resources
-// not in the config, and starts the matching recovery behind its approval gate.
+// Deletion alerts for the whole platform subscription: ONE system topic on the subscription (kept
+// in azdr's own resource group, so deleting a platform resource group cannot delete its own alert)
+// and a subscription that forwards only successful deletions of storage accounts, Databricks
+// workspaces, Azure ML workspaces / AI Foundry hubs (Microsoft.MachineLearningServices) and the
+// newer AI Foundry resources and projects (Microsoft.CognitiveServices accounts of kind AIServices)
+// to the azdr function `platformResourceDeleted`. That function validates the handshake, ignores
+// resources not in the config, and starts the matching recovery behind its approval gate.
+// Events that cannot be delivered are dead-lettered to a host-storage container (written with
+// azdr's identity), so an outage of the app loses no alert.
 //
 // The destination function must exist when the subscription is created, so this module is only
 // deployed after the app code (enableDeletionEvents, see the README's Deploy section).
@@ -10,23 +14,41 @@
 @description('System topic name.')
 param topicName string
 
+@description('Subscription id whose resource deletions are watched (the platform subscription).')
+param platformSubscriptionId string
+
 @description('Resource id of the azdr Function App.')
 param functionAppId string
 
 @description('Name of the Event Grid triggered function.')
 param functionName string = 'platformResourceDeleted'
 
+@description('Resource id of the user-assigned identity Event Grid writes dead letters with.')
+param identityId string
+
+@description('Resource id of the storage account holding the dead-letter container (host storage).')
+param deadLetterStorageId string
+
+@description('Dead-letter container in that account.')
+param deadLetterContainerName string
+
 @description('Resource tags.')
 param tags object = {}
 
 resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   name: topicName
-  // Resource-group topics are global.
+  // Subscription topics are global.
   location: 'global'
   tags: tags
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
   properties: {
-    source: resourceGroup().id
-    topicType: 'Microsoft.Resources.ResourceGroups'
+    source: '/subscriptions/${platformSubscriptionId}'
+    topicType: 'Microsoft.Resources.Subscriptions'
   }
 }
 
@@ -55,6 +77,8 @@ resource deletions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-
             'Microsoft.Storage/storageAccounts/delete'
             'Microsoft.Databricks/workspaces/delete'
             'Microsoft.MachineLearningServices/workspaces/delete'
+            'Microsoft.CognitiveServices/accounts/delete'
+            'Microsoft.CognitiveServices/accounts/projects/delete'
           ]
         }
       ]
@@ -62,6 +86,19 @@ resource deletions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-
     retryPolicy: {
       maxDeliveryAttempts: 30
       eventTimeToLiveInMinutes: 1440
+    }
+    deadLetterWithResourceIdentity: {
+      identity: {
+        type: 'UserAssigned'
+        userAssignedIdentity: identityId
+      }
+      deadLetterDestination: {
+        endpointType: 'StorageBlob'
+        properties: {
+          resourceId: deadLetterStorageId
+          blobContainerName: deadLetterContainerName
+        }
+      }
     }
   }
 }

@@ -287,6 +287,24 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// FTP and SCM (Kudu) basic-auth publishing credentials off: deployments use the identity-based
+// package container (functionAppConfig.deployment), so a leaked publish profile deploys nothing.
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'

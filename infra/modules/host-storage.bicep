@@ -101,6 +101,18 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+@description('Container Event Grid dead-letters undeliverable deletion alerts into.')
+param deadLetterContainerName string = 'eventgrid-deadletters'
+
+// Deletion alerts Event Grid could not deliver (the app was down): kept for an operator to replay.
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deadLetterContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: account
   name: 'default'
@@ -135,3 +147,4 @@ output queueEndpoint string = account.properties.primaryEndpoints.queue
 output tableEndpoint string = account.properties.primaryEndpoints.table
 output deploymentContainerName string = deploymentContainer.name
 output restoreQueueName string = queues[0].name
+output deadLetterContainerName string = deadLetterContainer.name

@@ -9,7 +9,7 @@ param principalId string
 @description('Grant Key Vault Reader here (the group holds Key Vaults that azdr inventories).')
 param keyVaultReader bool = false
 
-@description('Grant Storage Account Contributor here (restore-time: storage account failover, recovery, blob restore).')
+@description('Grant the custom azdr storage recovery role here (restore-time: storage account failover, blob range restore).')
 param storageRestore bool = false
 
 @description('Grant the Azure ML roles here (restore-time: re-register models, environments, data assets, computes).')
@@ -19,7 +19,6 @@ param azureMlRestore bool = false
 var roles = {
   reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
   keyVaultReader: '21090545-7ca7-4776-b22c-e363652d74d2'
-  storageAccountContributor: '17d1049b-9a84-46fb-8f53-869881c3d3ab'
   azureMlDataScientist: 'f6c7c914-8db3-469d-8ca1-694a8f32e121'
   azureMlComputeOperator: 'e503ece1-11d0-4e8e-8e2c-7a6c3bf38815'
 }
@@ -46,13 +45,44 @@ resource vaultReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (
   }
 }
 
-// Why: runbook 7.1/7.2/7.6 restores: storage account failover, recovery of a deleted account,
-// blob point-in-time restore. Scoped to the group that holds the accounts (a deleted account takes
-// its own assignments with it). Every irreversible step runs behind azdr's approval gate.
-resource storageAccountContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (storageRestore) {
-  name: guid(resourceGroup().id, principalId, roles.storageAccountContributor)
+// Least privilege for runbook 7.1/7.2/7.6 storage recovery, instead of Storage Account Contributor
+// (which can list and regenerate account keys, and delete the account): read the account and its
+// blob service, fail it over, restore blob ranges (point-in-time), and switch the blob service
+// settings container restore needs. No key, SAS, delete or data action. Assignable in this group
+// only; one definition per group, as role names are unique in a tenant.
+resource storageRecoveryRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (storageRestore) {
+  name: guid(resourceGroup().id, 'azdr-storage-recovery')
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageAccountContributor)
+    roleName: 'azdr storage recovery (${resourceGroup().name})'
+    description: 'azdr restores: storage account failover and blob point-in-time restore, without keys.'
+    type: 'CustomRole'
+    assignableScopes: [
+      resourceGroup().id
+    ]
+    permissions: [
+      {
+        actions: [
+          'Microsoft.Storage/storageAccounts/read'
+          'Microsoft.Storage/storageAccounts/failover/action'
+          'Microsoft.Storage/storageAccounts/restoreBlobRanges/action'
+          'Microsoft.Storage/storageAccounts/blobServices/read'
+          'Microsoft.Storage/storageAccounts/blobServices/write'
+        ]
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+  }
+}
+
+// Why: runbook 7.1/7.2/7.6 restores: storage account failover and blob point-in-time restore,
+// through the custom role above. Scoped to the group that holds the accounts (an assignment on an
+// account disappears with it). Every irreversible step runs behind azdr's approval gate.
+resource storageRecovery 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (storageRestore) {
+  name: guid(resourceGroup().id, principalId, 'azdr-storage-recovery')
+  properties: {
+    roleDefinitionId: storageRecoveryRole.id
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

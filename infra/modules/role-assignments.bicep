@@ -1,6 +1,6 @@
 // Data-plane roles of the azdr identity inside its own resource group: the host storage (task
 // hub, deployment package, restore queue), the backup store (write to the backup containers and
-// the index table only) and Application Insights (Entra-authenticated telemetry).
+// the table service of the account, see below) and Application Insights (Entra-authenticated telemetry).
 // Platform-side roles (read, restore) are in platform-access.bicep, one deployment per platform
 // resource group.
 
@@ -41,10 +41,6 @@ resource backupStore 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   resource blobService 'blobServices' existing = {
     name: 'default'
   }
-
-  resource tableService 'tableServices' existing = {
-    name: 'default'
-  }
 }
 
 resource backupContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = [
@@ -53,11 +49,6 @@ resource backupContainers 'Microsoft.Storage/storageAccounts/blobServices/contai
     name: containerName
   }
 ]
-
-resource indexTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' existing = {
-  parent: backupStore::tableService
-  name: indexTableName
-}
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
@@ -115,11 +106,13 @@ resource backupContainerWriter 'Microsoft.Authorization/roleAssignments@2022-04-
   }
 ]
 
-// Why: one index row per snapshot (latest good snapshot, RPO, retention queries). Scoped to the
-// index table only.
+// Why: one index row per snapshot (latest good snapshot, RPO, retention queries). The code calls
+// create-table on first use (and on every cold start), which a role scoped to the table itself
+// answers with 403 instead of "already exists": the account's tables are the narrowest scope that
+// works. The backup store holds no other tables.
 resource indexTableWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: indexTable
-  name: guid(indexTable.id, principalId, roles.storageTableDataContributor)
+  scope: backupStore
+  name: guid(backupStore.id, principalId, roles.storageTableDataContributor, indexTableName)
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
     principalId: principalId

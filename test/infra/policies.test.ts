@@ -8,14 +8,19 @@ import { loadBicepTree, parseBicep, type BicepFile } from "./bicep.js";
 import {
   backupStorePolicy,
   backupStores,
+  basicPublishingDisabled,
+  eventGridDeadLettered,
   eventGridDeletionsOnly,
   noKeysOrConnectionStrings,
   nodeOnFlexConsumption,
   noPrivilegedSubscriptionRoles,
   requiredAppSettingsSet,
+  restoreRolesLeastPrivilege,
   roleAssignmentsExplained,
   roleIdsMatchNames,
   storageSoftDelete,
+  tableRolesOnAccount,
+  WATCHED_DELETIONS,
 } from "./policies.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -288,6 +293,137 @@ resource sub 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = 
     expect(problems).toContain("includedEventTypes must list only");
     expect(problems).toContain("advanced filter StringIn on data.operationName");
     expect(problems).toContain("destination must be the AzureFunction platformResourceDeleted");
-    expect(problems).toContain("system topic must be a resource group");
+    expect(problems).toContain("system topic must be a subscription topic");
+  });
+
+  it("watches the newer AI Foundry resources (AI Services accounts and their projects) too", () =>
+    expect(WATCHED_DELETIONS).toEqual(
+      expect.arrayContaining([
+        "Microsoft.CognitiveServices/accounts/delete",
+        "Microsoft.CognitiveServices/accounts/projects/delete",
+      ]),
+    ));
+
+  it("fails for a resource-group topic", async () => {
+    const bad = await snippet(`
+resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+  name: 't'
+  location: 'global'
+  properties: { source: resourceGroup().id, topicType: 'Microsoft.Resources.ResourceGroups' }
+}
+resource sub 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+  parent: topic
+  name: 's'
+  properties: {}
+}
+`);
+    expect(eventGridDeletionsOnly(bad).join("\n")).toContain("not one per resource group");
+  });
+
+  it("dead-letters undeliverable events in infra/", () => expect(eventGridDeadLettered(files)).toEqual([]));
+
+  it("fails for a subscription without dead-lettering, or dead-lettering without an identity", async () => {
+    const bad = await snippet(`
+resource a 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+  name: 'a'
+  properties: {}
+}
+resource b 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+  name: 'b'
+  properties: {
+    deadLetterDestination: {
+      endpointType: 'StorageBlob'
+      properties: { resourceId: 'x', blobContainerName: 'dl' }
+    }
+  }
+}
+`);
+    expect(eventGridDeadLettered(bad)).toEqual([
+      expect.stringContaining("'a' needs deadLetterWithResourceIdentity"),
+      expect.stringContaining("'b' needs deadLetterWithResourceIdentity"),
+    ]);
+  });
+});
+
+describe("least privilege", () => {
+  it("the index table role is on the account in infra/ (create-table needs it)", () =>
+    expect(tableRolesOnAccount(files)).toEqual([]));
+
+  it("fails for a role scoped to the table", async () => {
+    const bad = await snippet(`
+resource sa 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: 'sa'
+  resource tables 'tableServices' existing = { name: 'default' }
+}
+resource t 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' existing = {
+  parent: sa::tables
+  name: 'idx'
+}
+// Why: index
+resource r 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: t
+  name: guid('r')
+  properties: { roleDefinitionId: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', principalId: 'p' }
+}
+`);
+    expect(tableRolesOnAccount(bad)).toEqual([expect.stringContaining("scoped to table 't'")]);
+  });
+
+  it("restore roles are off by default, with a custom keyless role in infra/", () =>
+    expect(restoreRolesLeastPrivilege(files)).toEqual([]));
+
+  it("fails for restore roles on by default, Storage Account Contributor, and a role that lists keys", async () => {
+    const bad = await snippet(`
+param enableRestoreRoles bool = true
+var roles = { storageAccountContributor: '17d1049b-9a84-46fb-8f53-869881c3d3ab' }
+resource sac 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid('sac')
+  properties: { roleDefinitionId: roles.storageAccountContributor, principalId: 'p' }
+}
+resource custom 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid('custom')
+  properties: {
+    permissions: [
+      {
+        actions: [
+          'Microsoft.Storage/storageAccounts/read'
+          'Microsoft.Storage/storageAccounts/listKeys/action'
+          'Microsoft.Storage/storageAccounts/*'
+        ]
+        dataActions: [ 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read' ]
+      }
+    ]
+  }
+}
+`);
+    const problems = restoreRolesLeastPrivilege(bad).join("\n");
+    expect(problems).toContain("enableRestoreRoles must default to false");
+    expect(problems).toContain("'sac' grants Storage Account Contributor");
+    expect(problems).toContain('allows "Microsoft.Storage/storageAccounts/listKeys/action"');
+    expect(problems).toContain('allows "Microsoft.Storage/storageAccounts/*"');
+    expect(problems).toContain("has data actions");
+    expect(problems).not.toContain("storageAccounts/read");
+  });
+
+  it("FTP and SCM basic auth are off in infra/", () => expect(basicPublishingDisabled(files)).toEqual([]));
+
+  it("fails for an app without the policies, or with scm allowed", async () => {
+    expect(basicPublishingDisabled(await snippet(GOOD_APP))).toEqual([
+      expect.stringContaining("'ftp' with allow: false"),
+      expect.stringContaining("'scm' with allow: false"),
+    ]);
+    const scmOn = await snippet(`${GOOD_APP}
+resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'ftp'
+  properties: { allow: false }
+}
+resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'scm'
+  properties: { allow: true }
+}
+`);
+    expect(basicPublishingDisabled(scmOn)).toEqual([expect.stringContaining("'scm' with allow: false")]);
   });
 });

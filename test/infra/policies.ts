@@ -57,6 +57,9 @@ export const WATCHED_DELETIONS = [
   "Microsoft.Storage/storageAccounts/delete",
   "Microsoft.Databricks/workspaces/delete",
   "Microsoft.MachineLearningServices/workspaces/delete",
+  // The newer AI Foundry: an AI Services account (kind AIServices) and its projects.
+  "Microsoft.CognitiveServices/accounts/delete",
+  "Microsoft.CognitiveServices/accounts/projects/delete",
 ];
 export const EVENT_FUNCTION = "platformResourceDeleted";
 
@@ -179,6 +182,14 @@ function guidsIn(file: BicepFile, expression: Node): string[] {
   return [...found];
 }
 
+/** The custom role definition (same file) a roleDefinitionId expression like `myRole.id` names. */
+function customRoleOf(file: BicepFile, expression: Node): Resource | undefined {
+  if (expression.type !== "member_expression" || expression.childForFieldName("property")?.text !== "id")
+    return undefined;
+  const symbol = expression.childForFieldName("object")?.text;
+  return ofType(resources(file), "Microsoft.Authorization/roleDefinitions").find((r) => r.symbol === symbol);
+}
+
 /** No Owner / Contributor / (RBAC) User Access Administrator at subscription scope or above. */
 export function noPrivilegedSubscriptionRoles(files: BicepFile[]): string[] {
   const out: string[] = [];
@@ -187,6 +198,8 @@ export function noPrivilegedSubscriptionRoles(files: BicepFile[]): string[] {
     const definition =
       ra.body && propertyNode(propertyNode(ra.body, "properties") ?? ra.body, "roleDefinitionId");
     const guids = definition ? guidsIn(ra.file, definition) : [];
+    // A custom role declared next to the assignment: restoreRolesLeastPrivilege checks its actions.
+    if (guids.length === 0 && definition && customRoleOf(ra.file, definition)) continue;
     if (guids.length === 0) {
       out.push(
         `${where} role assignment '${ra.symbol}': cannot resolve its role definition to a built-in role id`,
@@ -427,15 +440,134 @@ export function eventGridDeletionsOnly(files: BicepFile[]): string[] {
     const topic = ofType(list, "Microsoft.EventGrid/systemTopics").find(
       (t) => t.file === sub.file && t.symbol === sub.parent,
     );
+    // A resource-group topic lives in the group it watches: deleting the group deletes its alert.
     if (
       topic &&
       !always(
         get(bodyValue(topic), "properties", "topicType"),
-        (x) => x === "Microsoft.Resources.ResourceGroups" || x === "Microsoft.Resources.Subscriptions",
+        (x) => x === "Microsoft.Resources.Subscriptions",
       )
     )
-      out.push(`${at(topic.file, topic.node)} system topic must be a resource group (or subscription) topic`);
+      out.push(
+        `${at(topic.file, topic.node)} system topic must be a subscription topic (Microsoft.Resources.Subscriptions), not one per resource group`,
+      );
+    if (
+      topic &&
+      possible(get(bodyValue(topic), "properties", "source")).some(
+        (x) => typeof x === "string" && /resourceGroups\//i.test(x),
+      )
+    )
+      out.push(`${at(topic.file, topic.node)} system topic source must be the subscription`);
   }
+  return out;
+}
+
+/** Undeliverable events are dead-lettered to a blob container (with an identity: no keys). */
+export function eventGridDeadLettered(files: BicepFile[]): string[] {
+  const out: string[] = [];
+  const list = all(files);
+  for (const sub of [
+    ...ofType(list, "Microsoft.EventGrid/systemTopics/eventSubscriptions"),
+    ...ofType(list, "Microsoft.EventGrid/eventSubscriptions"),
+  ]) {
+    const props = get(bodyValue(sub), "properties");
+    const withIdentity = get(props, "deadLetterWithResourceIdentity");
+    const destination = get(withIdentity, "deadLetterDestination");
+    if (
+      get(destination, "endpointType") !== "StorageBlob" ||
+      get(destination, "properties", "resourceId") === undefined ||
+      get(destination, "properties", "blobContainerName") === undefined ||
+      get(withIdentity, "identity", "type") === undefined
+    )
+      out.push(
+        `${at(sub.file, sub.node)} event subscription '${sub.symbol}' needs deadLetterWithResourceIdentity to a StorageBlob container`,
+      );
+  }
+  return out;
+}
+
+// --- least privilege ----------------------------------------------------------------------------
+
+/**
+ * The snapshot index table's role is granted on the account: the code calls create-table on first
+ * use, which a role scoped to the table answers with 403 instead of "already exists".
+ */
+export function tableRolesOnAccount(files: BicepFile[]): string[] {
+  const out: string[] = [];
+  for (const ra of ofType(all(files), "Microsoft.Authorization/roleAssignments")) {
+    const scope = ra.body ? propertyNode(ra.body, "scope") : null;
+    const symbol = scope?.text.replace(/\[.*$/, "").split("::").pop();
+    const target = resources(ra.file).find((r) => r.symbol === symbol);
+    if (target && /tableServices\/tables$/i.test(target.type))
+      out.push(
+        `${at(ra.file, ra.node)} role assignment '${ra.symbol}' is scoped to table '${target.symbol}': create-table needs the account`,
+      );
+  }
+  return out;
+}
+
+const KEY_OR_DESTRUCTIVE_ACTION =
+  /(^|\/)\*$|listkeys|regeneratekey|listaccountsas|listservicesas|\/delete$|roleassignments\/write|roledefinitions\/write/i;
+
+/**
+ * Restore roles: off by default (enableRestoreRoles), never Storage Account Contributor (it can
+ * list and regenerate keys), and custom roles carry no wildcard, key, delete or data action.
+ */
+export function restoreRolesLeastPrivilege(files: BicepFile[]): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    const param = file.symbols.get("enableRestoreRoles");
+    if (param?.kind === "param") {
+      const initial = named(param.node)[2];
+      if (!initial || evaluate(file, initial) !== false)
+        out.push(`${at(file, param.node)} param enableRestoreRoles must default to false`);
+    }
+  }
+  for (const ra of ofType(all(files), "Microsoft.Authorization/roleAssignments")) {
+    const definition =
+      ra.body && propertyNode(propertyNode(ra.body, "properties") ?? ra.body, "roleDefinitionId");
+    if (definition && guidsIn(ra.file, definition).includes(BUILT_IN_ROLES.storageAccountContributor!))
+      out.push(
+        `${at(ra.file, ra.node)} role assignment '${ra.symbol}' grants Storage Account Contributor (lists keys): use the custom recovery role`,
+      );
+  }
+  for (const role of ofType(all(files), "Microsoft.Authorization/roleDefinitions")) {
+    const where = at(role.file, role.node);
+    const permissions = get(bodyValue(role), "properties", "permissions");
+    if (!Array.isArray(permissions) || permissions.length === 0) {
+      out.push(`${where} custom role '${role.symbol}' declares no permissions`);
+      continue;
+    }
+    for (const permission of permissions) {
+      const actions = get(permission, "actions");
+      for (const action of Array.isArray(actions) ? actions : [actions])
+        for (const x of possible(action))
+          if (typeof x !== "string" || KEY_OR_DESTRUCTIVE_ACTION.test(x))
+            out.push(`${where} custom role '${role.symbol}' allows ${show(x)}`);
+      const data = get(permission, "dataActions");
+      if (Array.isArray(data) ? data.length > 0 : data !== undefined)
+        out.push(`${where} custom role '${role.symbol}' has data actions`);
+    }
+  }
+  return out;
+}
+
+/** FTP and SCM basic-auth publishing credentials are off on every Function App. */
+export function basicPublishingDisabled(files: BicepFile[]): string[] {
+  const out: string[] = [];
+  const list = all(files);
+  const apps = functionApps(files);
+  if (apps.length === 0) out.push("no Function App (Microsoft.Web/sites, kind functionapp) declared");
+  for (const app of apps)
+    for (const kind of ["ftp", "scm"]) {
+      const policy = children(list, app, "Microsoft.Web/sites/basicPublishingCredentialsPolicies").find(
+        (p) => bodyValue(p).name === kind,
+      );
+      if (!policy || !always(get(bodyValue(policy), "properties", "allow"), (x) => x === false))
+        out.push(
+          `${at(app.file, app.node)} Function App '${app.symbol}' needs basicPublishingCredentialsPolicies '${kind}' with allow: false`,
+        );
+    }
   return out;
 }
 
