@@ -10,7 +10,7 @@ import { BACKUP_KINDS } from "../src/lib/backup/catalog.js";
 import { parseConfig, type PlatformConfig } from "../src/lib/config/index.js";
 import { buildDrillReport, drillMarkdown, type DrillReport } from "../src/lib/drill.js";
 import type { RestoreReport } from "../src/lib/restore/engine.js";
-import { rpoStatus, rpoTable } from "../src/lib/rpo.js";
+import { rpoHealthy, rpoStatus, rpoTable } from "../src/lib/rpo.js";
 import { REPORTS_CONTAINER } from "../src/lib/store/layout.js";
 import { backupTimerName } from "../src/functions/backup-timers.js";
 import type { BackupRunOutput } from "../src/orchestrators/backup.js";
@@ -219,11 +219,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       if (output?.phase !== "Completed")
         failures.push(`backup ${info.kind} ended ${output?.phase ?? done.runtimeStatus}`);
     }
-    const rpo = await rpoStatus(config, runtime.store, new Date());
+    const rpo = await rpoStatus(runtime, new Date());
     write("\n      RPO status against the runbook's table:");
     for (const line of rpoTable(rpo).split("\n")) write(`      ${line}`);
-    if (rpo.some((r) => r.state !== "fresh"))
-      failures.push("not every component was within its RPO after the backups");
+    if (!rpoHealthy(rpo)) failures.push("not every component was within its RPO after the backups");
 
     // ---- 2. the disaster ------------------------------------------------------------------
     write("\n[3/4] Disaster: the primary workspace and its Unity Catalog metastore are deleted");

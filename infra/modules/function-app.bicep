@@ -87,7 +87,7 @@ param storageAccounts array = []
 @description('Timer schedules (NCRONTAB, UTC). The timers read them as %AZDR__schedules__<key>%, so every key must be set; defaults mirror src/lib/config/schema.ts.')
 param schedules object = {
   notebooks: '0 5 * * * *'
-  workspaceConfig: '0 30 1 * * *'
+  workspaceConfig: '0 35 * * * *'
   unityCatalog: '0 0 2 * * *'
   azureMlModels: '0 15 * * * *'
   azureMlAssets: '0 45 2 * * *'

@@ -232,15 +232,23 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
     }
     if (a.lastGeoFailoverTime) properties.lastGeoFailoverTime = iso(a.lastGeoFailoverTime);
     if (a.failoverInProgress) properties.failoverInProgress = true;
-    if (expands.includes("georeplicationstats") && geo)
+    if (expands.includes("georeplicationstats") && geo) {
+      const status = a.geoReplicationStatus ?? "Live";
+      // Bootstrap has no sync point yet; Unavailable keeps the last one it had.
+      const lastSync =
+        a.lastSyncTime ??
+        (status === "Bootstrap"
+          ? undefined
+          : new Date(state.now().getTime() - (a.replicationLagMs ?? 5 * 60_000)));
       properties.geoReplicationStats = {
-        status: "Live",
-        lastSyncTime: iso(a.lastSyncTime),
-        canFailover: !a.failoverInProgress,
+        status,
+        ...(lastSync ? { lastSyncTime: iso(lastSync) } : {}),
+        canFailover: !a.failoverInProgress && status === "Live",
         canPlannedFailover: !a.failoverInProgress,
         postFailoverRedundancy: a.skuName.includes("GZRS") ? "Standard_ZRS" : "Standard_LRS",
         postPlannedFailoverRedundancy: a.skuName,
       };
+    }
     if (expands.includes("blobrestorestatus") && a.lastRestore)
       properties.blobRestoreStatus = {
         status: a.lastRestore.status,
@@ -1003,6 +1011,45 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
         x.name.toLowerCase() === req.params.name!.toLowerCase(),
     );
     return d ? ok(dbxJson(d)) : notFound("Microsoft.Databricks/workspaces", req.params.name!, req.params.rg);
+  });
+
+  // ---- Azure OpenAI / AI Services model deployments (Foundry connections point at them) -------
+  svc.route("GET", `${RG}/providers/Microsoft.CognitiveServices/accounts/:account/deployments`, (req) => {
+    const id = `/subscriptions/${req.params.sub}/resourceGroups/${req.params.rg}/providers/Microsoft.CognitiveServices/accounts/${req.params.account}`;
+    const deployments = state.cognitiveDeployments.get(id.toLowerCase());
+    return deployments
+      ? page(req, deployments, (d) => d)
+      : notFound("Microsoft.CognitiveServices/accounts", req.params.account!, req.params.rg);
+  });
+
+  // ---- Key Vault (control plane): the vault resource and its deletion protection ------------
+  svc.route("GET", `${RG}/providers/Microsoft.KeyVault/vaults/:vault`, (req) => {
+    const v = state.getVault(req.params.vault!);
+    if (
+      !v ||
+      v.subscriptionId !== req.params.sub ||
+      v.resourceGroup.toLowerCase() !== req.params.rg!.toLowerCase()
+    )
+      return notFound("Microsoft.KeyVault/vaults", req.params.vault!, req.params.rg);
+    // VaultProperties as in the 2023-07-01 spec: enablePurgeProtection is omitted unless set.
+    return ok({
+      id: `/subscriptions/${v.subscriptionId}/resourceGroups/${v.resourceGroup}/providers/Microsoft.KeyVault/vaults/${v.name}`,
+      name: v.name,
+      type: "Microsoft.KeyVault/vaults",
+      location: v.location,
+      tags: {},
+      properties: {
+        tenantId: v.tenantId,
+        sku: { family: "A", name: "standard" },
+        vaultUri: `https://${v.name}.vault.azure.net/`,
+        enableSoftDelete: v.enableSoftDelete,
+        softDeleteRetentionInDays: v.softDeleteRetentionInDays,
+        enableRbacAuthorization: true,
+        ...(v.enablePurgeProtection ? { enablePurgeProtection: true } : {}),
+        provisioningState: "Succeeded",
+        publicNetworkAccess: "Enabled",
+      },
+    });
   });
 
   return svc;

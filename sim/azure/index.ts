@@ -54,6 +54,13 @@ export interface AzureDisasters {
   overwriteBlob(account: string, container: string, blob: string, content: Buffer): void;
   /** Delete one model version from a workspace. */
   deleteModelVersion(workspace: string, model: string, version: string): void;
+  /** Geo-replication falls behind (lagMinutes) or changes status (Bootstrap, Unavailable). */
+  degradeGeoReplication(
+    account: string,
+    change: { status?: "Live" | "Bootstrap" | "Unavailable"; lagMinutes?: number },
+  ): void;
+  /** Turn a vault's deletion protection off (the checks RPO status makes). */
+  weakenVault(vault: string, change: { softDelete?: boolean; purgeProtection?: boolean }): void;
 }
 
 export interface AzureSim {
@@ -169,6 +176,16 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
     },
     deleteModelVersion(workspace, model, version) {
       findWorkspace(workspace).models.get(model)?.versions.delete(version);
+    },
+    degradeGeoReplication(name, change) {
+      const a = findAccount(name);
+      if (change.status) a.geoReplicationStatus = change.status;
+      if (change.lagMinutes !== undefined) a.replicationLagMs = change.lagMinutes * 60_000;
+    },
+    weakenVault(name, change) {
+      const v = findVault(name);
+      if (change.softDelete !== undefined) v.enableSoftDelete = change.softDelete;
+      if (change.purgeProtection !== undefined) v.enablePurgeProtection = change.purgeProtection;
     },
   };
 

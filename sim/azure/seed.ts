@@ -206,7 +206,14 @@ export function seedAzure(state: AzureState, options: AzureSeedOptions = {}): Az
 
   // ---- Key Vault -------------------------------------------------------------------------------
   const vaultName = "kv-azdr-prod";
-  const vault = state.addVault({ name: vaultName, subscriptionId: sub, resourceGroup: rg, location });
+  // Soft delete and purge protection on, as runbook section 2 expects ("Key Vault Secrets: 0").
+  const vault = state.addVault({
+    name: vaultName,
+    subscriptionId: sub,
+    resourceGroup: rg,
+    location,
+    enablePurgeProtection: true,
+  });
   const canarySecret = "sql-admin-password";
   state.setSecret(vault, canarySecret, CANARY_SECRET_VALUE, {
     contentType: "text/plain",
@@ -544,6 +551,30 @@ export function seedAzure(state: AzureState, options: AzureSeedOptions = {}): Az
     },
     credentials: { key: CANARY_CONNECTION_KEY },
   });
+  // The accounts' model deployments (Microsoft.CognitiveServices/accounts/deployments, 2024-10-01).
+  const deployment = (account: string, name: string, model: string, version: string, format: string) => ({
+    id: `${idOf("Microsoft.CognitiveServices/accounts", account)}/deployments/${name}`,
+    name,
+    type: "Microsoft.CognitiveServices/accounts/deployments",
+    sku: { name: "Standard", capacity: 10 },
+    properties: {
+      model: { format, name: model, version },
+      versionUpgradeOption: "OnceNewDefaultVersionAvailable",
+      raiPolicyName: "Microsoft.DefaultV2",
+      provisioningState: "Succeeded",
+    },
+  });
+  state.cognitiveDeployments.set(
+    idOf("Microsoft.CognitiveServices/accounts", "aoai-azdr-prod").toLowerCase(),
+    [
+      deployment("aoai-azdr-prod", "gpt-4o", "gpt-4o", "2024-08-06", "OpenAI"),
+      deployment("aoai-azdr-prod", "embeddings", "text-embedding-3-large", "1", "OpenAI"),
+    ],
+  );
+  state.cognitiveDeployments.set(
+    idOf("Microsoft.CognitiveServices/accounts", "ais-azdr-prod").toLowerCase(),
+    [deployment("ais-azdr-prod", "phi-4", "Phi-4", "7", "Microsoft")],
+  );
   hub.connections.set("search-primary", {
     name: "search-primary",
     category: "CognitiveSearch",

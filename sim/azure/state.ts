@@ -69,6 +69,12 @@ export interface StorageAccount {
   createdAt: Date;
   tags: Tags;
   blobService: BlobServiceSettings;
+  /**
+   * Geo-replication as ARM reports it (geoReplicationStats): Live replication keeps the secondary
+   * `replicationLagMs` behind the primary (default 5 minutes) unless `lastSyncTime` pins it.
+   */
+  geoReplicationStatus?: "Live" | "Bootstrap" | "Unavailable";
+  replicationLagMs?: number;
   lastSyncTime?: Date;
   lastGeoFailoverTime?: Date;
   failoverInProgress?: boolean;
@@ -215,6 +221,9 @@ export interface KeyVault {
   location: string;
   tenantId: string;
   softDeleteRetentionInDays: number;
+  /** Vault properties (Microsoft.KeyVault/vaults): soft delete defaults to on, purge protection to off. */
+  enableSoftDelete: boolean;
+  enablePurgeProtection: boolean;
   secrets: Map<string, KvItem<KvSecretVersion>>;
   keys: Map<string, KvItem<KvKeyVersion>>;
   certificates: Map<string, KvItem<KvCertificateVersion>>;
@@ -272,6 +281,8 @@ export class AzureState {
   readonly mlWorkspaces = new Map<string, MlWorkspace>();
   readonly deletedMlWorkspaces: DeletedMlWorkspace[] = [];
   readonly databricksWorkspaces = new Map<string, DatabricksWorkspace>();
+  /** Azure OpenAI / AI Services accounts' model deployments (ARM JSON), by account resource id (lowercase). */
+  readonly cognitiveDeployments = new Map<string, unknown[]>();
   readonly vaults = new Map<string, KeyVault>();
   readonly operations = new Map<string, LongRunningOperation>();
   readonly secretReads: SecretRead[] = [];
@@ -328,8 +339,6 @@ export class AzureState {
     };
     if (account.secondaryLocation === undefined && /GRS|GZRS/.test(account.skuName))
       account.secondaryLocation = pairedRegion(account.location);
-    if (account.lastSyncTime === undefined && account.secondaryLocation)
-      account.lastSyncTime = new Date(this.now().getTime() - 5 * 60 * 1000);
     this.storageAccounts.set(key(account.subscriptionId, account.resourceGroup, account.name), account);
     return account;
   }
@@ -529,6 +538,8 @@ export class AzureState {
     const vault: KeyVault = {
       tenantId: this.tenantId,
       softDeleteRetentionInDays: 90,
+      enableSoftDelete: true,
+      enablePurgeProtection: false,
       secrets: new Map(),
       keys: new Map(),
       certificates: new Map(),

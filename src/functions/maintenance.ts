@@ -7,7 +7,7 @@ import {
   type InvocationContext,
   type Timer,
 } from "@azure/functions";
-import { rpoStatus, type RpoRow } from "../lib/rpo.js";
+import { rpoHealthy, rpoStatus, type RpoRow } from "../lib/rpo.js";
 import { applyRetention, collectGarbage } from "../lib/store/retention.js";
 import { REPORTS_CONTAINER } from "../lib/store/layout.js";
 import { runtime } from "../orchestrators/runtime.js";
@@ -16,14 +16,16 @@ export const RPO_STATUS_PATH = "status/rpo.json";
 
 export async function checkRpo(now: Date, log: (message: string) => void): Promise<RpoRow[]> {
   const rt = runtime();
-  const rows = await rpoStatus(rt.config, rt.store, now);
-  for (const row of rows.filter((r) => r.state !== "fresh")) {
-    log(`RPO ${row.state.toUpperCase()}: ${row.label} (${row.sourceId}) — ${row.detail ?? ""}`);
+  const rows = await rpoStatus(rt, now);
+  for (const row of rows.filter((r) => r.state !== "fresh" && r.state !== "unmeasured")) {
+    log(
+      `RPO ${row.state.toUpperCase()}: ${row.label}${row.sourceId ? ` (${row.sourceId})` : ""} — ${row.detail ?? row.evidence}`,
+    );
   }
   await rt.store.blobs.put(
     REPORTS_CONTAINER,
     RPO_STATUS_PATH,
-    JSON.stringify({ checkedAt: now.toISOString(), rows }, null, 2),
+    JSON.stringify({ checkedAt: now.toISOString(), healthy: rpoHealthy(rows), rows }, null, 2),
   );
   return rows;
 }
@@ -58,8 +60,7 @@ export async function rpoStatusHttp(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const rows = await checkRpo(new Date(), (m) => context.warn(m));
-  const healthy = rows.every((r) => r.state === "fresh");
-  return { status: 200, jsonBody: { healthy, rows } };
+  return { status: 200, jsonBody: { healthy: rpoHealthy(rows), rows } };
 }
 
 app.http("rpoStatusHttp", {

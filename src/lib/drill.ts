@@ -2,7 +2,7 @@
 // recovery time per component against the runbook's RTO table, with the validation (8.3) results.
 import type { PlatformConfig } from "./config/schema.js";
 import type { RestoreReport } from "./restore/engine.js";
-import type { RpoRow } from "./rpo.js";
+import { rpoHealthy, type RpoRow } from "./rpo.js";
 
 /** Which RTO row a restore scenario answers to. */
 export const RTO_COMPONENT_OF_SCENARIO: Record<string, string> = {
@@ -77,8 +77,8 @@ export function buildDrillReport(input: {
       reportPath: report.reportMarkdownPath,
     };
   });
-  const staleBefore = input.rpo.filter((r) => r.state !== "fresh");
-  if (staleBefore.length)
+  const staleBefore = input.rpo.filter((r) => r.state !== "fresh" && r.state !== "unmeasured");
+  if (!rpoHealthy(input.rpo))
     reasons.push(`${staleBefore.length} component(s) were not within their RPO before the disaster`);
   return {
     drillId: input.drillId,
@@ -136,7 +136,7 @@ export function drillMarkdown(report: DrillReport): string {
     "",
     ...report.rpoBeforeDisaster.map(
       (r) =>
-        `- ${r.state.toUpperCase()} ${r.label} (${r.sourceId}): last good backup ${r.latestSnapshotId ?? "none"}${r.ageMinutes !== undefined ? `, ${r.ageMinutes} min old` : ""}, objective ${r.objectiveHours} h`,
+        `- ${r.state.toUpperCase()} ${r.label}${r.sourceId ? ` (${r.sourceId})` : ""}: ${r.evidence}${r.ageMinutes !== undefined ? `, ${r.ageMinutes} min old` : ""}, objective ${r.objectiveHours} h${r.detail ? ` (${r.detail})` : ""}`,
     ),
     "",
     ...(report.reasons.length ? ["## Findings", "", ...report.reasons.map((r) => `- ${r}`), ""] : []),

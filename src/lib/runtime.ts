@@ -8,6 +8,7 @@ import { DatabricksClient, type DatabricksClientOptions } from "./clients/databr
 import type { StorageConnection } from "./clients/storage.js";
 import type { PlatformConfig } from "./config/schema.js";
 import { AzdrError } from "./errors.js";
+import { scheduleWarnings } from "./rpo.js";
 import { openBackupStore, storeConnection } from "./store/open.js";
 import { silentLogger, type Logger, type SourceContext } from "./sources/context.js";
 
@@ -81,5 +82,8 @@ export function createRuntime(config: PlatformConfig, options: RuntimeOptions = 
     subscriptionId: config.subscriptionId,
     credential: azureCredential,
   });
-  return { config, store, databricks, azure, log: options.log ?? silentLogger };
+  const log = options.log ?? silentLogger;
+  // A schedule slower than its objective is a config problem: say so once, at startup.
+  for (const warning of scheduleWarnings(config)) log.warn(`config: ${warning}`);
+  return { config, store, databricks, azure, log };
 }

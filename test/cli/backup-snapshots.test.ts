@@ -106,8 +106,15 @@ describe("azdr backup, snapshots and status", () => {
     expect(config.stdout).toMatch(/databricks-config\s+primary\s+Completed/);
     const after = await cli(p, ["status"]);
     expect(after.code, after.stdout).toBe(0);
-    expect(after.stdout).not.toMatch(/MISSING|STALE/);
-    expect(after.stdout.match(/FRESH/g)?.length).toBe(rows.length);
+    expect(after.stdout).not.toMatch(/MISSING|STALE|PARTIAL/);
+    // Every measured row is fresh; the rows nothing is configured for say so (and do not fail it).
+    expect(after.stdout).toMatch(/measured by\s+evidence\s+age\s+status/);
+    const measured = rows.filter((r) => r.state !== "unmeasured");
+    expect(after.stdout.match(/FRESH/g)?.length).toBe(measured.length);
+    expect(after.stdout).toMatch(
+      /^UNMEASURED Infrastructure-as-Code: kept in Git; azdr does not measure it$/m,
+    );
+    expect(after.stdout).toMatch(/^UNMEASURED Key Vault Secrets: no Key Vault configured \(keyVaults\)$/m);
   });
 
   it("bad input exits 2 with the fix; a config file works and no secret is ever printed", async () => {

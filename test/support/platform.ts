@@ -92,6 +92,17 @@ export async function startTestPlatform(
     log,
     // Our limiter is tested on its own; here it must not pace the simulator (which has no limits unless asked).
     databricks: { maxAttempts: 8, rateShare: 1, limits: UNPACED },
+    // With the Azure side simulated, the ARM / Key Vault / Blob clients talk to it.
+    ...(sim.azure
+      ? {
+          azure: {
+            httpClient: sim.azure.httpClient,
+            storageHttpClient: sim.azure.storageHttpClient,
+            credential: sim.azure.credential,
+            retry: { maxRetries: 2, retryDelayInMs: 5, maxRetryDelayInMs: 20 },
+          },
+        }
+      : {}),
     ...options.runtime,
   });
   useRuntime(runtime);

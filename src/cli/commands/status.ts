@@ -1,45 +1,36 @@
-// `azdr status`: every RPO row against the newest good snapshot; non-zero when anything is stale or
-// missing, so it can gate a script or a cron job.
-import { rpoStatus } from "../../lib/rpo.js";
+// `azdr status`: every row of the runbook's RPO table (and every other backup) with the evidence it
+// is measured by; exit 0 only when every measured row is fresh, so it can gate a script or a cron.
+import { ageText, rpoHealthy, rpoStatus } from "../../lib/rpo.js";
 import { openRuntime, type CliContext } from "../context.js";
 import { EXIT, table, type ExitCode } from "../io.js";
 
-function age(minutes: number | undefined): string {
-  if (minutes === undefined) return "—";
-  if (minutes < 120) return `${minutes} min`;
-  if (minutes < 48 * 60) return `${(minutes / 60).toFixed(1)} h`;
-  return `${(minutes / 1440).toFixed(1)} d`;
-}
-
 export async function statusCommand(ctx: CliContext): Promise<ExitCode> {
   const runtime = openRuntime(ctx);
-  const rows = await rpoStatus(ctx.config, runtime.store, ctx.now());
-  const bad = rows.filter((r) => r.state !== "fresh");
+  const rows = await rpoStatus(runtime, ctx.now());
+  const healthy = rpoHealthy(rows);
   if (ctx.out.json) {
-    ctx.out.result({ ok: bad.length === 0, rows });
-    return bad.length ? EXIT.failed : EXIT.ok;
-  }
-  if (rows.length === 0) {
-    ctx.out.out("no RPO objectives apply to the configured sources (objectives.rpo in the config)");
-    return EXIT.ok;
+    ctx.out.result({ ok: healthy, healthy, rows });
+    return healthy ? EXIT.ok : EXIT.failed;
   }
   ctx.out.out(
     table(
-      ["data", "source", "objective", "last good snapshot", "age", "status"],
+      ["data", "source", "objective", "measured by", "evidence", "age", "status"],
       rows.map((r) => [
         r.label,
-        r.sourceId,
+        r.sourceId ?? "—",
         `${r.objectiveHours} h`,
-        r.latestSnapshotId ?? "—",
-        age(r.ageMinutes),
+        r.measuredBy,
+        r.evidence,
+        ageText(r.ageMinutes),
         r.state.toUpperCase(),
       ]),
     ),
   );
-  if (bad.length) {
+  const notes = rows.filter((r) => r.state !== "fresh" && r.detail);
+  if (notes.length) {
     ctx.out.out("");
-    for (const r of bad)
-      ctx.out.out(`${r.state.toUpperCase()} ${r.label} / ${r.sourceId}: ${r.detail ?? ""}`);
+    for (const r of notes)
+      ctx.out.out(`${r.state.toUpperCase()} ${r.label}${r.sourceId ? ` / ${r.sourceId}` : ""}: ${r.detail}`);
   }
-  return bad.length ? EXIT.failed : EXIT.ok;
+  return healthy ? EXIT.ok : EXIT.failed;
 }

@@ -13,6 +13,10 @@ import type { BackupKind, BackupSource } from "./engine.js";
 
 export interface BackupKindInfo {
   kind: BackupKind;
+  /** What it backs up, in words (RPO status rows of its own). */
+  label: string;
+  /** Where its sources are configured, for "nothing configured" reasons. */
+  configKey: string;
   /** The schedules key in the config. */
   schedule: keyof PlatformConfig["schedules"];
   /** The RPO table rows this backup serves. */
@@ -28,6 +32,8 @@ const primaryWorkspaces = (config: PlatformConfig) =>
 export const BACKUP_KINDS: Record<BackupKind, BackupKindInfo> = {
   "databricks-notebooks": {
     kind: "databricks-notebooks",
+    label: "Databricks notebooks and files",
+    configKey: "databricks.workspaces (role primary)",
     schedule: "notebooks",
     rpoDataTypes: ["databricks-notebooks"],
     source: notebooksSource as BackupSource<SourceContext, never>,
@@ -35,6 +41,8 @@ export const BACKUP_KINDS: Record<BackupKind, BackupKindInfo> = {
   },
   "databricks-config": {
     kind: "databricks-config",
+    label: "Databricks jobs and workspace configuration",
+    configKey: "databricks.workspaces (role primary)",
     schedule: "workspaceConfig",
     rpoDataTypes: ["databricks-jobs"],
     source: configSource as BackupSource<SourceContext, never>,
@@ -42,6 +50,8 @@ export const BACKUP_KINDS: Record<BackupKind, BackupKindInfo> = {
   },
   "unity-catalog": {
     kind: "unity-catalog",
+    label: "Unity Catalog metadata",
+    configKey: "unityCatalog.metastores (role primary)",
     schedule: "unityCatalog",
     rpoDataTypes: ["unity-catalog-metadata"],
     source: unityCatalogSource as BackupSource<SourceContext, never>,
@@ -49,6 +59,8 @@ export const BACKUP_KINDS: Record<BackupKind, BackupKindInfo> = {
   },
   "azureml-models": {
     kind: "azureml-models",
+    label: "Azure ML models and artifacts",
+    configKey: "azureMl.workspaces",
     schedule: "azureMlModels",
     rpoDataTypes: ["ml-models"],
     source: azureMlModelsSource as BackupSource<SourceContext, never>,
@@ -56,13 +68,18 @@ export const BACKUP_KINDS: Record<BackupKind, BackupKindInfo> = {
   },
   "azureml-assets": {
     kind: "azureml-assets",
+    label: "Azure ML assets (environments, data asset metadata, datastores, computes)",
+    configKey: "azureMl.workspaces",
     schedule: "azureMlAssets",
-    rpoDataTypes: ["ml-datasets"],
+    // ML Datasets are measured by the replication of their storage (the runbook's method), not here.
+    rpoDataTypes: [],
     source: azureMlAssetsSource as BackupSource<SourceContext, never>,
     sources: (config) => config.azureMl.workspaces.map((w) => w.id),
   },
   foundry: {
     kind: "foundry",
+    label: "AI Foundry hubs, projects and connections",
+    configKey: "foundry.hubs",
     schedule: "foundry",
     rpoDataTypes: [],
     source: foundrySource as BackupSource<SourceContext, never>,
@@ -70,6 +87,8 @@ export const BACKUP_KINDS: Record<BackupKind, BackupKindInfo> = {
   },
   "key-vault": {
     kind: "key-vault",
+    label: "Key Vault inventory (names and versions)",
+    configKey: "keyVaults",
     schedule: "keyVault",
     rpoDataTypes: [],
     source: keyVaultSource as BackupSource<SourceContext, never>,
@@ -77,6 +96,8 @@ export const BACKUP_KINDS: Record<BackupKind, BackupKindInfo> = {
   },
   "storage-protection": {
     kind: "storage-protection",
+    label: "Storage protection settings",
+    configKey: "storageAccounts",
     schedule: "storage",
     rpoDataTypes: [],
     source: storageProtectionSource,

@@ -22,6 +22,8 @@ export const ARM_ENDPOINT = "https://management.azure.com";
 export const ML_API_VERSION = "2024-10-01";
 /** Cognitive Services (Azure OpenAI / AI Services) model deployments. */
 export const COGNITIVE_API_VERSION = "2024-10-01";
+/** Microsoft.KeyVault/vaults (no SDK dependency for one GET). */
+export const KEY_VAULT_ARM_API_VERSION = "2023-07-01";
 
 export interface AzureClientOptions {
   subscriptionId: string;
@@ -107,6 +109,13 @@ export interface StorageAccountsClient {
   getBlobService(account: ArmRef): Promise<Json>;
   /** The account in the subscription's deletedAccounts list, if it is there (recoverable). */
   findDeletedAccount(name: string): Promise<Json | undefined>;
+  /** Resource group and name of a live account known only by name (account names are global). */
+  findAccount(name: string): Promise<ArmRef | undefined>;
+}
+
+/** Key Vault control plane: the vault resource (soft delete, purge protection), never its contents. */
+export interface KeyVaultResourceClient {
+  getVault(vault: ArmRef): Promise<Json>;
 }
 
 export interface BlobInfo {
@@ -131,6 +140,7 @@ export interface AzureClients {
   readonly ml: AzureMlClient;
   keyVault(vaultName: string): KeyVaultInventoryClient;
   readonly storage: StorageAccountsClient;
+  readonly vaults: KeyVaultResourceClient;
   readonly blobs: ArtifactBlobReader;
 }
 
@@ -569,6 +579,19 @@ class StorageClient implements StorageAccountsClient {
       throw mapAzureError(error, "list deleted storage accounts");
     }
   }
+
+  async findAccount(name: string): Promise<ArmRef | undefined> {
+    try {
+      for await (const a of this.sdk.storageAccounts.list()) {
+        if (a.name?.toLowerCase() !== name.toLowerCase() || !a.id) continue;
+        const resourceGroup = /\/resourceGroups\/([^/]+)\//i.exec(a.id)?.[1];
+        if (resourceGroup) return { resourceGroup, name: a.name };
+      }
+      return undefined;
+    } catch (error) {
+      throw mapAzureError(error, `find storage account ${name}`);
+    }
+  }
 }
 
 // ---- artifact blobs ------------------------------------------------------------------------------
@@ -660,6 +683,14 @@ export function createAzureClients(options: AzureClientOptions): AzureClients {
       return client;
     },
     storage: new StorageClient(options),
+    vaults: {
+      getVault: (vault) =>
+        arm.get(
+          `/subscriptions/${options.subscriptionId}/resourceGroups/${vault.resourceGroup}/providers/Microsoft.KeyVault/vaults/${vault.name}`,
+          KEY_VAULT_ARM_API_VERSION,
+          `get key vault ${vault.name}`,
+        ),
+    },
     blobs: new BlobReader(options),
   };
 }

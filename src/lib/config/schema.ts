@@ -211,9 +211,12 @@ export const schedulesSchema = z
       .default("0 5 * * * *")
       .meta(ex("Databricks notebooks and files (runbook: hourly).", "0 5 * * * *")),
     workspaceConfig: cron
-      .default("0 30 1 * * *")
+      .default("0 35 * * * *")
       .meta(
-        ex("Jobs, policies, clusters, pools, secret scopes, repos, permissions (daily).", "0 30 1 * * *"),
+        ex(
+          "Jobs, policies, clusters, pools, secret scopes, repos, permissions (hourly: the runbook's RPO for jobs is 1 hour; unchanged jobs are not re-read).",
+          "0 35 * * * *",
+        ),
       ),
     unityCatalog: cron
       .default("0 0 2 * * *")
@@ -230,7 +233,7 @@ export const schedulesSchema = z
   })
   .default({
     notebooks: "0 5 * * * *",
-    workspaceConfig: "0 30 1 * * *",
+    workspaceConfig: "0 35 * * * *",
     unityCatalog: "0 0 2 * * *",
     azureMlModels: "0 15 * * * *",
     azureMlAssets: "0 45 2 * * *",
@@ -322,6 +325,17 @@ export const DEFAULT_RPO = [
   },
 ];
 
+/** Objectives of backups that serve no row of the runbook's RPO table (their own RPO rows). */
+export const DEFAULT_BACKUP_RPO_HOURS = {
+  "azureml-assets": 24,
+  foundry: 24,
+  "key-vault": 24,
+  "storage-protection": 24,
+};
+
+const backupHours = (what: string, fallback: number) =>
+  hours.default(fallback).meta(ex(`RPO in hours of the ${what} backup.`, fallback));
+
 export const objectivesSchema = z
   .strictObject({
     rto: z
@@ -347,8 +361,25 @@ export const objectivesSchema = z
       )
       .default(DEFAULT_RPO)
       .meta(ex("RPO per data type (runbook section 2).", DEFAULT_RPO.slice(2, 3))),
+    backups: z
+      .object({
+        "azureml-assets": backupHours(
+          "Azure ML environments, data asset metadata, datastores and computes",
+          24,
+        ),
+        foundry: backupHours("AI Foundry hubs, projects and connections", 24),
+        "key-vault": backupHours("Key Vault inventory", 24),
+        "storage-protection": backupHours("storage protection settings", 24),
+      })
+      .default(DEFAULT_BACKUP_RPO_HOURS)
+      .meta(
+        ex(
+          "RPO of the backups that serve no row of the runbook's table: each is an RPO status row of its own.",
+          { foundry: 24 },
+        ),
+      ),
   })
-  .default({ rto: DEFAULT_RTO, rpo: DEFAULT_RPO })
+  .default({ rto: DEFAULT_RTO, rpo: DEFAULT_RPO, backups: DEFAULT_BACKUP_RPO_HOURS })
   .meta(
     ex("Recovery objectives as data: used by RPO monitoring, planning and drills.", {
       rto: DEFAULT_RTO.slice(0, 1),

@@ -143,6 +143,7 @@ export function planWorkspaceBackup(
         path,
         kind: type,
         reason: UNSUPPORTED[type] ?? `object type ${type} is not exportable`,
+        ...(type === "REPO" ? { coveredBy: "databricks-config: repos/" } : {}),
       });
       continue;
     }

@@ -19,6 +19,11 @@ export interface SkippedEntry {
   path: string;
   kind: string;
   reason: string;
+  /**
+   * Set when another backup captures the object (a Git folder: the repos of the workspace-config
+   * snapshot), so the skip leaves no gap; RPO status does not count it against the snapshot.
+   */
+  coveredBy?: string;
 }
 
 export interface FailedEntry {

@@ -115,6 +115,13 @@ export class SnapshotIndex {
     return undefined;
   }
 
+  /** The newest snapshot whatever its phase (RPO status reports a Failed or partial last run). */
+  async newest(domain: Domain, sourceId: string, component: string): Promise<SnapshotRow | undefined> {
+    const filter = `PartitionKey eq ${odataString(partitionKey(domain, sourceId, component))}`;
+    for await (const row of this.table.query(filter, 1)) return fromTable(row);
+    return undefined;
+  }
+
   async find(
     domain: Domain,
     sourceId: string,

@@ -52,11 +52,17 @@ describe("foundry", () => {
     );
     expect(deployment.properties.model).toBe("azureml:churn-classifier:2");
 
-    // Azure OpenAI / AI Services model deployments are not served by the simulator: reported as
-    // skipped with the reason, not a failure.
-    expect(run.manifest.skipped.map((s) => s.path).sort()).toEqual([
-      "hub/connections/aiservices-primary/deployments/",
-      "hub/connections/aoai-primary/deployments/",
+    // The Azure OpenAI / AI Services accounts' model deployments behind the connections.
+    expect(run.manifest.skipped).toEqual([]);
+    expect(
+      run.manifest.entries
+        .filter((e) => e.kind === "foundry-model-deployment")
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual([
+      "hub/connections/aiservices-primary/deployments/phi-4.json",
+      "hub/connections/aoai-primary/deployments/embeddings.json",
+      "hub/connections/aoai-primary/deployments/gpt-4o.json",
     ]);
 
     // Never a key: no listsecrets, no secret read in the simulator.
@@ -64,6 +70,17 @@ describe("foundry", () => {
     expect(p.sim.state.secretReads).toEqual([]);
     // Connections of the hub (3) at 2 per page: followed the nextLink.
     expect(p.sim.log.filter("/connections", "arm").some((e) => e.query.includes("skiptoken"))).toBe(true);
+  });
+
+  test("model deployments azdr may not read are skipped with the reason, not a failure", async () => {
+    p.sim.addFault("arm", { route: "CognitiveServices/accounts/:account/deployments", status: 403 });
+    const run = await runBackup(p.runtime, foundrySource, "hub-main", "20260101t040000z");
+    expect(run.commit.phase).toBe("Completed");
+    expect(run.manifest.skipped.map((s) => s.path).sort()).toEqual([
+      "hub/connections/aiservices-primary/deployments/",
+      "hub/connections/aoai-primary/deployments/",
+    ]);
+    expect(run.manifest.skipped[0]!.reason).toMatch(/model deployments of \w+-azdr-prod not readable: .*403/);
   });
 
   test("a missing hub is a Failed snapshot with a reason", async () => {
