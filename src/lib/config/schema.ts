@@ -362,7 +362,7 @@ export const objectivesSchema = z
       .default(DEFAULT_RPO)
       .meta(ex("RPO per data type (runbook section 2).", DEFAULT_RPO.slice(2, 3))),
     backups: z
-      .object({
+      .strictObject({
         "azureml-assets": backupHours(
           "Azure ML environments, data asset metadata, datastores and computes",
           24,
