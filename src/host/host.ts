@@ -9,15 +9,16 @@ import { randomUUID } from "node:crypto";
 // HttpRequest…) Node's ESM loader cannot detect statically, so named imports of them only work
 // under vitest. The default import is module.exports everywhere (plain node, tsx, vitest).
 import functions, { type InvocationContext, type LogHandler } from "@azure/functions";
+import { actionName, type ActionView } from "./actions.js";
 import {
   durableInternals,
   executorOf,
   OUT_OF_PROC_DATA_LABEL,
-  type ActionName,
   type ExecutorView,
   type HistoryEventName,
   type TaskView,
 } from "./internals.js";
+import { checkExtensionProtocol, SUPPORTED_SUBSET } from "./protocol.js";
 import type { FunctionRegistry, RegisteredFunction } from "./registry.js";
 import {
   MemoryInstanceStore,
@@ -93,36 +94,16 @@ interface Live {
   writes: Promise<void>;
 }
 
-interface ActionView {
-  actionType: number;
-  functionName?: string;
-  input?: unknown;
-  instanceId?: string;
-  fireAt?: Date;
-  isCanceled?: boolean;
-  retryOptions?: {
-    firstRetryIntervalInMilliseconds: number;
-    maxNumberOfAttempts: number;
-    backoffCoefficient?: number;
-    maxRetryIntervalInMilliseconds?: number;
-  };
-  compoundActions?: ActionView[];
-}
-
 type Scheduled =
-  | { kind: "activity"; name: string; inputJson: string | undefined; actionIndex: number }
-  | { kind: "timer"; fireAt: number; canceled: boolean; actionIndex: number }
-  | {
-      kind: "sub";
-      name: string;
-      instanceId: string | undefined;
-      inputJson: string | undefined;
-      actionIndex: number;
-    }
+  | { kind: "activity"; name: string; inputJson: string | undefined }
+  | { kind: "timer"; fireAt: number; canceled: boolean }
+  | { kind: "sub"; name: string; instanceId: string | undefined; inputJson: string | undefined }
   | { kind: "unsupported"; what: string };
 
 interface OrchestratorStateView {
   isDone: boolean;
+  actions?: unknown;
+  schemaVersion?: number;
   error?: string;
   output?: unknown;
   customStatus?: unknown;
@@ -132,6 +113,8 @@ interface ReplayOutcome {
   state?: OrchestratorStateView;
   error?: string;
   executor?: ExecutorView;
+  /** The action list as the extension receives it (the library's own objects, for identity). */
+  actions?: unknown;
 }
 
 /** The Durable Task extension's default: the first sub-orchestration of "abc" is "abc:0"… */
@@ -647,7 +630,7 @@ export class LocalDurableHost {
       (context as { df?: unknown }).df === undefined ? undefined : executorOf(context);
     try {
       const state = (await fn.handler(payload, context)) as OrchestratorStateView;
-      return { state, executor: readExecutor() };
+      return { state, executor: readExecutor(), actions: state.actions };
     } catch (error) {
       const message = errorText(error);
       const at = message.indexOf(OUT_OF_PROC_DATA_LABEL);
@@ -655,7 +638,10 @@ export class LocalDurableHost {
         // The state carries the orchestrator's exception message (the text before the label is
         // only the executor's `orchestratorReturned` flag).
         const state = JSON.parse(message.slice(at + OUT_OF_PROC_DATA_LABEL.length)) as OrchestratorStateView;
-        return { state, error: state.error ?? message.slice(0, at), executor: readExecutor() };
+        const executor = readExecutor();
+        // The parsed state lost the action objects' identity; the executor still has them.
+        const actions = executor ? [executor.actions] : state.actions;
+        return { state, error: state.error ?? message.slice(0, at), executor, actions };
       }
       return { error: message, executor: readExecutor() };
     }
@@ -666,7 +652,6 @@ export class LocalDurableHost {
     const internals = durableInternals();
     const T = internals.HistoryEventType;
     const executor = outcome.executor;
-    const actions = executor ? flattenActions(executor.actions as ActionView[], internals.ActionType) : [];
     const result = {
       newEvents: [] as HistoryEvent[],
       activities: [] as { id: number; name: string; inputJson: string | undefined }[],
@@ -684,12 +669,21 @@ export class LocalDurableHost {
     };
     if (!executor) return result;
 
-    result.violation = this.checkDeterminism(live.record, history, actions, outcome.error === undefined);
+    // Always on: the episode fails when the real extension would schedule differently.
+    result.violation = checkExtensionProtocol({
+      orchestrator: live.record.name,
+      instanceId: live.record.instanceId,
+      history,
+      actions: outcome.actions,
+      schemaVersion: outcome.state?.schemaVersion,
+      openTasks: executor.openTasks,
+      orchestratorFailed: outcome.error !== undefined,
+    });
     if (result.violation || outcome.error !== undefined) return result;
 
     if (outcome.state?.isDone) {
       const can = executor.willContinueAsNew
-        ? actions.find((a) => a.actionType === internals.ActionType.ContinueAsNew)
+        ? (executor.actions as ActionView[]).find((a) => a.actionType === internals.ActionType.ContinueAsNew)
         : undefined;
       // ContinueAsNewAction stores a string input JSON-encoded (Utils.processInput).
       if (can)
@@ -717,11 +711,11 @@ export class LocalDurableHost {
     for (const [key, task] of Object.entries(executor.openTasks)) {
       const id = Number(key);
       if (!Number.isInteger(id)) continue;
-      const what = this.classify(task, actions, now);
+      const what = this.classify(task, now);
       if (what.kind === "unsupported") {
         result.unsupported =
           `azdr local host: orchestration "${live.record.name}" uses ${what.what}, which the local host does not support ` +
-          `(supported: activities with or without retry, timers, external events, sub-orchestrations, Task.all/any, continueAsNew)`;
+          `(${SUPPORTED_SUBSET})`;
         return result;
       }
       let scheduled = scheduling.get(id);
@@ -750,20 +744,11 @@ export class LocalDurableHost {
   }
 
   private schedulingEvent(instanceId: string, id: number, what: Exclude<Scheduled, { kind: "unsupported" }>) {
-    // ActionIndex: which of the orchestrator's actions scheduled this event (non-determinism guard).
     switch (what.kind) {
       case "activity":
-        return this.event(
-          "TaskScheduled",
-          { Name: what.name, Input: what.inputJson, ActionIndex: what.actionIndex },
-          id,
-        );
+        return this.event("TaskScheduled", { Name: what.name, Input: what.inputJson }, id);
       case "timer":
-        return this.event(
-          "TimerCreated",
-          { FireAt: new Date(what.fireAt).toISOString(), ActionIndex: what.actionIndex },
-          id,
-        );
+        return this.event("TimerCreated", { FireAt: new Date(what.fireAt).toISOString() }, id);
       case "sub":
         return this.event(
           "SubOrchestrationInstanceCreated",
@@ -771,7 +756,6 @@ export class LocalDurableHost {
             Name: what.name,
             InstanceId: what.instanceId ?? childInstanceId(instanceId, id),
             Input: what.inputJson,
-            ActionIndex: what.actionIndex,
           },
           id,
         );
@@ -779,10 +763,9 @@ export class LocalDurableHost {
   }
 
   /** What an open task of the library's executor is waiting for. */
-  private classify(task: TaskView, actions: ActionView[], now: number): Scheduled {
+  private classify(task: TaskView, now: number): Scheduled {
     const internals = durableInternals();
     const A = internals.ActionType;
-    const actionIndex = indexOfAction(task, actions);
     // RetryableTask (callActivityWithRetry / callSubOrchestratorWithRetry) tracks a NoOpTask per
     // step: first the retry timer, then the next attempt, as DTFx's retry interceptor schedules.
     if (task instanceof internals.NoOpTask && task.parent instanceof internals.RetryableTask) {
@@ -793,10 +776,9 @@ export class LocalDurableHost {
           kind: "timer",
           fireAt: now + retryDelayMs(action, retry.attemptNumber),
           canceled: false,
-          actionIndex,
         };
       }
-      return this.classifyCall(action, actionIndex);
+      return this.classifyCall(action);
     }
     const action = task.actionObj as ActionView | undefined;
     if (action?.actionType === A.CreateTimer) {
@@ -804,13 +786,13 @@ export class LocalDurableHost {
       const canceled =
         Boolean(action.isCanceled) ||
         (parentAction?.actionType === A.CreateTimer && Boolean(parentAction.isCanceled));
-      return { kind: "timer", fireAt: new Date(action.fireAt ?? now).getTime(), canceled, actionIndex };
+      return { kind: "timer", fireAt: new Date(action.fireAt ?? now).getTime(), canceled };
     }
     if (!action) return { kind: "unsupported", what: "an unknown task" };
-    return this.classifyCall(action, actionIndex);
+    return this.classifyCall(action);
   }
 
-  private classifyCall(action: ActionView, actionIndex: number): Scheduled {
+  private classifyCall(action: ActionView): Scheduled {
     const A = durableInternals().ActionType;
     switch (action.actionType) {
       case A.CallActivity:
@@ -820,7 +802,6 @@ export class LocalDurableHost {
           kind: "activity",
           name: String(action.functionName),
           inputJson: typeof action.input === "string" ? action.input : toJson(action.input),
-          actionIndex,
         };
       case A.CallSubOrchestrator:
       case A.CallSubOrchestratorWithRetry:
@@ -829,62 +810,10 @@ export class LocalDurableHost {
           name: String(action.functionName),
           instanceId: action.instanceId || undefined,
           inputJson: toJson(action.input),
-          actionIndex,
         };
       default:
         return { kind: "unsupported", what: actionName(action.actionType) };
     }
-  }
-
-  /**
-   * The non-determinism guard (what DTFx does when it matches replayed actions to history): every
-   * TaskScheduled / TimerCreated / SubOrchestrationInstanceCreated event in the history must still
-   * be produced, by the same kind of action with the same function name, at the same position.
-   */
-  private checkDeterminism(
-    rec: InstanceRecord,
-    history: HistoryEvent[],
-    actions: ActionView[],
-    ranToYield: boolean,
-  ): string | undefined {
-    const { HistoryEventType: T, ActionType: A } = durableInternals();
-    for (const e of history) {
-      const index = e.ActionIndex;
-      if (typeof index !== "number" || index < 0) continue;
-      let expected: string;
-      let ok: boolean;
-      const action = actions[index];
-      if (e.EventType === T.TaskScheduled) {
-        expected = `CallActivity "${String(e.Name)}"`;
-        ok =
-          (action?.actionType === A.CallActivity || action?.actionType === A.CallActivityWithRetry) &&
-          action.functionName === e.Name;
-      } else if (e.EventType === T.SubOrchestrationInstanceCreated) {
-        expected = `CallSubOrchestrator "${String(e.Name)}"`;
-        ok =
-          (action?.actionType === A.CallSubOrchestrator ||
-            action?.actionType === A.CallSubOrchestratorWithRetry) &&
-          action.functionName === e.Name;
-      } else if (e.EventType === T.TimerCreated) {
-        expected = "CreateTimer";
-        ok =
-          action?.actionType === A.CreateTimer ||
-          action?.actionType === A.CallActivityWithRetry ||
-          action?.actionType === A.CallSubOrchestratorWithRetry;
-      } else {
-        continue;
-      }
-      if (!action && !ranToYield) continue;
-      if (!ok) {
-        return (
-          `Non-deterministic orchestration detected: "${rec.name}" (${rec.instanceId}) replayed differently from its history. ` +
-          `History event #${e.EventId} was scheduled by action ${index} as ${expected}, but on replay action ${index} is ` +
-          `${action ? describeAction(action) : "missing"}. Orchestrator code must be deterministic: no Math.random(), ` +
-          `Date.now()/new Date(), I/O or environment reads; use context.df.currentUtcDateTime and context.df.newGuid().`
-        );
-      }
-    }
-    return undefined;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1050,32 +979,6 @@ export class LocalDurableHost {
   }
 }
 
-function flattenActions(actions: ActionView[], A: Readonly<Record<ActionName, number>>): ActionView[] {
-  const out: ActionView[] = [];
-  const visit = (list: unknown[]) => {
-    for (const item of list) {
-      if (Array.isArray(item)) visit(item);
-      else {
-        const action = item as ActionView;
-        if ((action.actionType === A.WhenAll || action.actionType === A.WhenAny) && action.compoundActions) {
-          visit(action.compoundActions);
-        } else out.push(action);
-      }
-    }
-  };
-  visit(actions);
-  return out;
-}
-
-/** The orchestrator action behind a task (a retry step or long-timer slice: its parent's). */
-function indexOfAction(task: TaskView, actions: ActionView[]): number {
-  for (let t: TaskView | undefined = task; t; t = t.parent) {
-    const index = actions.indexOf(t.actionObj as ActionView);
-    if (index >= 0) return index;
-  }
-  return -1;
-}
-
 /** DTFx RetryInterceptor: firstRetryInterval × backoff^(failures-1), capped at maxRetryInterval. */
 function retryDelayMs(action: ActionView, attemptNumber: number): number {
   const options = action.retryOptions;
@@ -1084,16 +987,6 @@ function retryDelayMs(action: ActionView, attemptNumber: number): number {
   const delay = options.firstRetryIntervalInMilliseconds * Math.pow(backoff, Math.max(0, attemptNumber - 2));
   const cap = options.maxRetryIntervalInMilliseconds;
   return cap !== undefined && cap > 0 ? Math.min(delay, cap) : delay;
-}
-
-function actionName(type: number): string {
-  const A = durableInternals().ActionType;
-  return (Object.keys(A) as ActionName[]).find((k) => A[k] === type) ?? `action type ${type}`;
-}
-
-function describeAction(action: ActionView): string {
-  const name = actionName(action.actionType);
-  return action.functionName ? `${name} "${action.functionName}"` : name;
 }
 
 /** TaskFailed / SubOrchestrationInstanceFailed fields, as the extension fills them. */
