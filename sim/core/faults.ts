@@ -10,6 +10,8 @@ export interface FaultRule {
   times?: number;
   /** Apply to one request in N (deterministic: every Nth matching request). */
   every?: number;
+  /** Let this many matching requests through first (a workspace deleted part-way through a run). */
+  after?: number;
   status?: number;
   /** Retry-After header value for 429/503: seconds ("1"), an HTTP-date, or omitted. */
   retryAfter?: string;
@@ -105,7 +107,8 @@ export class FaultPlan {
       if (rule.method && rule.method.toUpperCase() !== method) continue;
       if (rule.times !== undefined && rule.fired >= rule.times) continue;
       rule.seen += 1;
-      if (rule.every && rule.seen % rule.every !== 0) continue;
+      if (rule.after !== undefined && rule.seen <= rule.after) continue;
+      if (rule.every && (rule.seen - (rule.after ?? 0)) % rule.every !== 0) continue;
       rule.fired += 1;
       const applied: AppliedFault = {};
       if (rule.latencyMs) applied.latencyMs = rule.latencyMs;

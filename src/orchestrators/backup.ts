@@ -26,6 +26,8 @@ export interface SourceOutcome {
   carried: number;
   skipped: number;
   failed: number;
+  /** Objects deleted during the run while their folder remained (recorded in the manifest). */
+  vanished?: number;
   newBodies: number;
   bytes: number;
   reasons: string[];
@@ -53,7 +55,19 @@ const backupSourceOrchestrator: OrchestrationHandler = function* (context: Orche
   const target = context.df.getInput<BackupTarget>();
   const startedAt = context.df.currentUtcDateTime.toISOString();
   context.df.setCustomStatus({ step: "plan", sourceId: target.sourceId });
-  const plan = (yield context.df.callActivityWithRetry(ACTIVITIES.backupPlan, retry(), target)) as PlanResult;
+  let plan: PlanResult;
+  try {
+    plan = (yield context.df.callActivityWithRetry(ACTIVITIES.backupPlan, retry(), target)) as PlanResult;
+  } catch (error) {
+    // Still failing after every retry (e.g. the workspace no longer resolves): a Failed snapshot
+    // with the reason, so status and RPO say why, rather than a run that left nothing behind.
+    plan = {
+      batches: 0,
+      workItems: 0,
+      carried: 0,
+      fatal: `planning failed after retries: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
   const fatalReasons = plan.fatal ? [plan.fatal] : [];
   const partialReasons: string[] = [];
 
@@ -75,7 +89,13 @@ const backupSourceOrchestrator: OrchestrationHandler = function* (context: Orche
     yield context.df.Task.any(wave.map((w) => w.task)); // schedules the wave; never throws
     for (const { batch, task } of wave) {
       try {
-        summaries.push((yield task) as BatchSummary);
+        const summary = (yield task) as BatchSummary;
+        summaries.push(summary);
+        if (summary.fatal) {
+          // The source is gone or refuses us: no more waves, and the snapshot is Failed.
+          stopped = true;
+          if (!fatalReasons.includes(summary.fatal)) fatalReasons.push(summary.fatal);
+        }
       } catch (error) {
         stopped = true;
         partialReasons.push(
@@ -111,6 +131,7 @@ const backupSourceOrchestrator: OrchestrationHandler = function* (context: Orche
     carried: plan.carried,
     skipped: (plan.skipped ?? 0) + summaries.reduce((sum, s) => sum + s.skipped, 0),
     failed: summaries.reduce((sum, s) => sum + s.failed, 0),
+    vanished: summaries.reduce((sum, s) => sum + (s.vanished ?? 0), 0),
     newBodies: stat("newBodies"),
     bytes: commit.totalBytes,
     reasons: [...fatalReasons, ...partialReasons],

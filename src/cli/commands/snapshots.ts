@@ -139,6 +139,9 @@ export async function snapshotsShow(
     `objects   ${manifest.entries.length} (${formatBytes(manifest.totalBytes)})`,
     `skipped   ${manifest.skipped.length}`,
     `failed    ${manifest.failed.length}`,
+    ...(manifest.vanished?.length
+      ? [`vanished  ${manifest.vanished.length} (deleted during the run, their folder still there)`]
+      : []),
     `changes   +${manifest.changes.added.length} ~${manifest.changes.modified.length} -${manifest.changes.removed.length} (added, modified, removed)`,
     "",
     table(
@@ -156,6 +159,11 @@ export async function snapshotsShow(
     ...listSome(
       "failed",
       manifest.failed.map((f) => `${f.path} (${f.kind}): ${f.error}`),
+      options.all ?? false,
+    ),
+    ...listSome(
+      "vanished",
+      (manifest.vanished ?? []).map((v) => `${v.path} (${v.kind})`),
       options.all ?? false,
     ),
     ...listSome("added", manifest.changes.added, options.all ?? false),

@@ -3,7 +3,7 @@
 // (export, store bodies, stage a part each) → commit (manifest last, index row).
 // Orchestrators pass only refs and counts between these steps: bodies never enter history.
 import type { Domain } from "../config/schema.js";
-import { errorMessage, isAzdrError } from "../errors.js";
+import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
 import type { BackupStore, CommitResult } from "../store/backup-store.js";
 import { domainContainer, snapshotPrefix, type SnapshotRef } from "../store/layout.js";
 import type { SnapshotPart } from "../store/manifest.js";
@@ -62,7 +62,33 @@ export interface BatchSummary {
   entries: number;
   skipped: number;
   failed: number;
+  vanished?: number;
   stats: Record<string, number>;
+  /** The source itself is gone or refuses us: the run must end Failed with this reason. */
+  fatal?: string;
+}
+
+/**
+ * The source as a whole is unusable (deleted, replaced, credentials revoked): thrown by sources at
+ * any point of a run, it makes the snapshot Failed with its message. Not retryable: retrying a
+ * deleted workspace only delays the answer.
+ */
+export class SourceUnavailableError extends AzdrError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super("UNAVAILABLE", message, options);
+  }
+  override get retryable(): boolean {
+    return false;
+  }
+}
+
+/** Errors that end the whole run, not just one object: the source is gone or refuses our identity. */
+export function isSourceFatal(error: unknown): error is AzdrError {
+  return (
+    error instanceof SourceUnavailableError ||
+    isAzdrError(error, "UNAUTHORIZED") ||
+    isAzdrError(error, "FORBIDDEN")
+  );
 }
 
 export function refFor(source: { domain: Domain; component: string }, target: BackupTarget): SnapshotRef {
@@ -141,11 +167,20 @@ export async function runBatch<Ctx, W>(
   if (!body)
     throw new Error(`work batch ${batch} of ${snapshotPrefix(ref)} is missing: was the plan step run?`);
   const work = JSON.parse(body.toString("utf8")) as W[];
-  const output = await source.runBatch(ctx, target, work);
+  let output: BatchOutput;
+  try {
+    output = await source.runBatch(ctx, target, work);
+  } catch (error) {
+    // Returned, not thrown: the orchestrator must fail the run, not retry and call it partial.
+    if (isSourceFatal(error))
+      return { batch, entries: 0, skipped: 0, failed: 0, stats: {}, fatal: errorMessage(error) };
+    throw error;
+  }
   const part: SnapshotPart = {
     entries: output.entries,
     skipped: output.skipped ?? [],
     failed: output.failed ?? [],
+    ...(output.vanished?.length ? { vanished: output.vanished } : {}),
   };
   await store.writePart(ref, `batch-${String(batch).padStart(5, "0")}`, part);
   return {
@@ -153,6 +188,7 @@ export async function runBatch<Ctx, W>(
     entries: output.entries.length,
     skipped: output.skipped?.length ?? 0,
     failed: output.failed?.length ?? 0,
+    ...(output.vanished?.length ? { vanished: output.vanished.length } : {}),
     stats: output.stats ?? {},
   };
 }

@@ -236,7 +236,8 @@ export class DatabricksClient {
       const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), Date.now());
       const concurrencyLimited = /concurrent request/i.test(apiError.message);
       const throttled = response.status === 429 || concurrencyLimited;
-      const transient = response.status === 503 || response.status === 504 || response.status === 502;
+      // 500 too: Databricks answers INTERNAL_ERROR for passing faults; only idempotent calls re-send.
+      const transient = response.status >= 500 && response.status !== 501;
       // Too many in flight: use fewer connections (and wait briefly) rather than pausing the family.
       if (concurrencyLimited) this.workspaceSlots().shrinkConcurrency();
       else if (throttled) limiter.backOff(retryAfterMs ?? backoffMs(attempt));

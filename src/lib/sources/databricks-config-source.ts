@@ -6,9 +6,10 @@
 import type { BackupSource } from "../backup/engine.js";
 import type { DatabricksClient } from "../clients/databricks.js";
 import { errorMessage, isAzdrError } from "../errors.js";
-import type { FailedEntry, ManifestEntry } from "../store/manifest.js";
+import type { FailedEntry, ManifestEntry, VanishedEntry } from "../store/manifest.js";
 import type { SourceContext } from "./context.js";
-import { workspaceConfigFor } from "./databricks-notebooks-source.js";
+import { workspaceConfigFor, workspaceLabel } from "./databricks-notebooks-source.js";
+import { workspaceHealth } from "./databricks-workspace.js";
 import { collect, mapLimit } from "../concurrency.js";
 
 type Json = Record<string, unknown>;
@@ -226,8 +227,12 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
 
   async runBatch(ctx, target, work) {
     const client = ctx.databricks(target.sourceId);
+    // Jobs, clusters and permissions hang off the workspace itself: an object that answers 404 has
+    // vanished only while the workspace still answers.
+    const health = workspaceHealth(client, workspaceLabel(workspaceConfigFor(ctx, target.sourceId)), "/");
     const entries: ManifestEntry[] = [];
     const failed: FailedEntry[] = [];
+    const vanished: VanishedEntry[] = [];
     await mapLimit(work, ctx.config.limits.maxConcurrentRequests, async (item) => {
       try {
         if (item.type === "job") {
@@ -253,18 +258,19 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
           );
         }
       } catch (error) {
-        if (isAzdrError(error, "NOT_FOUND")) return; // deleted since the plan: not in this snapshot
+        const path =
+          item.type === "job"
+            ? `jobs/${item.id}.json`
+            : `permissions/${item.objectType}/${item.objectId}.json`;
         if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN")) throw error;
-        failed.push({
-          path:
-            item.type === "job"
-              ? `jobs/${item.id}.json`
-              : `permissions/${item.objectType}/${item.objectId}.json`,
-          kind: item.type,
-          error: errorMessage(error),
-        });
+        await health.checkAfter(error); // throws when the workspace itself is gone
+        if (isAzdrError(error, "NOT_FOUND")) {
+          vanished.push({ path, kind: item.type }); // deleted since the plan: not in this snapshot
+          return;
+        }
+        failed.push({ path, kind: item.type, error: errorMessage(error) });
       }
     });
-    return { entries, failed };
+    return { entries, failed, vanished };
   },
 };

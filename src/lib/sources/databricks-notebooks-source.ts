@@ -3,7 +3,13 @@
 import type { BackupSource } from "../backup/engine.js";
 import { AzdrError } from "../errors.js";
 import type { SourceContext } from "./context.js";
-import { exportBatch, listTree, planWorkspaceBackup, type WorkItem } from "./databricks-workspace.js";
+import {
+  exportBatch,
+  listTree,
+  planWorkspaceBackup,
+  workspaceHealth,
+  type WorkItem,
+} from "./databricks-workspace.js";
 
 export function workspaceConfigFor(ctx: SourceContext, workspaceId: string) {
   const workspace = ctx.config.databricks.workspaces.find((w) => w.id === workspaceId);
@@ -14,6 +20,11 @@ export function workspaceConfigFor(ctx: SourceContext, workspaceId: string) {
     );
   }
   return workspace;
+}
+
+/** How a workspace is named in a run's reasons: its config id and URL. */
+export function workspaceLabel(workspace: { id: string; url: string }): string {
+  return `workspace "${workspace.id}" (${workspace.url})`;
 }
 
 export const notebooksSource: BackupSource<SourceContext, WorkItem> = {
@@ -27,9 +38,11 @@ export const notebooksSource: BackupSource<SourceContext, WorkItem> = {
     // As many directories in flight as the export batches use: at a realistic ~200 ms per call, the
     // former fixed 8 capped listing at 40/s, below workspace/list's published 50/s. The shared
     // per-family limiter still sets the pace (and caps in-flight requests at the same number).
-    const { objects, calls } = await listTree(client, workspace.backupRoot, {
+    const listing = await listTree(client, workspace.backupRoot, {
       concurrency: ctx.config.limits.maxConcurrentRequests,
+      health: workspaceHealth(client, workspaceLabel(workspace), workspace.backupRoot),
     });
+    const { objects, calls } = listing;
     const previousManifest = previous ? await ctx.store.readManifest(previous) : undefined;
     const plan = planWorkspaceBackup(objects, previousManifest);
     // Directories are stored as empty bodies so every entry is verifiable; store it once.
@@ -43,7 +56,12 @@ export const notebooksSource: BackupSource<SourceContext, WorkItem> = {
       listCalls: calls,
     });
     return {
-      carried: { entries: plan.carried, skipped: plan.skipped },
+      carried: {
+        entries: plan.carried,
+        skipped: plan.skipped,
+        failed: listing.failed,
+        vanished: listing.vanished,
+      },
       work: plan.toExport,
       summary: {
         workspaceUrl: workspace.url,
@@ -55,13 +73,17 @@ export const notebooksSource: BackupSource<SourceContext, WorkItem> = {
   },
 
   async runBatch(ctx, target, work) {
-    const result = await exportBatch(ctx.databricks(target.sourceId), ctx.store, work, {
+    const workspace = workspaceConfigFor(ctx, target.sourceId);
+    const client = ctx.databricks(target.sourceId);
+    const result = await exportBatch(client, ctx.store, work, {
       concurrency: ctx.config.limits.maxConcurrentRequests,
+      health: workspaceHealth(client, workspaceLabel(workspace), workspace.backupRoot),
     });
     return {
       entries: result.entries,
       skipped: result.skipped,
       failed: result.failed,
+      vanished: result.vanished,
       stats: {
         exportedBytes: result.exportedBytes,
         newBodies: result.newBodies,

@@ -3,10 +3,11 @@
 import type { workspace } from "@databricks/sdk-experimental";
 import type { DatabricksClient } from "../clients/databricks.js";
 import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
-import type { Manifest, ManifestEntry, SkippedEntry, FailedEntry } from "../store/manifest.js";
+import type { Manifest, ManifestEntry, SkippedEntry, FailedEntry, VanishedEntry } from "../store/manifest.js";
 import { sha256Hex } from "../store/manifest.js";
 import type { BackupStore } from "../store/backup-store.js";
 import { mapLimit } from "../concurrency.js";
+import { SourceHealth, parentOf } from "./source-health.js";
 
 /** Databricks refuses to export more than this. */
 export const MAX_EXPORT_BYTES = 10 * 1024 * 1024;
@@ -41,24 +42,54 @@ const UNSUPPORTED: Record<string, string> = {
   REPO: "Git folders are restored from their remote (see the repos in the workspace-config snapshot)",
 };
 
+/** Probes "does this workspace path still exist" for completeness checks (see SourceHealth). */
+export function workspaceHealth(client: DatabricksClient, label: string, root: string): SourceHealth {
+  return new SourceHealth(label, root, async (path) => {
+    await client.get("/api/2.0/workspace/get-status", { path });
+  });
+}
+
+export interface TreeListing {
+  objects: ObjectInfo[];
+  calls: number;
+  /** Directories deleted while we walked the tree (their parent still listed). */
+  vanished: VanishedEntry[];
+  /** Directories that disappeared together with their parent: the run cannot be called complete. */
+  failed: FailedEntry[];
+}
+
 /**
  * Breadth-first listing of the tree under root, one directory per call, several directories at a
- * time (the client's rate limiter keeps the pace).
+ * time (the client's rate limiter keeps the pace). A directory that answers 404 is checked: deleted
+ * on its own it is recorded as vanished; when the root is gone too, the listing fails with
+ * SourceUnavailableError (the workspace was deleted or replaced while we listed).
  */
 export async function listTree(
   client: DatabricksClient,
   root: string,
-  options: { concurrency?: number; onProgress?: (listed: number) => void; abortSignal?: AbortSignal } = {},
-): Promise<{ objects: ObjectInfo[]; calls: number }> {
+  options: {
+    concurrency?: number;
+    onProgress?: (listed: number) => void;
+    abortSignal?: AbortSignal;
+    health?: SourceHealth;
+  } = {},
+): Promise<TreeListing> {
   const objects: ObjectInfo[] = [];
+  const vanished: VanishedEntry[] = [];
+  const failed: FailedEntry[] = [];
+  const health = options.health ?? workspaceHealth(client, `workspace ${client.host}`, root);
   const pending = [root];
   let calls = 0;
   let active = 0;
   const concurrency = options.concurrency ?? 8;
   await new Promise<void>((resolve, reject) => {
-    let failed = false;
+    let failedListing = false;
+    const fail = (error: unknown) => {
+      failedListing = true;
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
     const pump = () => {
-      if (failed) return;
+      if (failedListing) return;
       if (pending.length === 0 && active === 0) return resolve();
       while (active < concurrency && pending.length > 0) {
         const dir = pending.shift()!;
@@ -78,13 +109,22 @@ export async function listTree(
               }
               options.onProgress?.(objects.length);
             },
-            (error: unknown) => {
-              // A directory deleted while we walk the tree is not an error.
-              if (isAzdrError(error, "NOT_FOUND") && dir !== root) return;
-              failed = true;
-              reject(error instanceof Error ? error : new Error(String(error)));
+            async (error: unknown) => {
+              if (!isAzdrError(error, "NOT_FOUND") || dir === root) {
+                await health.checkAfter(error);
+                throw error;
+              }
+              const verdict = await health.classifyMissing(dir, error);
+              if (verdict === "vanished") vanished.push({ path: dir, kind: "DIRECTORY" });
+              else
+                failed.push({
+                  path: dir,
+                  kind: "DIRECTORY",
+                  error: `vanished during the listing together with its folder ${parentOf(dir)}: its contents are not in this snapshot`,
+                });
             },
           )
+          .catch(fail)
           .finally(() => {
             active--;
             pump();
@@ -93,7 +133,14 @@ export async function listTree(
     };
     pump();
   });
-  return { objects, calls };
+  // A vanished directory was listed by its parent first: it is not part of the snapshot.
+  const gone = new Set([...vanished, ...failed].map((v) => v.path));
+  return {
+    objects: gone.size ? objects.filter((o) => !gone.has(o.path ?? "")) : objects,
+    calls,
+    vanished,
+    failed,
+  };
 }
 
 function unchanged(previous: ManifestEntry | undefined, object: ObjectInfo): boolean {
@@ -172,18 +219,31 @@ export interface BatchResult {
   entries: ManifestEntry[];
   skipped: SkippedEntry[];
   failed: FailedEntry[];
+  vanished: VanishedEntry[];
   exportedBytes: number;
   newBodies: number;
 }
 
-/** Export one batch; per-object failures are data, never an exception. */
+/**
+ * Export one batch; per-object failures are data, never an exception, except when the workspace
+ * itself is gone or refuses us (SourceUnavailableError, UNAUTHORIZED, FORBIDDEN): then nothing else
+ * in the batch can succeed and the run must fail.
+ */
 export async function exportBatch(
   client: DatabricksClient,
   store: BackupStore,
   items: WorkItem[],
-  options: { concurrency?: number; onObject?: () => void } = {},
+  options: { concurrency?: number; onObject?: () => void; health?: SourceHealth } = {},
 ): Promise<BatchResult> {
-  const result: BatchResult = { entries: [], skipped: [], failed: [], exportedBytes: 0, newBodies: 0 };
+  const health = options.health ?? workspaceHealth(client, `workspace ${client.host}`, "/");
+  const result: BatchResult = {
+    entries: [],
+    skipped: [],
+    failed: [],
+    vanished: [],
+    exportedBytes: 0,
+    newBodies: 0,
+  };
   await mapLimit(items, options.concurrency ?? 8, async (item) => {
     try {
       const response = await client.get<{ content?: string; file_type?: string }>(
@@ -219,10 +279,19 @@ export async function exportBatch(
           reason: `over the 10 MB export limit (${errorMessage(error)}); export it by hand (JUPYTER allows 100 MB)`,
         });
       } else if (isAzdrError(error, "NOT_FOUND")) {
-        // Deleted between listing and export: it is simply not in this snapshot.
+        // Deleted between listing and export: fine while its folder is still there.
+        const verdict = await health.classifyMissing(item.path, error);
+        if (verdict === "vanished") result.vanished.push({ path: item.path, kind: item.kind });
+        else
+          result.failed.push({
+            path: item.path,
+            kind: item.kind,
+            error: `vanished together with its folder ${parentOf(item.path)} during the backup`,
+          });
       } else if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN")) {
         throw error; // nothing else in the batch can succeed either
       } else {
+        await health.checkAfter(error); // a workspace that stopped answering fails the run
         result.failed.push({ path: item.path, kind: item.kind, error: errorMessage(error) });
       }
     }

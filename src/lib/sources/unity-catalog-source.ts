@@ -5,9 +5,10 @@
 import type { BackupSource } from "../backup/engine.js";
 import type { DatabricksClient } from "../clients/databricks.js";
 import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
-import type { FailedEntry, ManifestEntry } from "../store/manifest.js";
+import type { FailedEntry, ManifestEntry, VanishedEntry } from "../store/manifest.js";
 import type { SourceContext } from "./context.js";
 import { collect, mapLimit } from "../concurrency.js";
+import { SourceHealth } from "./source-health.js";
 
 type Json = Record<string, unknown>;
 
@@ -178,6 +179,15 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
     const client = ctx.databricks(metastoreConfig.workspace);
     const entries: ManifestEntry[] = [];
     const failed: FailedEntry[] = [];
+    const vanished: VanishedEntry[] = [];
+    // A securable that answers 404 was dropped during the run only while the metastore still answers.
+    const health = new SourceHealth(
+      `metastore "${target.sourceId}" (workspace "${metastoreConfig.workspace}")`,
+      `${UC}/metastore_summary`,
+      async (path) => {
+        await client.get(path);
+      },
+    );
     await mapLimit(work, ctx.config.limits.maxConcurrentRequests, async (item) => {
       try {
         const grants = await client.get<Json>(
@@ -197,8 +207,12 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
           }),
         );
       } catch (error) {
-        if (isAzdrError(error, "NOT_FOUND")) return; // dropped since the plan
         if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN")) throw error;
+        await health.checkAfter(error); // throws when the metastore or its workspace is gone
+        if (isAzdrError(error, "NOT_FOUND")) {
+          vanished.push({ path: securablePath(item.type, item.fullName), kind: item.type }); // dropped since the plan
+          return;
+        }
         failed.push({
           path: securablePath(item.type, item.fullName),
           kind: item.type,
@@ -206,6 +220,6 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
         });
       }
     });
-    return { entries, failed };
+    return { entries, failed, vanished };
   },
 };

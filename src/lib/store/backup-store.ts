@@ -21,6 +21,7 @@ import {
   diffEntries,
   sha256Hex,
   type FailedEntry,
+  type VanishedEntry,
   type Manifest,
   type ManifestEntry,
   type SkippedEntry,
@@ -168,10 +169,12 @@ export class BackupStore {
     const byPath = new Map<string, ManifestEntry>();
     const skipped = new Map<string, SkippedEntry>();
     const failed = new Map<string, FailedEntry>();
+    const vanished = new Map<string, VanishedEntry>();
     for (const part of parts) {
       for (const entry of part.entries) byPath.set(entry.path, entry);
       for (const s of part.skipped ?? []) skipped.set(s.path, s);
       for (const f of part.failed ?? []) failed.set(f.path, f);
+      for (const v of part.vanished ?? []) vanished.set(v.path, v);
     }
     const entries = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const previous = input.previousSnapshotId
@@ -203,6 +206,7 @@ export class BackupStore {
       entries,
       skipped: [...skipped.values()],
       failed: failedList,
+      ...(vanished.size > 0 ? { vanished: [...vanished.values()] } : {}),
       counts: countByKind(entries),
       totalBytes: entries.reduce((sum, e) => sum + e.size, 0),
       changes: diffEntries(previous?.entries, entries),

@@ -32,6 +32,15 @@ export interface FailedEntry {
   error: string;
 }
 
+/**
+ * Listed, then gone before it could be read (deleted during the run) while its parent was still
+ * there: not in this snapshot, and not a failure.
+ */
+export interface VanishedEntry {
+  path: string;
+  kind: string;
+}
+
 export interface ChangeSummary {
   added: string[];
   modified: string[];
@@ -43,6 +52,7 @@ export interface SnapshotPart {
   entries: ManifestEntry[];
   skipped?: SkippedEntry[];
   failed?: FailedEntry[];
+  vanished?: VanishedEntry[];
 }
 
 export interface Manifest {
@@ -60,6 +70,8 @@ export interface Manifest {
   entries: ManifestEntry[];
   skipped: SkippedEntry[];
   failed: FailedEntry[];
+  /** Objects deleted during the run (absent in manifests written before this field existed). */
+  vanished?: VanishedEntry[];
   counts: Record<string, number>;
   totalBytes: number;
   changes: ChangeSummary;
