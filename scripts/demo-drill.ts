@@ -9,6 +9,7 @@ import { startPlatformSimulator, type PlatformSimulator } from "../sim/index.js"
 import { BACKUP_KINDS } from "../src/lib/backup/catalog.js";
 import { parseConfig, type PlatformConfig } from "../src/lib/config/index.js";
 import { buildDrillReport, drillMarkdown, type DrillReport } from "../src/lib/drill.js";
+import { drillFinished } from "../src/lib/notify/events.js";
 import type { RestoreReport } from "../src/lib/restore/engine.js";
 import { rpoHealthy, rpoStatus, rpoTable } from "../src/lib/rpo.js";
 import { REPORTS_CONTAINER } from "../src/lib/store/layout.js";
@@ -347,6 +348,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       JSON.stringify(drill, null, 2),
     );
     await runtime.store.blobs.put(REPORTS_CONTAINER, `drills/${drill.drillId}.md`, markdown);
+    await runtime.notifier.notify(drillFinished(drill));
     await mkdir(outDir, { recursive: true });
     const drillJson = path.join(outDir, "drill-report.json");
     const drillMd = path.join(outDir, "drill-report.md");

@@ -11,6 +11,8 @@ import { rpoHealthy, rpoStatus, type RpoRow } from "../lib/rpo.js";
 import { applyRetention, collectGarbage } from "../lib/store/retention.js";
 import { REPORTS_CONTAINER } from "../lib/store/layout.js";
 import { runtime } from "../orchestrators/runtime.js";
+import { rpoStale } from "../lib/notify/events.js";
+import { TELEMETRY_EVENTS } from "../lib/notify/telemetry.js";
 
 export const RPO_STATUS_PATH = "status/rpo.json";
 
@@ -20,6 +22,18 @@ export async function checkRpo(now: Date, log: (message: string) => void): Promi
   for (const row of rows.filter((r) => r.state !== "fresh" && r.state !== "unmeasured")) {
     log(
       `RPO ${row.state.toUpperCase()}: ${row.label}${row.sourceId ? ` (${row.sourceId})` : ""} — ${row.detail ?? row.evidence}`,
+    );
+    // Stale by design (a schedule slower than its objective) is a config warning, not a page.
+    if (row.state !== "stale-by-design") await rt.notifier.notify(rpoStale(row, now.toISOString()));
+  }
+  for (const row of rows) {
+    await rt.telemetry.track(
+      TELEMETRY_EVENTS.rpo,
+      { dataType: row.dataType, sourceId: row.sourceId, kind: row.kind, state: row.state },
+      {
+        objectiveHours: row.objectiveHours,
+        ...(row.ageMinutes === undefined ? {} : { ageMinutes: row.ageMinutes }),
+      },
     );
   }
   await rt.store.blobs.put(
@@ -44,7 +58,12 @@ export async function runRetention(now: Date, log: (message: string) => void) {
 app.timer("rpoCheckTimer", {
   schedule: "%AZDR__schedules__rpoCheck%",
   handler: async (_timer: Timer, context: InvocationContext) => {
+    const rt = runtime();
+    // The heartbeat alert in infra fires when these stop: the app is not running its timers.
+    await rt.telemetry.track(TELEMETRY_EVENTS.heartbeat, { timer: "rpoCheckTimer" });
     await checkRpo(new Date(), (m) => context.warn(m));
+    // Flood windows that ended with notifications held back get their summary now.
+    await rt.notifier.flush();
   },
 });
 

@@ -13,6 +13,7 @@ import * as df from "durable-functions";
 import { decideDeletion, type DeletionEvent } from "../lib/restore/alerts.js";
 import { parseRestoreRequest } from "../lib/restore/request.js";
 import { runtime } from "../orchestrators/runtime.js";
+import { deletionDetected } from "../lib/notify/events.js";
 import { startRestore } from "./restore-http.js";
 
 export interface AlertOutcome {
@@ -54,6 +55,22 @@ export async function handleDeletionEvents(
       context.error(`event ${eventId}: ${detail}`);
       outcomes.push({ eventId, action: "error", detail });
     }
+  }
+  // Tell people about every deletion of a configured resource: the ones that started a restore,
+  // and the ones azdr cannot recover by itself (their reason says "deleted" and what to do).
+  const worthTelling = (o: AlertOutcome) => o.action !== "ignore" || /\bdeleted\b/.test(o.detail);
+  for (const outcome of outcomes.filter(worthTelling)) {
+    const event = events.find((e) => (e.id ?? "?") === outcome.eventId);
+    await runtime().notifier.notify(
+      deletionDetected({
+        eventId: outcome.eventId,
+        resource: event?.data?.resourceUri ?? event?.subject ?? "unknown resource",
+        action: outcome.action,
+        detail: outcome.detail,
+        ...(outcome.instanceId ? { instanceId: outcome.instanceId } : {}),
+        at: new Date().toISOString(),
+      }),
+    );
   }
   return outcomes;
 }

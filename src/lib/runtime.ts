@@ -11,6 +11,8 @@ import { AzdrError } from "./errors.js";
 import { scheduleWarnings } from "./rpo.js";
 import { openBackupStore, storeConnection } from "./store/open.js";
 import { silentLogger, type Logger, type SourceContext } from "./sources/context.js";
+import { Notifier, type NotifierOptions } from "./notify/notifier.js";
+import { Telemetry } from "./notify/telemetry.js";
 
 export interface RuntimeOptions {
   env?: Record<string, string | undefined>;
@@ -23,9 +25,16 @@ export interface RuntimeOptions {
   log?: Logger;
   /** Azure ARM / Key Vault / Blob clients: injectable HTTP clients (tests: sim/azure) and credential. */
   azure?: Partial<Omit<AzureClientOptions, "subscriptionId">>;
+  /** Notification delivery overrides (tests: a sleep that records instead of waiting). */
+  notify?: Partial<Pick<NotifierOptions, "fetch" | "sleep" | "now">>;
 }
 
-export type Runtime = SourceContext;
+export type Runtime = SourceContext & {
+  /** Sends notifications to the configured sinks (Teams, Slack, email, webhook). */
+  notifier: Notifier;
+  /** Custom events for Application Insights (the alert rules in infra query them). */
+  telemetry: Telemetry;
+};
 
 export function createRuntime(config: PlatformConfig, options: RuntimeOptions = {}): Runtime {
   const env = options.env ?? process.env;
@@ -85,5 +94,13 @@ export function createRuntime(config: PlatformConfig, options: RuntimeOptions = 
   const log = options.log ?? silentLogger;
   // A schedule slower than its objective is a config problem: say so once, at startup.
   for (const warning of scheduleWarnings(config)) log.warn(`config: ${warning}`);
-  return { config, store, databricks, azure, log };
+  const notifier = new Notifier({ config, env, blobs: store.blobs, log, ...options.notify });
+  const telemetry = new Telemetry({
+    ...(env["APPLICATIONINSIGHTS_CONNECTION_STRING"]
+      ? { connectionString: env["APPLICATIONINSIGHTS_CONNECTION_STRING"] }
+      : {}),
+    credential: azureCredential,
+    log,
+  });
+  return { config, store, databricks, azure, log, notifier, telemetry };
 }

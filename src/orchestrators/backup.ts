@@ -9,6 +9,8 @@ import { backupSourceFor } from "../lib/backup/catalog.js";
 import type { CommitResult } from "../lib/store/backup-store.js";
 import { ACTIVITIES, ORCHESTRATORS } from "./names.js";
 import { runtime } from "./runtime.js";
+import { backupFailed } from "../lib/notify/events.js";
+import { TELEMETRY_EVENTS } from "../lib/notify/telemetry.js";
 
 export interface BackupRunInput {
   kind: BackupKind;
@@ -198,6 +200,29 @@ df.app.activity(ACTIVITIES.backupCommit, {
       phase: result.phase,
       objects: result.objectCount,
     });
+    await rt.telemetry.track(
+      TELEMETRY_EVENTS.backup,
+      {
+        kind: input.target.kind,
+        sourceId: input.target.sourceId,
+        snapshotId: input.target.snapshotId,
+        phase: result.phase,
+      },
+      { objects: result.objectCount, bytes: result.totalBytes },
+    );
+    if (result.phase !== "Completed") {
+      await rt.notifier.notify(
+        backupFailed({
+          kind: input.target.kind,
+          sourceId: input.target.sourceId,
+          snapshotId: input.target.snapshotId,
+          phase: result.phase,
+          reasons: [...input.fatalReasons, ...input.partialReasons],
+          objects: result.objectCount,
+          at: input.endedAt,
+        }),
+      );
+    }
     return result;
   },
 });

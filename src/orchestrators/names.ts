@@ -13,6 +13,7 @@ export const ACTIVITIES = {
   restoreBatch: "restoreBatchActivity",
   restoreValidate: "restoreValidateActivity",
   restoreReport: "restoreReportActivity",
+  notify: "notifyActivity",
 } as const;
 
 /** The external event an approval or rejection raises on a waiting restore. */

@@ -24,6 +24,9 @@ import { reportPath } from "../lib/store/layout.js";
 import { slotStamp } from "../lib/schedule.js";
 import { ACTIVITIES, APPROVAL_EVENT, ORCHESTRATORS } from "./names.js";
 import { runtime } from "./runtime.js";
+import { restoreAwaitingApproval, restoreFinished } from "../lib/notify/events.js";
+import { TELEMETRY_EVENTS } from "../lib/notify/telemetry.js";
+import { announce } from "./notify.js";
 
 export interface RestoreInput {
   request: RestoreRequest;
@@ -118,6 +121,30 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
         phase: "awaiting-approval",
         approvalDeadline: deadline.toISOString(),
       } satisfies RestoreProgress);
+      yield* announce(context, {
+        notification: restoreAwaitingApproval({
+          instanceId,
+          scenario: request.scenario,
+          section: SCENARIOS[request.scenario].section,
+          source: request.source,
+          target: request.target,
+          ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+          counts: plan.counts,
+          destructive: plan.destructive,
+          approvalDeadline: deadline.toISOString(),
+          planPath: plan.planMarkdownPath,
+          at: context.df.currentUtcDateTime.toISOString(),
+        }),
+        telemetry: {
+          name: TELEMETRY_EVENTS.restore,
+          properties: {
+            instanceId,
+            scenario: request.scenario,
+            target: request.target,
+            phase: "awaiting-approval",
+          },
+        },
+      });
       const decision = context.df.waitForExternalEvent(APPROVAL_EVENT);
       const timeout = context.df.createTimer(deadline);
       const winner = (yield context.df.Task.any([decision, timeout])) as Task;
@@ -272,6 +299,18 @@ df.app.activity(ACTIVITIES.restoreReport, {
         ]
       : [];
     const written = await writeReport(rt, { ...report, followUps });
+    await rt.telemetry.track(
+      TELEMETRY_EVENTS.restore,
+      {
+        instanceId: report.instanceId,
+        scenario: report.scenario,
+        target: report.target,
+        phase: report.phase,
+        mode: report.mode,
+      },
+      { durationSeconds: report.durationSeconds },
+    );
+    await rt.notifier.notify(restoreFinished(written));
     rt.log.info("restore report written", {
       instanceId: report.instanceId,
       phase: report.phase,

@@ -58,12 +58,14 @@ export async function startTestPlatform(
     sim?: PlatformSimulatorOptions;
     config?: Partial<PlatformConfigInput>;
     runtime?: Partial<RuntimeOptions>;
+    /** Extra app settings (webhook URLs for notification sinks…), beside the Databricks token. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestPlatform> {
   const sim = await startPlatformSimulator(options.sim ?? {});
   const id = randomBytes(4).toString("hex");
   const storePrefix = `t${id}-`;
-  const env = { [TOKEN_SETTING]: sim.token };
+  const env = { [TOKEN_SETTING]: sim.token, ...options.env };
   const workspaces = Object.entries(sim.urls).map(([name, url]) => ({
     id: name,
     url,

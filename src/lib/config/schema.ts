@@ -414,6 +414,121 @@ export const limitsSchema = z
   .default({ databricksRateShare: 0.5, batchSize: 200, maxConcurrentRequests: 8 })
   .meta(ex("Throughput limits.", { databricksRateShare: 0.5 }));
 
+export const NOTIFICATION_EVENTS = [
+  "restore-awaiting-approval",
+  "restore-finished",
+  "backup-failed",
+  "rpo-stale",
+  "deletion-detected",
+  "drill-finished",
+] as const;
+export type NotificationEventType = (typeof NOTIFICATION_EVENTS)[number];
+
+const settingName = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    "must be the NAME of an app setting (letters, digits, _), never a URL or key",
+  );
+
+const sinkBase = {
+  id: sourceId.meta(ex("Stable id of this sink (dead-letter records name it).", "ops-teams")),
+  events: z
+    .array(z.enum(NOTIFICATION_EVENTS))
+    .optional()
+    .meta(
+      ex(`Events this sink receives (default: all): ${NOTIFICATION_EVENTS.join(", ")}.`, [
+        "restore-awaiting-approval",
+      ]),
+    ),
+};
+
+const WEBHOOK_SETTING =
+  "Name of the app setting holding the webhook URL (a secret: use a Key Vault reference). Never the URL itself.";
+
+export const notificationSinkSchema = z
+  .discriminatedUnion("type", [
+    z.strictObject({
+      type: z
+        .literal("webhook")
+        .meta(
+          ex(
+            "webhook: generic JSON POST; teams: Teams workflow webhook (Adaptive Card); slack: Slack incoming webhook; email: Azure Communication Services Email.",
+            "teams",
+          ),
+        ),
+      ...sinkBase,
+      urlSetting: settingName.meta(ex(WEBHOOK_SETTING, "AZDR_WEBHOOK_URL")),
+    }),
+    z.strictObject({
+      type: z.literal("teams"),
+      ...sinkBase,
+      urlSetting: settingName.meta(ex(WEBHOOK_SETTING, "AZDR_TEAMS_WEBHOOK_URL")),
+    }),
+    z.strictObject({
+      type: z.literal("slack"),
+      ...sinkBase,
+      urlSetting: settingName.meta(ex(WEBHOOK_SETTING, "AZDR_SLACK_WEBHOOK_URL")),
+    }),
+    z.strictObject({
+      type: z.literal("email"),
+      ...sinkBase,
+      connectionStringSetting: settingName.meta(
+        ex(
+          "Name of the app setting holding the Azure Communication Services connection string (endpoint=…;accesskey=…). Never the value itself.",
+          "AZDR_ACS_CONNECTION_STRING",
+        ),
+      ),
+      from: z
+        .email()
+        .meta(ex("Sender address of a verified ACS email domain.", "DoNotReply@contoso.azurecomm.net")),
+      to: z
+        .array(z.email())
+        .min(1)
+        .meta(ex("Recipients.", ["oncall@contoso.com"])),
+    }),
+  ])
+  .meta(
+    ex("One notification sink.", { id: "ops-teams", type: "teams", urlSetting: "AZDR_TEAMS_WEBHOOK_URL" }),
+  );
+
+export const notificationsSchema = z
+  .strictObject({
+    sinks: z.array(notificationSinkSchema).default([]).meta(ex("Where notifications go.", [])),
+    summariseMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .default(60)
+      .meta(
+        ex(
+          "Flood control: at most one message per component and event per this many minutes; the rest are counted and summarised in the next message.",
+          60,
+        ),
+      ),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(5)
+      .meta(
+        ex("Delivery attempts per sink (exponential backoff) before a dead-letter record is written.", 5),
+      ),
+    dashboardUrl: z
+      .url()
+      .optional()
+      .meta(
+        ex(
+          "Public URL of the dashboard, linked from notifications (never with a function key in it).",
+          "https://func-prod-dataplat-dr.azurewebsites.net/api/dashboard",
+        ),
+      ),
+  })
+  .default({ sinks: [], summariseMinutes: 60, maxAttempts: 5 })
+  .meta(ex("Notifications (Teams, Slack, email, webhook).", { sinks: [] }));
+
 export const platformConfigSchema = z
   .strictObject({
     env: sourceId.meta(ex("Environment name, {env} in the naming templates.", "prod")),
@@ -479,6 +594,7 @@ export const platformConfigSchema = z
     retention: retentionSchema,
     objectives: objectivesSchema,
     limits: limitsSchema,
+    notifications: notificationsSchema,
   })
   .superRefine((config, ctx) => {
     const workspaceIds = new Set<string>();
@@ -508,3 +624,5 @@ export type PlatformConfig = z.output<typeof platformConfigSchema>;
 export type DatabricksWorkspaceConfig = PlatformConfig["databricks"]["workspaces"][number];
 export type MetastoreConfig = PlatformConfig["unityCatalog"]["metastores"][number];
 export type ArmResourceConfig = PlatformConfig["keyVaults"][number];
+export type NotificationsConfig = PlatformConfig["notifications"];
+export type NotificationSinkConfig = NotificationsConfig["sinks"][number];

@@ -95,3 +95,31 @@ export function snapshotIdFor(time: Date, suffix?: string): string {
 export function reportPath(kind: "plan" | "report" | "drill", id: string, extension: "json" | "md"): string {
   return `${kind}s/${id}.${extension}`;
 }
+
+/** Where every report of one kind lives (listing: the dashboard's drill history). */
+export function reportsPrefix(kind: "plan" | "report" | "drill"): string {
+  return `${kind}s/`;
+}
+
+/** Notification state lives beside the reports: dead letters and flood-control windows. */
+const NOTIFICATIONS = "notifications";
+
+/** A notification no sink would take after its retry budget (one blob per notification and sink). */
+export function notificationDeadLetterPath(at: Date, key: string): string {
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(key))
+    throw new AzdrError(
+      "INVALID_INPUT",
+      `dead-letter key "${key}" must be lowercase letters, digits, dots and dashes`,
+    );
+  return `${NOTIFICATIONS}/dead-letter/${at.toISOString().slice(0, 10)}/${key}.json`;
+}
+
+export const NOTIFICATION_DEAD_LETTER_PREFIX = `${NOTIFICATIONS}/dead-letter/`;
+
+/** Flood control: one window per component and event, keyed by a hash of both. */
+export function notificationFloodPath(keyHash: string): string {
+  if (!/^[0-9a-f]{16,64}$/.test(keyHash)) throw new AzdrError("INVALID_INPUT", `not a key hash: ${keyHash}`);
+  return `${NOTIFICATIONS}/flood/${keyHash}.json`;
+}
+
+export const NOTIFICATION_FLOOD_PREFIX = `${NOTIFICATIONS}/flood/`;
