@@ -200,6 +200,30 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+@description('Email addresses Azure Monitor alerts notify (RPO, failed backups, approvals waiting, app down).')
+param alertEmails array = []
+
+@description('A webhook Azure Monitor alerts call (Teams workflow, PagerDuty…); a secret.')
+@secure()
+param alertWebhookUrl string = ''
+
+@description('Minutes a restore may wait for approval before Azure Monitor alerts.')
+param alertApprovalWaitMinutes int = 30
+
+module alerts 'modules/alerts.bicep' = {
+  scope: rg
+  name: 'alerts'
+  params: {
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    location: location
+    tags: tags
+    actionGroupName: 'ag-azdr-${token}'
+    alertEmails: alertEmails
+    alertWebhookUrl: alertWebhookUrl
+    approvalWaitMinutes: alertApprovalWaitMinutes
+  }
+}
+
 module hostStorage 'modules/host-storage.bicep' = {
   scope: rg
   name: 'host-storage'

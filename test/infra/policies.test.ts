@@ -4,8 +4,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hostResolvedAppSettings, requiredAppSettings } from "../../src/lib/config/index.js";
+import { TELEMETRY_EVENTS } from "../../src/lib/notify/telemetry.js";
 import { loadBicepTree, parseBicep, type BicepFile } from "./bicep.js";
 import {
+  ALERTED_EVENTS,
+  monitoringAlerts,
   backupStorePolicy,
   backupStores,
   basicPublishingDisabled,
@@ -425,5 +428,63 @@ resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01'
 }
 `);
     expect(basicPublishingDisabled(scmOn)).toEqual([expect.stringContaining("'scm' with allow: false")]);
+  });
+});
+
+describe("Azure Monitor: alert rules and an action group", () => {
+  it("infra/ alerts on every custom event the app writes, through an enabled action group", () => {
+    expect(ALERTED_EVENTS.map((e) => e.event).sort()).toEqual(Object.values(TELEMETRY_EVENTS).sort());
+    expect(monitoringAlerts(files)).toEqual([]);
+  });
+
+  it("main.bicep deploys the alerts module", () => {
+    const main = files.find((f) => f.path.endsWith("infra/main.bicep"));
+    expect(main?.source).toMatch(/module alerts 'modules\/alerts\.bicep'/);
+  });
+
+  it("fails without an action group, for a disabled rule with no action, and for missing events", async () => {
+    const bad = await snippet(`
+var rules = [
+  {
+    name: 'rpo'
+    query: 'customEvents | where name == "azdr.rpo"'
+  }
+  {
+    name: 'restore'
+    query: 'customEvents | where name == "azdr.restore"'
+  }
+]
+resource r 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = [
+  for rule in rules: {
+    name: rule.name
+    location: 'canadacentral'
+    kind: 'LogAlert'
+    properties: { enabled: false, criteria: { allOf: [{ query: rule.query }] } }
+  }
+]
+`);
+    const problems = monitoringAlerts(bad).join("\n");
+    expect(problems).toContain("no Microsoft.Insights/actionGroups");
+    expect(problems).toContain("alert rule 'r' must be enabled");
+    expect(problems).toContain("alert rule 'r' has no scopes");
+    expect(problems).toContain("alert rule 'r' does not notify an action group");
+    expect(problems).toContain("no alert rule queries azdr.backup (backup failed)");
+    expect(problems).toContain("no alert rule queries azdr.restore (restore awaiting approval)");
+    expect(problems).toContain("no alert rule queries azdr.heartbeat");
+    expect(problems).not.toContain("queries azdr.rpo");
+  });
+
+  it("fails for an action group with no receivers, disabled", async () => {
+    const bad = await snippet(`
+resource ag 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: 'ag'
+  location: 'global'
+  properties: { groupShortName: 'x', enabled: false }
+}
+`);
+    const problems = monitoringAlerts(bad).join("\n");
+    expect(problems).toContain("action group 'ag' must be enabled");
+    expect(problems).toContain("action group 'ag' has no emailReceivers");
+    expect(problems).toContain("action group 'ag' has no webhookReceivers");
   });
 });

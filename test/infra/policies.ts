@@ -623,3 +623,60 @@ export function moduleContracts(files: BicepFile[]): string[] {
 }
 
 export { stringLiteral };
+
+/** The custom events the app writes (src/lib/notify/telemetry.ts) that each need an alert rule. */
+export const ALERTED_EVENTS = [
+  { event: "azdr.rpo", why: "RPO stale per component" },
+  { event: "azdr.backup", why: "backup failed" },
+  { event: "azdr.restore", why: "restore awaiting approval", also: '"awaiting-approval"' },
+  { event: "azdr.heartbeat", why: "the app not running its timers", also: "'LessThan'" },
+];
+
+/**
+ * Azure Monitor pages people even when azdr is broken: an enabled action group with email and
+ * webhook receivers, and an enabled log alert rule per custom event, scoped and wired to it.
+ */
+export function monitoringAlerts(files: BicepFile[]): string[] {
+  const out: string[] = [];
+  const list = all(files);
+  const groups = ofType(list, "Microsoft.Insights/actionGroups");
+  if (groups.length === 0) out.push("no Microsoft.Insights/actionGroups: alerts would page nobody");
+  for (const group of groups) {
+    const props = get(bodyValue(group), "properties");
+    const where = at(group.file, group.node);
+    if (get(props, "enabled") !== true) out.push(`${where} action group '${group.symbol}' must be enabled`);
+    const text = group.body?.text ?? "";
+    if (!text.includes("emailReceivers"))
+      out.push(`${where} action group '${group.symbol}' has no emailReceivers`);
+    if (!text.includes("webhookReceivers"))
+      out.push(`${where} action group '${group.symbol}' has no webhookReceivers`);
+  }
+  const rules = ofType(list, "Microsoft.Insights/scheduledQueryRules");
+  if (rules.length === 0)
+    out.push("no Microsoft.Insights/scheduledQueryRules: nothing watches the custom events");
+  for (const rule of rules) {
+    const where = at(rule.file, rule.node);
+    const text = rule.body?.text ?? "";
+    const props = get(bodyValue(rule), "properties");
+    if (get(props, "enabled") !== true) out.push(`${where} alert rule '${rule.symbol}' must be enabled`);
+    if (!/scopes:\s*\[/.test(text)) out.push(`${where} alert rule '${rule.symbol}' has no scopes`);
+    if (!groups.some((g) => g.file === rule.file && text.includes(`${g.symbol}.id`)))
+      out.push(`${where} alert rule '${rule.symbol}' does not notify an action group of its file`);
+  }
+  // The queries live beside the rules (a var the rule loop reads): each event needs one.
+  const ruleFiles = [...new Set(rules.map((r) => r.file))];
+  for (const { event, why, also } of ALERTED_EVENTS) {
+    const covered = ruleFiles.some((file) => {
+      const source = file.source;
+      const i = source.indexOf(`name == "${event}"`);
+      if (i < 0) return false;
+      if (!also) return true;
+      // The extra condition must sit in the same rule entry (between the surrounding braces).
+      const start = source.lastIndexOf("\n  {", i);
+      const end = source.indexOf("\n  }", i);
+      return source.slice(start, end).includes(also);
+    });
+    if (!covered) out.push(`no alert rule queries ${event} (${why})`);
+  }
+  return out;
+}
