@@ -10,17 +10,13 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 // Default import: @azure/functions is a CommonJS bundle whose class exports Node's ESM loader cannot
-// detect statically; named value imports of them only work under vitest (see host.ts).
+// detect statically; named value imports of them only work under vitest (see invocation.ts).
 import functions, { type HttpResponse, type InvocationContext, type Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import { isAzdrError } from "../lib/errors.js";
-import {
-  InstanceAlreadyRunningError,
-  InstanceNotFoundError,
-  newInvocationContext,
-  type HostLogger,
-  type LocalDurableHost,
-} from "./host.js";
+import { InstanceAlreadyRunningError, InstanceNotFoundError } from "./errors.js";
+import type { LocalDurableHost } from "./host.js";
+import { newInvocationContext, type HostLogger } from "./invocation.js";
 import type { RegisteredFunction } from "./registry.js";
 import type { RuntimeStatus } from "./store.js";
 

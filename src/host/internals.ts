@@ -101,7 +101,7 @@ function moved(what: string, version: string, cause?: unknown): DurableInternals
     `azdr local host: durable-functions internals moved: ${what} ` +
       `(installed durable-functions@${version}, src/host/internals.ts was written for ` +
       `${PINNED_DURABLE_FUNCTIONS_VERSION}). Pin durable-functions to ${PINNED_DURABLE_FUNCTIONS_VERSION} ` +
-      `or update src/host/internals.ts and src/host/host.ts against the new lib/src/**.`,
+      `or update src/host/internals.ts, replay.ts, schedule.ts and protocol.ts against the new lib/src/**.`,
   );
   if (cause !== undefined) err.cause = cause;
   return err;

@@ -6,7 +6,8 @@ import type { PlatformConfig } from "../lib/config/schema.js";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../lib/runtime.js";
 import { useRuntime } from "../orchestrators/runtime.js";
 import { LocalApp, MemoryPoisonSink, type PoisonSink } from "./app.js";
-import { LocalDurableHost, type HostLogger } from "./host.js";
+import { LocalDurableHost } from "./host.js";
+import type { HostLogger } from "./invocation.js";
 import { loadRegisteredApp, type FunctionRegistry } from "./registry.js";
 import { MemoryInstanceStore, type InstanceStore } from "./store.js";
 

@@ -8,12 +8,10 @@
 // schedules from the library's open tasks instead, so without this check it would run orchestrators
 // the real extension runs differently: an in-flight task re-yielded inside a new Task.any is sent
 // (and run) twice and results land on the wrong task (azure-functions-durable-js#574).
-import { durableInternals, type TaskView } from "./internals.js";
-import type { HistoryEvent } from "./store.js";
 import { describeAction, type ActionView } from "./actions.js";
-
-/** host.json maximumShortTimerDuration-style limit the replay payload advertises (6 days). */
-export const MAX_SHORT_TIMER_MS = 6 * 24 * 60 * 60 * 1000;
+import { durableInternals, type TaskView } from "./internals.js";
+import { MAX_SHORT_TIMER_MS } from "./replay.js";
+import type { HistoryEvent } from "./store.js";
 
 type CallKind = "activity" | "sub" | "timer";
 

@@ -1,6 +1,6 @@
 // CANARY: the local host deep-imports durable-functions internals (src/host/internals.ts). If this
 // fails after a dependency change, the library moved them: pin durable-functions back to the
-// version below, or port src/host/internals.ts + host.ts to the new lib/src/** before anything else.
+// version below, or port src/host/internals.ts, replay.ts, schedule.ts and protocol.ts to the new lib/src/** before anything else.
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import {
