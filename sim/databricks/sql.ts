@@ -3,7 +3,9 @@
 //   RESTORE [TABLE] t TO VERSION AS OF n | TO TIMESTAMP AS OF 'ts'
 //   UNDROP TABLE t
 //   SELECT COUNT(*) FROM t [VERSION AS OF n | TIMESTAMP AS OF 'ts']
-//   CREATE [OR REPLACE] VIEW v AS <query>   (the relations after FROM / JOIN must exist)
+//   CREATE [OR REPLACE] VIEW [IF NOT EXISTS] v [COMMENT 'c'] AS <query>   (the relations after FROM /
+//     JOIN must exist)
+//   Unity Catalog DDL, GRANT and ALTER … OWNER TO: see sql-ddl.ts
 // Results come back INLINE as JSON_ARRAY (every value a string) with a manifest schema. SQL errors
 // answer HTTP 200 with status.state FAILED, an error and a sql_state, like the real service.
 // wait_timeout "0s" answers PENDING first; GET /statements/{id} then returns the result.
@@ -11,6 +13,7 @@ import type { SimService } from "../core/server.js";
 import type { DatabricksAccount, Metastore, TableRecord, DeltaVersion } from "./metastore.js";
 import type { Json, WorkspaceState } from "./state.js";
 import { body, err, ok, str, uuid } from "./util.js";
+import { DdlError, runDdl } from "./sql-ddl.js";
 
 class SqlError extends Error {
   constructor(
@@ -244,24 +247,28 @@ export function registerSqlRoutes(
     }
 
     if (
-      (match = new RegExp(`^CREATE\\s+(OR\\s+REPLACE\\s+)?VIEW\\s+${NAME}\\s+AS\\s+([\\s\\S]+)$`, "i").exec(
-        text,
-      ))
+      (match = new RegExp(
+        `^CREATE\\s+(OR\\s+REPLACE\\s+)?VIEW\\s+(IF\\s+NOT\\s+EXISTS\\s+)?${NAME}(?:\\s+COMMENT\\s+'((?:[^'\\\\]|\\\\.)*)')?\\s+AS\\s+([\\s\\S]+)$`,
+        "i",
+      ).exec(text))
     ) {
-      const full = resolve(match[2]!, context);
+      const full = resolve(match[3]!, context);
       const [catalog, schema, name] = full.split(".");
+      const query = match[5]!.trim();
+      const viewComment = match[4] === undefined ? undefined : match[4].replace(/\\(.)/g, "$1");
       // Like Spark, the view's query is analysed: every relation it reads must exist.
-      for (const ref of match[3]!.matchAll(new RegExp(`\\b(?:FROM|JOIN)\\s+${NAME}`, "gi")))
+      for (const ref of query.matchAll(new RegExp(`\\b(?:FROM|JOIN)\\s+${NAME}`, "gi")))
         table(m, resolve(ref[1]!, context));
       const existing = m.tables.get(full);
       if (existing) {
+        if (match[2]) return { columns: [], rows: [] }; // IF NOT EXISTS: leave it as it is
         if (!match[1])
           throw new SqlError(
             "TABLE_OR_VIEW_ALREADY_EXISTS",
             `[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view \`${full}\` because it already exists.`,
             "42P07",
           );
-        existing.info.view_definition = match[3]!.trim();
+        existing.info.view_definition = query;
         return { columns: [], rows: [] };
       }
       try {
@@ -270,7 +277,8 @@ export function registerSqlRoutes(
           schema_name: schema,
           name,
           table_type: "VIEW",
-          view_definition: match[3]!.trim(),
+          view_definition: query,
+          ...(viewComment !== undefined ? { comment: viewComment } : {}),
         });
       } catch (e) {
         throw new SqlError(
@@ -280,6 +288,18 @@ export function registerSqlRoutes(
         );
       }
       return { columns: [], rows: [] };
+    }
+
+    const assignment = account.assignments.get(state.workspaceId);
+    try {
+      const ran = runDdl(m, text, {
+        catalog: context.catalog?.toLowerCase() ?? assignment?.default_catalog_name ?? "main",
+        schema: context.schema?.toLowerCase() ?? "default",
+      });
+      if (ran) return { columns: [], rows: [] };
+    } catch (e) {
+      if (e instanceof DdlError) throw new SqlError(e.errorClass, e.message, e.sqlState);
+      throw e;
     }
 
     throw new SqlError(

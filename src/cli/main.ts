@@ -10,7 +10,7 @@ import { isAzdrError } from "../lib/errors.js";
 import { TOOL_VERSION } from "../lib/store/manifest.js";
 import { backupCommand, BACKUP_TARGETS } from "./commands/backup.js";
 import { printProblems, restoreCommand, type RestoreOptions } from "./commands/restore.js";
-import { snapshotsList, snapshotsShow, snapshotsVerify } from "./commands/snapshots.js";
+import { snapshotsExport, snapshotsList, snapshotsShow, snapshotsVerify } from "./commands/snapshots.js";
 import { statusCommand } from "./commands/status.js";
 import { createContext, type CliContext, type GlobalOptions } from "./context.js";
 import { CliUsageError, EXIT, Output, type CliIO, type ExitCode } from "./io.js";
@@ -101,6 +101,15 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
         snapshotsVerify(ctx, ref, options),
       ),
     );
+
+  snapshots
+    .command("export")
+    .description(
+      "write a snapshot as plain files usable without azdr (notebooks as source files, jobs as create JSON, Unity Catalog as ordered SQL, Azure ML as az ml YAML) with a README on re-importing them; refuses a damaged snapshot",
+    )
+    .argument("<ref>", "<domain>/<source>/<component>/<snapshotId|latest>")
+    .option("--to <dir>", "a new or empty folder to write into")
+    .action(withContext((ctx, ref: string, options: { to?: string }) => snapshotsExport(ctx, ref, options)));
 
   program
     .command("restore")

@@ -3,6 +3,7 @@
 import { DOMAINS, type Domain } from "../../lib/config/schema.js";
 import { assertRef, type SnapshotRef } from "../../lib/store/layout.js";
 import { verifySnapshot } from "../../lib/store/verify.js";
+import { exportSnapshot } from "../../lib/export/index.js";
 import { openRuntime, type CliContext } from "../context.js";
 import { CliUsageError, EXIT, formatBytes, table, type ExitCode } from "../io.js";
 
@@ -228,4 +229,33 @@ export async function snapshotsVerify(
     );
   }
   return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+/** `azdr snapshots export <ref> --to DIR`: plain files usable without azdr (see lib/export). */
+export async function snapshotsExport(
+  ctx: CliContext,
+  refArg: string,
+  options: { to?: string },
+): Promise<ExitCode> {
+  if (!options.to) {
+    throw new CliUsageError("--to is required", [
+      { field: "--to", message: "no folder given", fix: "add --to ./export-dir (a new or empty folder)" },
+    ]);
+  }
+  const ref = await resolveRef(ctx, refArg);
+  const result = await exportSnapshot(openRuntime(ctx).store, ref, options.to);
+  if (ctx.out.json) {
+    ctx.out.result({ ...result, ref: refText(ref) });
+    return EXIT.ok;
+  }
+  ctx.out.out(
+    `exported ${refText(ref)} (${result.phase}): ${result.files} files, ${formatBytes(result.bytes)} in ${result.directory}`,
+  );
+  if (result.notes.length) {
+    ctx.out.out(`${result.notes.length} item(s) need a hand after import (listed in its README.md):`);
+    for (const note of result.notes.slice(0, LIST_LIMIT)) ctx.out.out(`  ${note.path}: ${note.reason}`);
+    if (result.notes.length > LIST_LIMIT) ctx.out.out(`  … ${result.notes.length - LIST_LIMIT} more`);
+  }
+  ctx.out.out(`start with ${result.directory}/README.md`);
+  return EXIT.ok;
 }
