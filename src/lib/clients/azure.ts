@@ -131,7 +131,12 @@ export interface BlobInfo {
 /** Read-only blob access to source storage accounts (model artifacts, build contexts). */
 export interface ArtifactBlobReader {
   list(account: string, container: string, prefix: string): AsyncIterable<BlobInfo>;
-  download(account: string, container: string, name: string): Promise<{ body: Buffer; etag: string }>;
+  /** The blob as a stream (never buffered whole), with the etag and size of what is being read. */
+  openRead(
+    account: string,
+    container: string,
+    name: string,
+  ): Promise<{ stream: AsyncIterable<Buffer>; etag: string; size: number }>;
 }
 
 /** Everything the Azure sources need; built once per runtime from the credential and HttpClient. */
@@ -648,18 +653,29 @@ class BlobReader implements ArtifactBlobReader {
     );
   }
 
-  async download(account: string, container: string, name: string): Promise<{ body: Buffer; etag: string }> {
+  async openRead(
+    account: string,
+    container: string,
+    name: string,
+  ): Promise<{ stream: AsyncIterable<Buffer>; etag: string; size: number }> {
+    const what = `download ${account}/${container}/${name}`;
     try {
       const response = await this.service(account)
         .getContainerClient(container)
         .getBlobClient(name)
         .download();
-      const chunks: Buffer[] = [];
-      for await (const chunk of response.readableStreamBody ?? [])
-        chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-      return { body: Buffer.concat(chunks), etag: response.etag ?? "" };
+      const body = response.readableStreamBody;
+      async function* stream(): AsyncIterable<Buffer> {
+        if (!body) return;
+        try {
+          for await (const chunk of body) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        } catch (error) {
+          throw mapAzureError(error, what);
+        }
+      }
+      return { stream: stream(), etag: response.etag ?? "", size: response.contentLength ?? 0 };
     } catch (error) {
-      throw mapAzureError(error, `download ${account}/${container}/${name}`);
+      throw mapAzureError(error, what);
     }
   }
 }

@@ -49,6 +49,35 @@ export interface StorageConnection {
    * or two azdr deployments writing to one account).
    */
   containerPrefix?: string;
+  /** Block size of streamed uploads (default 8 MiB): memory per upload is about blocks in flight × this. */
+  uploadBlockBytes?: number;
+}
+
+export const DEFAULT_UPLOAD_BLOCK_BYTES = 8 * 1024 * 1024;
+/** Blocks staged at once by one streamed upload. */
+const BLOCKS_IN_FLIGHT = 4;
+
+/** Cut a stream into blocks of exactly `size` bytes (the last one shorter), copying only at boundaries. */
+export async function* inBlocks(source: AsyncIterable<Uint8Array>, size: number): AsyncIterable<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const piece of source) {
+    let chunk = Buffer.isBuffer(piece)
+      ? piece
+      : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    while (chunk.length > 0) {
+      const take = Math.min(size - pendingBytes, chunk.length);
+      pending.push(chunk.subarray(0, take));
+      pendingBytes += take;
+      chunk = chunk.subarray(take);
+      if (pendingBytes === size) {
+        yield Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+      }
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
 
 /** Blob containers with create-once writes, listing by prefix, and reads that return undefined when absent. */
@@ -57,9 +86,11 @@ export class BlobStorageClient {
   private readonly containers = new Map<string, ContainerClient>();
   private readonly ensured = new Set<string>();
   private readonly prefix: string;
+  readonly uploadBlockBytes: number;
 
   constructor(connection: StorageConnection) {
     this.prefix = connection.containerPrefix ?? "";
+    this.uploadBlockBytes = connection.uploadBlockBytes ?? DEFAULT_UPLOAD_BLOCK_BYTES;
     if (connection.connectionString) {
       this.service = BlobServiceClient.fromConnectionString(connection.connectionString);
     } else if (connection.accountName && connection.credential) {
@@ -172,6 +203,83 @@ export class BlobStorageClient {
         });
     } catch (error) {
       throw mapStorageError(error, `write ${container}/${name}`);
+    }
+  }
+
+  /**
+   * Create or overwrite a block blob from a stream: blocks of uploadBlockBytes are staged a few at a
+   * time and committed at the end, so memory stays flat whatever the size. Returns the blocks staged
+   * and the bytes written.
+   */
+  async uploadStream(
+    container: string,
+    name: string,
+    source: AsyncIterable<Uint8Array>,
+  ): Promise<{ blocks: number; bytes: number }> {
+    await this.ensureContainer(container);
+    const blob = this.container(container).getBlockBlobClient(name);
+    const ids: string[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let bytes = 0;
+    try {
+      for await (const block of inBlocks(source, this.uploadBlockBytes)) {
+        // Fixed-length ids, as the service requires for one blob.
+        const id = Buffer.from(String(ids.length).padStart(8, "0")).toString("base64");
+        ids.push(id);
+        bytes += block.length;
+        const staged = blob.stageBlock(id, block, block.length).then(() => undefined);
+        inFlight.add(staged);
+        void staged.finally(() => inFlight.delete(staged)).catch(() => undefined);
+        if (inFlight.size >= BLOCKS_IN_FLIGHT) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+      await blob.commitBlockList(ids);
+    } catch (error) {
+      await Promise.allSettled(inFlight);
+      throw mapStorageError(error, `write ${container}/${name}`);
+    }
+    return { blocks: ids.length, bytes };
+  }
+
+  /**
+   * Server-side copy within the account, only if the target is absent (If-None-Match: *): no byte
+   * passes through this process. Returns false when the target already existed.
+   */
+  async copyIfAbsent(container: string, from: string, to: string): Promise<boolean> {
+    const client = this.container(container);
+    try {
+      const poller = await client.getBlobClient(to).beginCopyFromURL(client.getBlobClient(from).url, {
+        conditions: { ifNoneMatch: "*" },
+        intervalInMs: 200,
+      });
+      const result = await poller.pollUntilDone();
+      if (result.copyStatus !== undefined && result.copyStatus !== "success")
+        throw new AzdrError("UNAVAILABLE", `copy ${container}/${from} → ${to} ended ${result.copyStatus}`);
+      return true;
+    } catch (error) {
+      const mapped = mapStorageError(error, `copy ${container}/${from} → ${to}`);
+      if (mapped.code === "ALREADY_EXISTS" || mapped.code === "PRECONDITION_FAILED") return false;
+      throw mapped;
+    }
+  }
+
+  /** Read a blob as a stream (undefined when absent). */
+  async getStream(container: string, name: string): Promise<AsyncIterable<Buffer> | undefined> {
+    try {
+      const response = await this.container(container).getBlobClient(name).download();
+      const body = response.readableStreamBody;
+      if (!body) return (async function* () {})();
+      return (async function* () {
+        try {
+          for await (const chunk of body) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        } catch (error) {
+          throw mapStorageError(error, `read ${container}/${name}`);
+        }
+      })();
+    } catch (error) {
+      const mapped = mapStorageError(error, `read ${container}/${name}`);
+      if (mapped.code === "NOT_FOUND") return undefined;
+      throw mapped;
     }
   }
 

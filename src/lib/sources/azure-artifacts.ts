@@ -5,11 +5,8 @@
 import type { BatchOutput } from "../backup/engine.js";
 import type { BlobInfo, Json } from "../clients/azure.js";
 import { errorMessage, isAzdrError } from "../errors.js";
-import type { FailedEntry, ManifestEntry, SkippedEntry } from "../store/manifest.js";
+import type { FailedEntry, ManifestEntry } from "../store/manifest.js";
 import type { SourceContext } from "./context.js";
-
-/** Larger files are skipped and reported: bodies are held in memory while hashed and stored. */
-export const MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;
 
 export interface DatastoreLocation {
   account: string;
@@ -115,25 +112,18 @@ function unchanged(previous: ManifestEntry | undefined, meta: Json): previous is
   );
 }
 
-/** Carry the unchanged files, plan copies of the others, skip the oversized ones. */
+/** Carry the unchanged files, plan copies of the others (any size: bodies are streamed). */
 export function planCopies(
   files: Array<BlobInfo & { relative: string }>,
   options: { basePath: string; kind: string; uri: string; meta: Json; previous: Map<string, ManifestEntry> },
-): { carried: ManifestEntry[]; work: CopyWork[]; skipped: SkippedEntry[] } {
+): { carried: ManifestEntry[]; work: CopyWork[] } {
   const carried: ManifestEntry[] = [];
   const work: CopyWork[] = [];
-  const skipped: SkippedEntry[] = [];
   for (const file of files) {
     const path = `${options.basePath}${file.relative}`;
     const meta = fileMeta(options.uri, file, options.meta);
     const previous = options.previous.get(path);
     if (unchanged(previous, meta)) carried.push(previous);
-    else if (file.size > MAX_ARTIFACT_BYTES)
-      skipped.push({
-        path,
-        kind: options.kind,
-        reason: `${file.size} bytes is over the ${MAX_ARTIFACT_BYTES}-byte artifact limit: copy it with azcopy (source ${meta["blob"] as string})`,
-      });
     else
       work.push({
         type: "copy",
@@ -145,25 +135,27 @@ export function planCopies(
         meta,
       });
   }
-  return { carried, work, skipped };
+  return { carried, work };
 }
 
 /** Download and store files, a few at a time; per-file failures are data, throttling is thrown. */
 export async function copyArtifacts(ctx: SourceContext, work: CopyWork[]): Promise<BatchOutput> {
   const entries: ManifestEntry[] = [];
   const failed: FailedEntry[] = [];
-  const stats = { copied: 0, newBodies: 0, downloadedBytes: 0, uploadedBytes: 0 };
+  const stats = { copied: 0, newBodies: 0, downloadedBytes: 0, uploadedBytes: 0, uploadBlocks: 0 };
   let next = 0;
   const worker = async () => {
     while (next < work.length) {
       const item = work[next++]!;
       try {
-        const { body, etag } = await ctx.azure.blobs.download(item.account, item.container, item.blob);
-        stats.downloadedBytes += body.length;
-        const stored = await ctx.store.putObject(body, { checkFirst: true });
+        // Streamed from the source into the store, hashed on the way: memory stays flat at any size.
+        const { stream, etag } = await ctx.azure.blobs.openRead(item.account, item.container, item.blob);
+        const stored = await ctx.store.putObjectStream(stream);
+        stats.downloadedBytes += stored.size;
+        stats.uploadBlocks += stored.blocks;
         if (stored.written) {
           stats.newBodies++;
-          stats.uploadedBytes += body.length;
+          stats.uploadedBytes += stored.size;
         }
         stats.copied++;
         entries.push({
@@ -172,7 +164,7 @@ export async function copyArtifacts(ctx: SourceContext, work: CopyWork[]): Promi
           sha256: stored.sha256,
           size: stored.size,
           // What we read, so the next run compares against the bytes actually stored.
-          meta: { ...item.meta, etag: etag || item.meta["etag"], size: body.length },
+          meta: { ...item.meta, etag: etag || item.meta["etag"], size: stored.size },
         });
       } catch (error) {
         if (isAzdrError(error) && error.retryable) throw error; // the orchestrator retries the batch

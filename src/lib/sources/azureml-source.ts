@@ -198,7 +198,6 @@ export const azureMlModelsSource: BackupSource<SourceContext, CopyWork> = {
       if (p.copies) {
         entries.push(...p.copies.carried);
         work.push(...p.copies.work);
-        skipped.push(...p.copies.skipped);
         carriedFiles += p.copies.carried.length;
         files += p.listed.length;
         bytes += p.listed.reduce((sum, f) => sum + f.size, 0);
@@ -301,7 +300,6 @@ export const azureMlAssetsSource: BackupSource<SourceContext, CopyWork> = {
           });
           entries.push(...copies.carried);
           work.push(...copies.work);
-          skipped.push(...copies.skipped);
         } catch (error) {
           if (isAzdrError(error) && error.retryable) throw error;
           failed.push({

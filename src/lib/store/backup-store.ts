@@ -1,5 +1,6 @@
 // The backup store: content-addressed bodies, staged parts, manifests written last, and the index.
 // Data first, manifest last (restic): a snapshot without a manifest does not exist for readers.
+import { createHash, randomUUID } from "node:crypto";
 import { mapLimit } from "../concurrency.js";
 import { AzdrError } from "../errors.js";
 import { DOMAINS, type Domain } from "../config/schema.js";
@@ -13,6 +14,7 @@ import {
   partPath,
   partsPrefix,
   refFromManifestPath,
+  stagingObjectPath,
   type SnapshotRef,
 } from "./layout.js";
 import {
@@ -91,6 +93,52 @@ export class BackupStore {
       return { sha256, size: data.length, written: true };
     }
     return { sha256, size: data.length, written: false };
+  }
+
+  /**
+   * Store a body of any size from a stream, with flat memory: blocks are uploaded to a staging blob
+   * while the sha256 is computed on the fly, then copied server-side to the body's object path
+   * (create-only, so dedup holds) and the staging blob is deleted.
+   */
+  async putObjectStream(source: AsyncIterable<Uint8Array>): Promise<PutObjectResult & { blocks: number }> {
+    const hash = createHash("sha256");
+    let size = 0;
+    async function* hashing() {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        size += chunk.length;
+        yield chunk;
+      }
+    }
+    const staging = stagingObjectPath(randomUUID());
+    try {
+      const { blocks } = await this.blobs.uploadStream(OBJECTS_CONTAINER, staging, hashing());
+      const sha256 = hash.digest("hex");
+      const name = objectPath(sha256);
+      if (await this.blobs.copyIfAbsent(OBJECTS_CONTAINER, staging, name))
+        return { sha256, size, written: true, blocks };
+      // Reused body: refresh its age against GC, as putObject does; if GC just removed it, copy again.
+      if ((await this.blobs.touch(OBJECTS_CONTAINER, name)) === "absent") {
+        await this.blobs.copyIfAbsent(OBJECTS_CONTAINER, staging, name);
+        return { sha256, size, written: true, blocks };
+      }
+      return { sha256, size, written: false, blocks };
+    } finally {
+      await this.blobs.delete(OBJECTS_CONTAINER, staging);
+    }
+  }
+
+  /** The sha256 and size of a stored body, re-hashed as it streams (flat memory); undefined when absent. */
+  async hashObject(sha256: string): Promise<{ sha256: string; size: number } | undefined> {
+    const stream = await this.blobs.getStream(OBJECTS_CONTAINER, objectPath(sha256));
+    if (!stream) return undefined;
+    const hash = createHash("sha256");
+    let size = 0;
+    for await (const chunk of stream) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    return { sha256: hash.digest("hex"), size };
   }
 
   async hasObject(sha256: string): Promise<boolean> {

@@ -28,6 +28,18 @@ export function objectPath(sha256: string): string {
 }
 
 /** The inverse of objectPath; undefined for names that are not object bodies. */
+/**
+ * Where a streamed body is written while its sha256 is not known yet; it is copied to its object
+ * path at the end. Garbage collection removes staging blobs a crashed upload left behind.
+ */
+export function stagingObjectPath(id: string): string {
+  return `staging/${id}`;
+}
+
+export function isStagingObjectPath(name: string): boolean {
+  return name.startsWith("staging/");
+}
+
 export function shaFromObjectPath(name: string): string | undefined {
   const match = /^sha256\/([0-9a-f]{2})\/([0-9a-f]{62})$/.exec(name);
   return match ? `${match[1]}${match[2]}` : undefined;

@@ -5,6 +5,7 @@ import { DOMAINS, type Domain } from "../config/schema.js";
 import {
   OBJECTS_CONTAINER,
   domainContainer,
+  isStagingObjectPath,
   manifestPath,
   refFromManifestPath,
   shaFromObjectPath,
@@ -130,6 +131,12 @@ export async function collectGarbage(
   }
   result.referencedObjects = referenced.size;
   for await (const blob of store.blobs.list(OBJECTS_CONTAINER)) {
+    // A streamed upload that crashed before moving its body to the object path.
+    if (isStagingObjectPath(blob.name) && blob.lastModified.getTime() < cutoff) {
+      await store.blobs.delete(OBJECTS_CONTAINER, blob.name);
+      result.deletedUncommitted.push(`${OBJECTS_CONTAINER}/${blob.name}`);
+      continue;
+    }
     const sha = shaFromObjectPath(blob.name);
     if (!sha || referenced.has(sha)) continue;
     if (blob.lastModified.getTime() >= cutoff) {

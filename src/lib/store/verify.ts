@@ -1,7 +1,6 @@
 // Verification: structural (every manifest entry exists with the right size) and deep (re-hash
 // every body, or a random sample), naming exactly what is missing or corrupt.
 import { OBJECTS_CONTAINER, objectPath, type SnapshotRef } from "./layout.js";
-import { sha256Hex } from "./manifest.js";
 import { mapLimit } from "../concurrency.js";
 import type { BackupStore } from "./backup-store.js";
 
@@ -68,11 +67,12 @@ export async function verifySnapshot(
     }
     toHash = pool.slice(0, options.deep);
   }
+  // Streamed re-hash: a body of any size is checked with flat memory.
   await mapLimit(toHash, concurrency, async (sha256) => {
-    const body = await store.blobs.get(OBJECTS_CONTAINER, objectPath(sha256));
-    if (!body) return report(sha256, "missing", `body ${objectPath(sha256)} disappeared during verification`);
-    const actual = sha256Hex(body);
-    if (actual !== sha256) report(sha256, "corrupt", `content hashes to ${actual}`);
+    const hashed = await store.hashObject(sha256);
+    if (!hashed)
+      return report(sha256, "missing", `body ${objectPath(sha256)} disappeared during verification`);
+    if (hashed.sha256 !== sha256) report(sha256, "corrupt", `content hashes to ${hashed.sha256}`);
   });
   problems.sort((a, b) => (a.path < b.path ? -1 : 1));
   return {

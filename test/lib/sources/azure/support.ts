@@ -42,7 +42,12 @@ export interface AzureTestPlatform {
  * reaches those names through its naming templates ({project}-{env}), as a real config would.
  */
 export async function startAzurePlatform(
-  options: { sim?: AzureSimOptions; config?: Partial<PlatformConfigInput> } = {},
+  options: {
+    sim?: AzureSimOptions;
+    config?: Partial<PlatformConfigInput>;
+    /** Block size of the store's streamed uploads (tests: small, so a few MB make many blocks). */
+    uploadBlockBytes?: number;
+  } = {},
 ): Promise<AzureTestPlatform> {
   const sim = await startAzureSim(options.sim ?? {});
   const { connectionString, containerPrefix, table } = isolatedStore();
@@ -72,7 +77,11 @@ export async function startAzurePlatform(
   const log = captureLog();
   const runtime = createRuntime(config, {
     env: {},
-    storeConnection: { connectionString, containerPrefix },
+    storeConnection: {
+      connectionString,
+      containerPrefix,
+      ...(options.uploadBlockBytes ? { uploadBlockBytes: options.uploadBlockBytes } : {}),
+    },
     log,
     azure: {
       httpClient: sim.httpClient,
