@@ -15,6 +15,7 @@ export interface ActionView {
     maxNumberOfAttempts: number;
     backoffCoefficient?: number;
     maxRetryIntervalInMilliseconds?: number;
+    retryTimeoutInMilliseconds?: number;
   };
   compoundActions?: ActionView[];
 }

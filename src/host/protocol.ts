@@ -64,7 +64,8 @@ class ExtensionReplay {
   readonly calls = new Map<number, ExtensionCall>();
   readonly invoked = new Map<ActionView, number>();
   resent: { action: ActionView; firstId: number; id: number } | undefined;
-  unsupported: ActionView | undefined;
+  /** The first action the local host cannot run faithfully, described. */
+  unsupported: string | undefined;
   private sequence = 0;
   private now = 0;
   private readonly resultWaiters = new Map<number, (ok: boolean) => void>();
@@ -158,7 +159,7 @@ class ExtensionReplay {
       case A.ContinueAsNew:
         return completed();
       default:
-        this.unsupported ??= action;
+        this.unsupported ??= describeAction(action);
         return new SimTask();
     }
   }
@@ -166,6 +167,10 @@ class ExtensionReplay {
   /** A call, with DTFx's RetryInterceptor: attempt, on failure a retry timer (also after the last). */
   private call(kind: "activity" | "sub", action: ActionView, maxAttempts: number): SimTask {
     const result = new SimTask();
+    // DTFx stops retrying once retryTimeout passed (no timer); the library never looks at it.
+    if (action.retryOptions?.retryTimeoutInMilliseconds !== undefined) {
+      this.unsupported ??= `${describeAction(action)} with retryTimeoutInMilliseconds`;
+    }
     const attempt = (n: number) => {
       this.resultWaiters.set(this.schedule(kind, action), (ok) => {
         if (ok || maxAttempts <= 1) return result.complete();
@@ -280,7 +285,7 @@ export function checkExtensionProtocol(input: ProtocolCheckInput): string | unde
 
   if (replay.unsupported) {
     return (
-      `azdr local host: orchestration "${input.orchestrator}" uses ${describeAction(replay.unsupported)}, ` +
+      `azdr local host: orchestration "${input.orchestrator}" uses ${replay.unsupported}, ` +
       `which the local host does not support (${SUPPORTED_SUBSET})`
     );
   }
@@ -350,4 +355,5 @@ function protocolActions(actions: unknown, schemaVersion: number | undefined): A
 
 /** The Durable API subset the local host runs (see src/host/README.md). */
 export const SUPPORTED_SUBSET =
-  "supported: activities with or without retry, timers, external events, sub-orchestrations, Task.all/any, continueAsNew";
+  "supported: activities and sub-orchestrations with or without retry (no retryTimeout), timers, external events, " +
+  "Task.all/any, continueAsNew, custom status; see src/host/README.md";

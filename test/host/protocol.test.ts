@@ -65,3 +65,25 @@ describe("protocol check: what the extension would schedule", () => {
     expect(probe.calls.get("echo")).toBeUndefined();
   });
 });
+
+describe("protocol check: what the local host cannot run faithfully fails, never silently differs", () => {
+  it("refuses retryTimeoutInMilliseconds (the extension honours it, the library does not)", async () => {
+    const host = new LocalDurableHost({ registry });
+    await host.startNew("hostTest_retryTimeout", { instanceId: "retry-timeout" });
+    const status = await host.waitForCompletion("retry-timeout");
+    expect(status.runtimeStatus).toBe("Failed");
+    expect(String(status.output)).toContain(
+      'orchestration "hostTest_retryTimeout" uses CallActivityWithRetry "hostTest_flaky" with retryTimeoutInMilliseconds, which the local host does not support',
+    );
+    expect(probe.calls.get("flaky")).toBeUndefined();
+  });
+
+  it("refuses entity signals instead of dropping them", async () => {
+    const host = new LocalDurableHost({ registry });
+    await host.startNew("hostTest_signal", { instanceId: "signal-1" });
+    const status = await host.waitForCompletion("signal-1");
+    expect(status.runtimeStatus).toBe("Failed");
+    expect(String(status.output)).toContain("uses SignalEntity, which the local host does not support");
+    expect(probe.calls.get("echo")).toBeUndefined();
+  });
+});
