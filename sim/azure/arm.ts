@@ -374,6 +374,29 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
     const a = account(req);
     return a ? ok({ value: [blobServiceJson(a)] }) : accountNotFound(req);
   });
+  // BlobContainers_GetImmutabilityPolicy: the container's default policy; a container without one
+  // answers 404 ImmutabilityPolicyNotFound (azure-rest-api-specs, storage blob.json).
+  svc.route("GET", `${ST}/blobServices/default/containers/:container/immutabilityPolicies/default`, (req) => {
+    const a = account(req);
+    if (!a) return accountNotFound(req);
+    const c = a.containers.get(req.params.container!);
+    if (!c)
+      return notFound("Microsoft.Storage/storageAccounts/blobServices/containers", req.params.container!);
+    const policy = c.immutabilityPolicy;
+    if (!policy)
+      return svc.error(404, "ImmutabilityPolicyNotFound", "The immutability policy does not exist.");
+    return ok({
+      id: `/subscriptions/${a.subscriptionId}/resourceGroups/${a.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${a.name}/blobServices/default/containers/${c.name}/immutabilityPolicies/default`,
+      name: "default",
+      type: "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies",
+      etag: policy.etag,
+      properties: {
+        immutabilityPeriodSinceCreationInDays: policy.days,
+        state: policy.state,
+        allowProtectedAppendWrites: false,
+      },
+    });
+  });
   svc.route("GET", `${ST}/blobServices/default`, (req) => {
     const a = account(req);
     return a ? ok(blobServiceJson(a)) : accountNotFound(req);

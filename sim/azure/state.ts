@@ -55,6 +55,8 @@ export interface Container {
   name: string;
   createdAt: Date;
   blobs: Map<string, BlobRecord>;
+  /** The container's default (time-based) immutability policy, if one is set. */
+  immutabilityPolicy?: { days: number; state: "Unlocked" | "Locked"; etag: string };
 }
 
 export interface StorageAccount {

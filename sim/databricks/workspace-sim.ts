@@ -5,6 +5,7 @@ import type { RequestLog } from "../core/request-log.js";
 import { registerComputeRoutes } from "./compute.js";
 import { registerJobsRoutes } from "./jobs.js";
 import type { DatabricksAccount, Metastore } from "./metastore.js";
+import { registerIdentityRoutes } from "./identity.js";
 import { registerPermissionRoutes } from "./permissions.js";
 import { registerRepoRoutes } from "./repos.js";
 import { registerSecretRoutes } from "./secrets.js";
@@ -105,6 +106,7 @@ export class DatabricksWorkspaceSim {
     registerSecretRoutes(this.service, this.state);
     registerRepoRoutes(this.service, this.state);
     registerPermissionRoutes(this.service, this.state);
+    registerIdentityRoutes(this.service, this.state);
     registerUnityCatalogRoutes(this.service, this.account, () => this.workspaceId, this.unityCatalog);
     registerSqlRoutes(this.service, this.state, this.account);
     if (options.rateLimits) this.enableRateLimits(options.rateLimits === true ? {} : options.rateLimits);

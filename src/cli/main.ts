@@ -9,6 +9,7 @@ import { ConfigError } from "../lib/config/load.js";
 import { isAzdrError } from "../lib/errors.js";
 import { TOOL_VERSION } from "../lib/store/manifest.js";
 import { backupCommand, BACKUP_TARGETS } from "./commands/backup.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { printProblems, restoreCommand, type RestoreOptions } from "./commands/restore.js";
 import { snapshotsExport, snapshotsList, snapshotsShow, snapshotsVerify } from "./commands/snapshots.js";
 import { statusCommand } from "./commands/status.js";
@@ -144,6 +145,14 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
     .action(
       withContext((ctx, scenario: string, options: RestoreOptions) => restoreCommand(ctx, scenario, options)),
     );
+
+  program
+    .command("doctor")
+    .description(
+      "check the config, the backup store, every workspace, ARM and Key Vault access and the app's region, in seconds: one line per check with the fix (exit 1 if any failed)",
+    )
+    .option("--timeout <seconds>", "per-request timeout (default 5)")
+    .action(withContext((ctx, options: { timeout?: string }) => doctorCommand(ctx, options)));
 
   program
     .command("status")

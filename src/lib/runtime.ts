@@ -7,6 +7,7 @@ import { createAzureClients, type AzureClientOptions } from "./clients/azure.js"
 import { DatabricksClient, type DatabricksClientOptions } from "./clients/databricks.js";
 import type { StorageConnection } from "./clients/storage.js";
 import type { PlatformConfig } from "./config/schema.js";
+import type { DoctorDeps } from "./doctor.js";
 import { AzdrError } from "./errors.js";
 import { scheduleWarnings } from "./rpo.js";
 import { openBackupStore, storeConnection } from "./store/open.js";
@@ -103,4 +104,32 @@ export function createRuntime(config: PlatformConfig, options: RuntimeOptions = 
     log,
   });
   return { config, store, databricks, azure, log, notifier, telemetry };
+}
+
+/**
+ * What `azdr doctor` (and the CLI's fail-fast before backup/restore) needs: the same store
+ * connection, credential and Azure endpoints as the runtime, with SDK retries off so every probe
+ * is a single attempt.
+ */
+export function createDoctorDeps(config: PlatformConfig, options: RuntimeOptions = {}): DoctorDeps {
+  const env = options.env ?? process.env;
+  let credential: TokenCredential | undefined = options.credential;
+  const lazyCredential = (): TokenCredential => (credential ??= new DefaultAzureCredential());
+  const azureCredential: TokenCredential = options.azure?.credential ??
+    options.credential ?? {
+      getToken: (scopes, tokenOptions) => lazyCredential().getToken(scopes, tokenOptions),
+    };
+  return {
+    config,
+    env,
+    storeConnection: () => options.storeConnection ?? storeConnection(config, env),
+    credential: lazyCredential,
+    azure: createAzureClients({
+      ...options.azure,
+      subscriptionId: config.subscriptionId,
+      credential: azureCredential,
+      retry: { maxRetries: 0 },
+    }),
+    appRegion: env["REGION_NAME"],
+  };
 }

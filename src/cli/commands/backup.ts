@@ -1,6 +1,7 @@
 // `azdr backup <what>`: the registered backup orchestrator, run in-process with the current time as
 // its slot (a manual run never collides with a scheduled one), a progress line per source and a
 // summary table.
+import { failFast, workspacesFor } from "./doctor.js";
 import { BACKUP_KINDS, backupSourceFor } from "../../lib/backup/catalog.js";
 import type { SkippedEntry } from "../../lib/store/manifest.js";
 import type { BackupKind } from "../../lib/backup/engine.js";
@@ -125,6 +126,14 @@ export async function backupCommand(
 ): Promise<ExitCode> {
   const { out } = ctx;
   const wanted = plan(ctx, what, options.source);
+  const unreachable = await failFast(
+    ctx,
+    workspacesFor(
+      ctx,
+      wanted.flatMap((w) => w.sourceIds),
+    ),
+  );
+  if (unreachable !== undefined) return unreachable;
   const slot = slotStamp(ctx.now());
   const azdr = await startAzdr(ctx, "memory");
   const board = new ProgressBoard(out);

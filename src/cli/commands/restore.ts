@@ -3,6 +3,7 @@
 // target" (409) behave exactly as in production. Approval goes through the approve/reject routes.
 // Orchestration state lives in the backup store account, so an interrupted restore resumes when
 // the same command runs again.
+import { failFast, workspacesFor } from "./doctor.js";
 import { userInfo } from "node:os";
 import type { LocalAzdr } from "../../host/local-azdr.js";
 import { TERMINAL_STATUSES } from "../../host/store.js";
@@ -220,6 +221,8 @@ export async function restoreCommand(
   }
   if (!apply && options.yes) out.err("note: --yes has no effect with --plan (a plan writes nothing)");
 
+  const unreachable = await failFast(ctx, workspacesFor(ctx, [options.source, options.target]));
+  if (unreachable !== undefined) return unreachable;
   const azdr = await startAzdr(ctx, "blob");
   let id = "";
   let interrupted = false;

@@ -20,6 +20,8 @@ export type Json = Record<string, unknown>;
 export const ARM_ENDPOINT = "https://management.azure.com";
 /** ARM API version for what arm-machinelearning 2.1.1 (2022-10-01) does not cover. */
 export const ML_API_VERSION = "2024-10-01";
+/** Resource groups (ARM access check). */
+export const RESOURCE_GROUPS_API_VERSION = "2021-04-01";
 /** Cognitive Services (Azure OpenAI / AI Services) model deployments. */
 export const COGNITIVE_API_VERSION = "2024-10-01";
 /** Microsoft.KeyVault/vaults (no SDK dependency for one GET). */
@@ -111,6 +113,8 @@ export interface StorageAccountsClient {
   findDeletedAccount(name: string): Promise<Json | undefined>;
   /** Resource group and name of a live account known only by name (account names are global). */
   findAccount(name: string): Promise<ArmRef | undefined>;
+  /** A container's default immutability policy (state Unlocked/Locked); NOT_FOUND when it has none. */
+  getContainerImmutabilityPolicy(account: ArmRef, container: string): Promise<Json>;
 }
 
 /** Key Vault control plane: the vault resource (soft delete, purge protection), never its contents. */
@@ -142,6 +146,8 @@ export interface ArtifactBlobReader {
 /** Everything the Azure sources need; built once per runtime from the credential and HttpClient. */
 export interface AzureClients {
   readonly subscriptionId: string;
+  /** ARM access check: the resource groups on the first page of the subscription's list. */
+  listResourceGroupNames(): Promise<string[]>;
   readonly ml: AzureMlClient;
   keyVault(vaultName: string): KeyVaultInventoryClient;
   readonly storage: StorageAccountsClient;
@@ -575,6 +581,16 @@ class StorageClient implements StorageAccountsClient {
     }
   }
 
+  async getContainerImmutabilityPolicy(account: ArmRef, container: string): Promise<Json> {
+    try {
+      return toJson(
+        await this.sdk.blobContainers.getImmutabilityPolicy(account.resourceGroup, account.name, container),
+      );
+    } catch (error) {
+      throw mapAzureError(error, `immutability policy of ${account.name}/${container}`);
+    }
+  }
+
   async findDeletedAccount(name: string): Promise<Json | undefined> {
     try {
       for await (const d of this.sdk.deletedAccounts.list())
@@ -688,6 +704,14 @@ export function createAzureClients(options: AzureClientOptions): AzureClients {
   const vaults = new Map<string, KeyVaultInventoryClient>();
   return {
     subscriptionId: options.subscriptionId,
+    async listResourceGroupNames() {
+      const page = await arm.get(
+        `/subscriptions/${options.subscriptionId}/resourcegroups?$top=5`,
+        RESOURCE_GROUPS_API_VERSION,
+        "list resource groups",
+      );
+      return ((page["value"] as Json[] | undefined) ?? []).map((g) => String(g["name"]));
+    },
     ml: new MlClient(options, arm),
     keyVault(vaultName) {
       const url = /^https:\/\//.test(vaultName) ? vaultName : `https://${vaultName}.vault.azure.net`;

@@ -415,3 +415,87 @@ export class TableStorageClient {
 export function odataString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
+
+// ---- fast checks (azdr doctor, and before a CLI backup or restore) ------------------------------
+
+export interface StoreProbe {
+  /** Blob endpoint host, for messages. */
+  blobHost: string;
+  tableHost: string;
+  /** Containers (with the connection's prefix) that exist among those asked about. */
+  existingContainers: string[];
+  indexTableExists: boolean;
+}
+
+/**
+ * One round of reads against the backup store: no retry, each request bounded by `timeoutMs`, so
+ * an unreachable store is reported in seconds. Throws the first failure, mapped to AzdrError.
+ */
+export async function probeBackupStore(
+  connection: StorageConnection,
+  options: { containers: string[]; indexTable: string; timeoutMs: number },
+): Promise<StoreProbe> {
+  const prefix = connection.containerPrefix ?? "";
+  const retryOptions = { maxTries: 1, tryTimeoutInMs: options.timeoutMs };
+  let blobs: BlobServiceClient;
+  let tables: TableServiceClient;
+  if (connection.connectionString) {
+    blobs = BlobServiceClient.fromConnectionString(connection.connectionString, { retryOptions });
+    tables = TableServiceClient.fromConnectionString(connection.connectionString, {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    });
+  } else if (connection.accountName && connection.credential) {
+    blobs = new BlobServiceClient(
+      `https://${connection.accountName}.blob.core.windows.net`,
+      connection.credential,
+      {
+        retryOptions,
+      },
+    );
+    tables = new TableServiceClient(
+      `https://${connection.accountName}.table.core.windows.net`,
+      connection.credential,
+      {
+        retryOptions: { maxRetries: 0 },
+      },
+    );
+  } else {
+    throw new AzdrError(
+      "INVALID_CONFIG",
+      "Backup store needs a connection string or an account name with a credential",
+    );
+  }
+  const blobHost = new URL(blobs.url).host;
+  const tableHost = new URL(tables.url).host;
+  const existing = new Set<string>();
+  try {
+    const pages = blobs
+      .listContainers({ ...(prefix ? { prefix } : {}), abortSignal: AbortSignal.timeout(options.timeoutMs) })
+      .byPage({ maxPageSize: 5000 });
+    const first = (await pages.next()).value as { containerItems?: { name: string }[] } | undefined;
+    for (const c of first?.containerItems ?? []) existing.add(c.name);
+  } catch (error) {
+    throw mapStorageError(error, `list containers at ${blobHost}`);
+  }
+  let indexTableExists: boolean;
+  try {
+    const table = options.indexTable;
+    const pages = tables
+      .listTables({
+        queryOptions: { filter: `TableName eq ${odataString(table)}` },
+        abortSignal: AbortSignal.timeout(options.timeoutMs),
+      })
+      .byPage();
+    const first = await pages.next();
+    indexTableExists = ((first.value ?? []) as { name?: string }[]).some((t) => t.name === table);
+  } catch (error) {
+    throw mapStorageError(error, `list tables at ${tableHost}`);
+  }
+  return {
+    blobHost,
+    tableHost,
+    existingContainers: options.containers.filter((c) => existing.has(`${prefix}${c}`)),
+    indexTableExists,
+  };
+}
