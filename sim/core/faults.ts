@@ -19,11 +19,14 @@ export interface FaultRule {
   message?: string;
   latencyMs?: number;
   reset?: boolean;
+  /** Accept the request and never answer (a hung socket) until the client gives up. */
+  hang?: boolean;
 }
 
 export interface AppliedFault {
   latencyMs?: number;
   reset?: boolean;
+  hang?: boolean;
   response?: (service: SimService) => SimResponse;
 }
 
@@ -113,6 +116,7 @@ export class FaultPlan {
       const applied: AppliedFault = {};
       if (rule.latencyMs) applied.latencyMs = rule.latencyMs;
       if (rule.reset) applied.reset = true;
+      if (rule.hang) applied.hang = true;
       if (rule.status) {
         const status = rule.status;
         applied.response = (service) => {

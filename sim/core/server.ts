@@ -237,6 +237,11 @@ export class SimService {
       const latency = faults.latencyFor(routeName, fault?.latencyMs);
       if (latency > 0) await new Promise((r) => setTimeout(r, latency));
       if (fault) {
+        if (fault.hang) {
+          entry.status = 0;
+          if (!req.socket.destroyed) await new Promise((resolve) => req.socket.once("close", resolve));
+          return;
+        }
         if (fault.reset) {
           entry.status = 0;
           req.socket.destroy();

@@ -86,7 +86,9 @@ export async function createContext(io: CliIO, options: GlobalOptions, out: Outp
   out.debug(`config: ${source}`);
   const log: Logger = {
     info: (message, data) => out.debug(`info  ${message}${data ? ` ${JSON.stringify(data)}` : ""}`),
-    warn: (message, data) => out.debug(`warn  ${message}${data ? ` ${JSON.stringify(data)}` : ""}`),
+    // Warnings (a throttled workspace's pause, config problems) show without --verbose.
+    warn: (message, data) =>
+      out.verbose ? out.err(`warn  ${message}${data ? ` ${JSON.stringify(data)}` : ""}`) : out.err(message),
     error: (message, data) => out.debug(`error ${message}${data ? ` ${JSON.stringify(data)}` : ""}`),
   };
   return {

@@ -43,6 +43,7 @@ export function createRuntime(config: PlatformConfig, options: RuntimeOptions = 
     options.storeConnection ?? storeConnection(config, env),
     config.backupStore.indexTable,
   );
+  const log = options.log ?? silentLogger;
   const clients = new Map<string, DatabricksClient>();
   let defaultCredential: TokenCredential | undefined = options.credential;
   const databricks = (workspaceId: string): DatabricksClient => {
@@ -77,6 +78,19 @@ export function createRuntime(config: PlatformConfig, options: RuntimeOptions = 
       auth,
       rateShare: config.limits.databricksRateShare,
       maxConcurrent: config.limits.maxConcurrentRequests,
+      maxRetryAfterMs: config.limits.maxRetryAfterSeconds * 1000,
+      requestTimeoutMs: config.limits.requestTimeoutSeconds * 1000,
+      // Long pauses are visible (CLI progress, Functions logs): "throttled by primary: waiting 30 s".
+      onRetry: (info) => {
+        if (info.throttled && info.waitMs >= 1000)
+          log.warn(`throttled by ${workspaceId}: waiting ${Math.round(info.waitMs / 1000)} s`, {
+            family: info.family,
+            path: info.path,
+            attempt: info.attempt,
+          });
+        else if (info.reason.startsWith("no response"))
+          log.warn(`${workspaceId}: ${info.reason}; retrying`, { path: info.path, attempt: info.attempt });
+      },
       ...options.databricks,
     });
     clients.set(workspaceId, client);
@@ -92,7 +106,6 @@ export function createRuntime(config: PlatformConfig, options: RuntimeOptions = 
     subscriptionId: config.subscriptionId,
     credential: azureCredential,
   });
-  const log = options.log ?? silentLogger;
   // A schedule slower than its objective is a config problem: say so once, at startup.
   for (const warning of scheduleWarnings(config)) log.warn(`config: ${warning}`);
   const notifier = new Notifier({ config, env, blobs: store.blobs, log, ...options.notify });

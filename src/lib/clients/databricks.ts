@@ -49,9 +49,26 @@ export interface DatabricksClientOptions {
   maxAttempts?: number;
   /** Override the published limits (benchmarks scale them down together with latency). */
   limits?: Partial<Record<ApiFamily, number>>;
+  /** Longest single wait a Retry-After may impose (longer ones, far-future dates included, are clamped). */
+  maxRetryAfterMs?: number;
+  /** Total time one call may spend waiting between attempts; beyond it, it fails as THROTTLED/UNAVAILABLE (retryable). */
+  retryBudgetMs?: number;
+  /** Per attempt: connect, response and body; a hung socket is aborted (and retried when idempotent). */
+  requestTimeoutMs?: number;
   /** Called on every retry, for progress and logs (never with request bodies). */
-  onRetry?: (info: { method: string; path: string; attempt: number; waitMs: number; reason: string }) => void;
+  onRetry?: (info: {
+    method: string;
+    path: string;
+    family: ApiFamily;
+    attempt: number;
+    waitMs: number;
+    reason: string;
+    throttled: boolean;
+  }) => void;
 }
+
+export const DEFAULT_MAX_RETRY_AFTER_MS = 120_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -127,7 +144,10 @@ export class DatabricksClient {
   readonly host: string;
   private readonly sdkConfig: Config | undefined;
   private readonly options: Required<
-    Pick<DatabricksClientOptions, "rateShare" | "maxConcurrent" | "maxAttempts">
+    Pick<
+      DatabricksClientOptions,
+      "rateShare" | "maxConcurrent" | "maxAttempts" | "maxRetryAfterMs" | "retryBudgetMs" | "requestTimeoutMs"
+    >
   > &
     DatabricksClientOptions;
   /** Requests sent, by family: benchmarks and progress read it. */
@@ -135,7 +155,17 @@ export class DatabricksClient {
 
   constructor(options: DatabricksClientOptions) {
     this.host = options.host.replace(/\/+$/, "");
-    this.options = { rateShare: 0.5, maxConcurrent: 8, maxAttempts: 8, ...options };
+    const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    this.options = {
+      rateShare: 0.5,
+      maxConcurrent: 8,
+      maxAttempts: 8,
+      requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+      ...options,
+      maxRetryAfterMs,
+      // Default budget: a few capped waits, so a call never waits much longer than its Retry-After cap allows.
+      retryBudgetMs: options.retryBudgetMs ?? 3 * maxRetryAfterMs,
+    };
     if (options.auth.type === "pat") {
       // The SDK resolves and applies PAT auth; we never log the header.
       this.sdkConfig = new Config({ host: this.host, token: options.auth.token, authType: "pat" });
@@ -177,6 +207,15 @@ export class DatabricksClient {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     let attempt = 0;
+    let waitedMs = 0;
+    /** Wait before the next attempt, or false when the call's retry budget cannot cover it. */
+    const waitBeforeRetry = async (waitMs: number, reason: string, throttled: boolean): Promise<boolean> => {
+      if (waitedMs + waitMs > this.options.retryBudgetMs) return false;
+      waitedMs += waitMs;
+      this.options.onRetry?.({ method, path, family, attempt, waitMs, reason, throttled });
+      await sleep(waitMs, options.abortSignal);
+      return true;
+    };
     for (;;) {
       attempt++;
       const headers = new Headers({ Accept: "application/json" });
@@ -197,35 +236,37 @@ export class DatabricksClient {
         releaseFamily();
       };
       this.sent[family] = (this.sent[family] ?? 0) + 1;
+      // One deadline per attempt for connect, headers and body: a hung socket never holds a call.
+      const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
+      const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, timeout]) : timeout;
       let response: Response;
+      let text: string;
       try {
         response = await fetch(url, {
           method,
           headers,
           body: options.body === undefined ? undefined : JSON.stringify(options.body),
-          signal: options.abortSignal ?? null,
+          signal,
         });
+        text = await response.text();
       } catch (error) {
-        release();
         if (options.abortSignal?.aborted) throw error;
+        const reason = timeout.aborted
+          ? `no response within ${Math.round(this.options.requestTimeoutMs / 1000)} s (limits.requestTimeoutSeconds)`
+          : `connection failed (${describe(error)})`;
         // The request may have reached the server: only idempotent calls are re-sent.
-        if (idempotent && attempt < this.options.maxAttempts) {
-          const waitMs = backoffMs(attempt);
-          this.options.onRetry?.({ method, path, attempt, waitMs, reason: "connection failed" });
-          await sleep(waitMs, options.abortSignal);
+        if (
+          idempotent &&
+          attempt < this.options.maxAttempts &&
+          (await waitBeforeRetry(backoffMs(attempt), reason, false))
+        )
           continue;
-        }
-        throw new DatabricksError(
-          "UNAVAILABLE",
-          `${method} ${path}: connection failed (${describe(error)})`,
-          0,
-          undefined,
-          {
-            cause: error,
-          },
-        );
+        throw new DatabricksError("UNAVAILABLE", `${method} ${path}: ${reason}`, 0, undefined, {
+          cause: error,
+        });
+      } finally {
+        release();
       }
-      const text = await response.text().finally(release);
       if (response.ok) {
         this.workspaceSlots().succeeded();
         return (text.length === 0 ? {} : JSON.parse(text)) as T;
@@ -233,7 +274,11 @@ export class DatabricksClient {
 
       const apiError = parseErrorFromResponse(response.status, response.statusText, text);
       const errorCode = apiError.errorCode || undefined;
-      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), Date.now());
+      const retryAfterHeader = response.headers.get("retry-after");
+      const askedMs = parseRetryAfter(retryAfterHeader, Date.now());
+      // Honoured up to the cap: an hour-long (or year-9999) Retry-After must not stall the family.
+      const retryAfterMs =
+        askedMs === undefined ? undefined : Math.min(askedMs, this.options.maxRetryAfterMs);
       const concurrencyLimited = /concurrent request/i.test(apiError.message);
       const throttled = response.status === 429 || concurrencyLimited;
       // 500 too: Databricks answers INTERNAL_ERROR for passing faults; only idempotent calls re-send.
@@ -241,23 +286,24 @@ export class DatabricksClient {
       // Too many in flight: use fewer connections (and wait briefly) rather than pausing the family.
       if (concurrencyLimited) this.workspaceSlots().shrinkConcurrency();
       else if (throttled) limiter.backOff(retryAfterMs ?? backoffMs(attempt));
-      const retry = attempt < this.options.maxAttempts && (throttled || (transient && idempotent));
-      if (retry) {
+      const reason = `${response.status} ${errorCode ?? ""}`.trim();
+      let overBudget = false;
+      if (attempt < this.options.maxAttempts && (throttled || (transient && idempotent))) {
         const waitMs = retryAfterMs ?? (concurrencyLimited ? 100 + Math.random() * 200 : backoffMs(attempt));
-        this.options.onRetry?.({
-          method,
-          path,
-          attempt,
-          waitMs,
-          reason: `${response.status} ${errorCode ?? ""}`.trim(),
-        });
-        await sleep(waitMs, options.abortSignal);
-        continue;
+        if (await waitBeforeRetry(waitMs, reason, throttled)) continue;
+        overBudget = true;
       }
       const code = codeFor(response.status, errorCode, apiError.message);
+      const budgetNote = overBudget
+        ? `; gave up after waiting ${Math.round(waitedMs / 1000)} s of this call's ${Math.round(this.options.retryBudgetMs / 1000)} s retry budget${
+            askedMs !== undefined && askedMs > this.options.maxRetryAfterMs
+              ? ` (Retry-After asked for ${Math.round(askedMs / 1000)} s, capped at ${Math.round(this.options.maxRetryAfterMs / 1000)} s: limits.maxRetryAfterSeconds)`
+              : ""
+          }`
+        : "";
       throw new DatabricksError(
         code,
-        `${method} ${path}: ${response.status} ${errorCode ?? ""} ${apiError.message}`.trim(),
+        `${method} ${path}: ${response.status} ${errorCode ?? ""} ${apiError.message}${budgetNote}`.trim(),
         response.status,
         errorCode,
         {

@@ -410,8 +410,38 @@ export const limitsSchema = z
       .max(20)
       .default(8)
       .meta(ex("Concurrent requests per Databricks workspace from one process (Databricks allows 20).", 8)),
+    maxRetryAfterSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(120)
+      .meta(
+        ex(
+          "Longest wait one Retry-After may impose on a Databricks call; longer ones (and far-future dates) are clamped to it. A call gives up, retryable, after three such waits.",
+          120,
+        ),
+      ),
+    requestTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .default(60)
+      .meta(
+        ex(
+          "Per-attempt deadline of a Databricks call (connect, response, body); a hung request is aborted and re-sent when it is safe to.",
+          60,
+        ),
+      ),
   })
-  .default({ databricksRateShare: 0.5, batchSize: 200, maxConcurrentRequests: 8 })
+  .default({
+    databricksRateShare: 0.5,
+    batchSize: 200,
+    maxConcurrentRequests: 8,
+    maxRetryAfterSeconds: 120,
+    requestTimeoutSeconds: 60,
+  })
   .meta(ex("Throughput limits.", { databricksRateShare: 0.5 }));
 
 export const NOTIFICATION_EVENTS = [
