@@ -3,6 +3,12 @@
 export * from "./registry.js";
 export * from "./store.js";
 export * from "./host.js";
-export { PINNED_DURABLE_FUNCTIONS_VERSION, durableInternals, DurableInternalsError } from "./internals.js";
+export {
+  PINNED_DURABLE_FUNCTIONS_VERSION,
+  durableInternals,
+  DurableInternalsError,
+  executorOf,
+} from "./internals.js";
+export { checkExtensionProtocol } from "./protocol.js";
 export * from "./app.js";
 export * from "./local-azdr.js";

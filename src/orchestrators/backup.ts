@@ -53,6 +53,10 @@ const retry = () => {
 /** How many batch activities one source keeps in flight (the rate limiter sets the real pace). */
 const BATCH_WINDOW = 6;
 
+/** The batch step's retry policy, applied by the orchestrator itself (see the wave loop). */
+const BATCH_ATTEMPTS = 4;
+const batchRetryDelayMs = (failures: number) => Math.min(2_000 * 2 ** (failures - 1), 30_000);
+
 const backupSourceOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const target = context.df.getInput<BackupTarget>();
   const startedAt = context.df.currentUtcDateTime.toISOString();
@@ -80,18 +84,31 @@ const backupSourceOrchestrator: OrchestrationHandler = function* (context: Orche
   // Durable extension's out-of-proc protocol has no task ids, so it would schedule that activity
   // again and hand its result to the wrong task (azure-functions-durable-js#574). After a batch fails
   // for good, start no more waves but drain this one, so no part is written after the commit.
+  // Batches retry in orchestrator code, not with callActivityWithRetry: the extension moves past a
+  // wave's Task.any at its first result and numbers later actions from there, while a retry's timer
+  // and next attempt are numbered when the failure is replayed, so they would take the numbers of
+  // the next wave or the commit (the local host's protocol check fails such an episode).
   for (let first = 0; first < plan.batches && !stopped; first += BATCH_WINDOW) {
     const wave: { batch: number; task: Task }[] = [];
     for (let batch = first; batch < Math.min(first + BATCH_WINDOW, plan.batches); batch++) {
-      wave.push({
-        batch,
-        task: context.df.callActivityWithRetry(ACTIVITIES.backupBatch, retry(), { target, batch }),
-      });
+      wave.push({ batch, task: context.df.callActivity(ACTIVITIES.backupBatch, { target, batch }) });
     }
     yield context.df.Task.any(wave.map((w) => w.task)); // schedules the wave; never throws
-    for (const { batch, task } of wave) {
+    for (const { batch, task: firstAttempt } of wave) {
       try {
-        const summary = (yield task) as BatchSummary;
+        let task = firstAttempt;
+        let summary: BatchSummary;
+        for (let failures = 0; ;) {
+          try {
+            summary = (yield task) as BatchSummary;
+            break;
+          } catch (error) {
+            if (++failures >= BATCH_ATTEMPTS) throw error;
+            const retryAt = context.df.currentUtcDateTime.getTime() + batchRetryDelayMs(failures);
+            yield context.df.createTimer(new Date(retryAt));
+            task = context.df.callActivity(ACTIVITIES.backupBatch, { target, batch });
+          }
+        }
         summaries.push(summary);
         if (summary.fatal) {
           // The source is gone or refuses us: no more waves, and the snapshot is Failed.

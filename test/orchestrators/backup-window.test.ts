@@ -6,7 +6,13 @@
 // from the executor's open tasks instead, so only the actions themselves show the difference.
 import { InvocationContext } from "@azure/functions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { durableInternals, loadRegisteredApp, type FunctionRegistry } from "../../src/host/index.js";
+import {
+  checkExtensionProtocol,
+  durableInternals,
+  executorOf,
+  loadRegisteredApp,
+  type FunctionRegistry,
+} from "../../src/host/index.js";
 import { ACTIVITIES, ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import type { BackupTarget, BatchSummary, PlanResult } from "../../src/lib/backup/engine.js";
 
@@ -121,5 +127,102 @@ describe("backup source orchestrator on the extension's protocol", () => {
     }
     expect(batchesSent(out.leaves)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(out.leaves.filter((a) => a.functionName === ACTIVITIES.backupCommit)).toHaveLength(1);
+  });
+});
+
+describe("backup source orchestrator: a retried batch on the extension's numbering", () => {
+  const target: BackupTarget = { kind: "databricks-notebooks", sourceId: "primary", snapshotId: "s2" };
+  const plan: PlanResult = { batches: 2, workItems: 400, carried: 0 };
+  const summary = (batch: number): BatchSummary => ({
+    batch,
+    entries: 200,
+    skipped: 0,
+    failed: 0,
+    stats: {},
+  });
+
+  /** Replays the orchestrator over `history` and asks the protocol check what the extension would do. */
+  async function replayAndCheck(history: object[]) {
+    const fn = registry.get(ORCHESTRATORS.backupSource, "orchestration");
+    const context = new InvocationContext({
+      functionName: fn.name,
+      options: { trigger: fn.trigger, extraInputs: [], extraOutputs: [] },
+      triggerMetadata: { instanceId: "backup-src-2" },
+    });
+    const payload = JSON.parse(
+      JSON.stringify({
+        history,
+        input: target,
+        instanceId: "backup-src-2",
+        isReplaying: true,
+        upperSchemaVersion: durableInternals().ReplaySchema.V3,
+        upperSchemaVersionNew: durableInternals().ReplaySchema.V4,
+        longRunningTimerIntervalDuration: "3.00:00:00",
+        maximumShortTimerDuration: "6.00:00:00",
+        defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+      }),
+    ) as unknown;
+    const state = (await fn.handler(payload, context)) as { actions: unknown; schemaVersion: number };
+    const executor = executorOf(context);
+    const violation = checkExtensionProtocol({
+      orchestrator: fn.name,
+      instanceId: "backup-src-2",
+      history: history as never,
+      actions: state.actions,
+      schemaVersion: state.schemaVersion,
+      openTasks: executor.openTasks,
+      orchestratorFailed: false,
+    });
+    // "-": a task without a function name (a timer).
+    const open = Object.entries(executor.openTasks).map(
+      ([id, task]) =>
+        `${id}:${String((task.actionObj as { functionName?: string } | undefined)?.functionName ?? "-")}`,
+    );
+    return { violation, open };
+  }
+
+  it("numbers the retry, the next attempt and the commit where the extension does", async () => {
+    // Batch 0 finishes first, then batch 1 fails once and is retried: the extension, which
+    // moves past the wave's Task.any at its first result, must still number the commit after them.
+    const inTwoSeconds = new Date(Date.parse(at) + 2_000).toISOString();
+    const history: object[] = [
+      event("OrchestratorStarted", {}),
+      event("ExecutionStarted", { Name: ORCHESTRATORS.backupSource, Input: JSON.stringify(target) }),
+      event("TaskScheduled", { Name: ACTIVITIES.backupPlan }, 0),
+      event("OrchestratorCompleted", {}),
+      event("OrchestratorStarted", {}),
+      event("TaskCompleted", { TaskScheduledId: 0, Result: JSON.stringify(plan) }),
+      event("TaskScheduled", { Name: ACTIVITIES.backupBatch }, 1),
+      event("TaskScheduled", { Name: ACTIVITIES.backupBatch }, 2),
+      event("OrchestratorCompleted", {}),
+      event("OrchestratorStarted", {}),
+      event("TaskCompleted", { TaskScheduledId: 1, Result: JSON.stringify(summary(0)) }),
+      event("OrchestratorCompleted", {}),
+      event("OrchestratorStarted", {}),
+      event("TaskFailed", {
+        TaskScheduledId: 2,
+        Reason: "Activity function failed: throttled",
+        Details: "{}",
+      }),
+    ];
+    let out = await replayAndCheck(history);
+    expect(out.violation).toBeUndefined();
+    expect(out.open).toEqual(["3:-"]); // the retry's timer (before the commit)
+    history.push(event("TimerCreated", { FireAt: inTwoSeconds }, 3), event("OrchestratorCompleted", {}));
+    history.push(event("OrchestratorStarted", {}), event("TimerFired", { TimerId: 3, FireAt: inTwoSeconds }));
+    out = await replayAndCheck(history);
+    expect(out.violation).toBeUndefined();
+    expect(out.open).toEqual([`4:${ACTIVITIES.backupBatch}`]); // the second attempt
+    history.push(
+      event("TaskScheduled", { Name: ACTIVITIES.backupBatch }, 4),
+      event("OrchestratorCompleted", {}),
+    );
+    history.push(
+      event("OrchestratorStarted", {}),
+      event("TaskCompleted", { TaskScheduledId: 4, Result: JSON.stringify(summary(1)) }),
+    );
+    out = await replayAndCheck(history);
+    expect(out.violation).toBeUndefined();
+    expect(out.open).toEqual([`5:${ACTIVITIES.backupCommit}`]);
   });
 });
