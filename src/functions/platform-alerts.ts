@@ -18,20 +18,58 @@ import { startRestore } from "./restore-http.js";
 
 export interface AlertOutcome {
   eventId: string;
-  action: "restore" | "ignore" | "already-running" | "error";
+  action: "restore" | "ignore" | "already-running" | "error" | "skipped";
   detail: string;
   instanceId?: string;
 }
 
+/** Why an Event Grid entry cannot be handled as an event, or undefined when it can. */
+export function malformedEvent(entry: unknown): string | undefined {
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry))
+    return `not an event object (${entry === null ? "null" : Array.isArray(entry) ? "array" : typeof entry})`;
+  const fields = entry as Record<string, unknown>;
+  const missing = ["id", "eventType", "subject"].filter(
+    (key) => typeof fields[key] !== "string" || fields[key] === "",
+  );
+  if (missing.length) return `missing ${missing.join(", ")}`;
+  const data = fields["data"];
+  if (data !== undefined && (data === null || typeof data !== "object")) return "data is not an object";
+  return undefined;
+}
+
+/**
+ * Each entry on its own: a malformed one is reported and skipped, one that fails is an error
+ * outcome, and neither stops the valid deletions in the same batch.
+ */
 export async function handleDeletionEvents(
-  events: DeletionEvent[],
+  entries: unknown[],
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<AlertOutcome[]> {
   const outcomes: AlertOutcome[] = [];
+  const events: DeletionEvent[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const problem = malformedEvent(entry);
+    if (problem) {
+      const id = (entry as { id?: unknown } | null)?.id;
+      const eventId = typeof id === "string" && id ? id : `#${index}`;
+      context.warn(`event ${eventId} (entry ${index}) skipped: ${problem}`);
+      outcomes.push({ eventId, action: "skipped", detail: `malformed event at index ${index}: ${problem}` });
+      continue;
+    }
+    events.push(entry as DeletionEvent);
+  }
   for (const event of events) {
     const eventId = event.id ?? "?";
-    const decision = decideDeletion(runtime().config, event);
+    let decision: ReturnType<typeof decideDeletion>;
+    try {
+      decision = decideDeletion(runtime().config, event);
+    } catch (error) {
+      const detail = `could not read the event: ${error instanceof Error ? error.message : String(error)}`;
+      context.error(`event ${eventId}: ${detail}`);
+      outcomes.push({ eventId, action: "error", detail });
+      continue;
+    }
     if (decision.action === "ignore") {
       context.log(`event ${eventId} ignored: ${decision.reason}`);
       outcomes.push({ eventId, action: "ignore", detail: decision.reason });
@@ -92,10 +130,13 @@ export async function platformResourceDeletedWebhook(
   } catch {
     return { status: 400, jsonBody: { error: "INVALID_JSON", message: "send an Event Grid event array" } };
   }
-  const events = (Array.isArray(body) ? body : [body]) as (DeletionEvent & {
-    data?: { validationCode?: string };
-  })[];
-  const validation = events.find((e) => e.eventType === "Microsoft.EventGrid.SubscriptionValidationEvent");
+  const events: unknown[] = Array.isArray(body) ? body : [body];
+  const validation = events.find(
+    (e): e is { data?: { validationCode?: string } } =>
+      typeof e === "object" &&
+      e !== null &&
+      (e as DeletionEvent).eventType === "Microsoft.EventGrid.SubscriptionValidationEvent",
+  );
   if (validation) {
     const code = validation.data?.validationCode;
     if (!code)
@@ -110,7 +151,12 @@ export async function platformResourceDeletedWebhook(
     return { status: 200, jsonBody: { validationResponse: code } };
   }
   const outcomes = await handleDeletionEvents(events, df.getClient(context), context);
-  return { status: 200, jsonBody: { outcomes } };
+  const skipped = outcomes.filter((o) => o.action === "skipped");
+  // 200 even with skipped entries: Event Grid would re-send the whole batch on an error status.
+  return {
+    status: 200,
+    jsonBody: { outcomes, skipped: skipped.map((o) => ({ eventId: o.eventId, reason: o.detail })) },
+  };
 }
 
 app.http("platformResourceDeletedWebhook", {

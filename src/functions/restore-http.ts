@@ -60,6 +60,7 @@ async function readJson(request: HttpRequest): Promise<{ body?: unknown; error?:
 export async function startRestore(
   client: df.DurableClient,
   request: RestoreRequest,
+  idempotencyKey?: string,
 ): Promise<
   { started: true; instanceId: string } | { started: false; instanceId: string; runtimeStatus: string }
 > {
@@ -70,7 +71,10 @@ export async function startRestore(
     return { started: false, instanceId, runtimeStatus: String(existing.runtimeStatus) };
   }
   try {
-    await client.startNew(ORCHESTRATORS.restore, { instanceId, input: { request } satisfies RestoreInput });
+    await client.startNew(ORCHESTRATORS.restore, {
+      instanceId,
+      input: { request, ...(idempotencyKey ? { idempotencyKey } : {}) } satisfies RestoreInput,
+    });
   } catch (error) {
     // Two requests raced past the check above: the loser reports the winner, like a 409.
     const now = await findInstance(client, instanceId);

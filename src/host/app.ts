@@ -270,7 +270,8 @@ export class LocalApp {
   async invokeQueue(
     name: string,
     message: unknown,
-    options: { maxDequeueCount?: number } = {},
+    /** id: the queue message id; pass one again to simulate a redelivery of the same message. */
+    options: { maxDequeueCount?: number; id?: string } = {},
   ): Promise<QueueOutcome> {
     const fn = this.host.registry.get(name, "queue");
     const queue = String(fn.trigger.queueName);
@@ -282,7 +283,7 @@ export class LocalApp {
       // not JSON: the handler gets the string
     }
     const max = options.maxDequeueCount ?? this.maxDequeueCount;
-    const id = randomUUID();
+    const id = options.id ?? randomUUID();
     const inserted = this.host.now();
     let reason = "";
     let attempts = 0;

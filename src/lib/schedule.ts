@@ -3,7 +3,18 @@
 import { CronExpressionParser } from "cron-parser";
 import { AzdrError } from "./errors.js";
 
-/** The latest occurrence of the NCRONTAB schedule at or before `now` (UTC). */
+/**
+ * How early a timer may fire and still belong to the coming slot. Timers fire a little early or
+ * late (clock skew, host restarts); without this, a firing 50 ms before 10:05 would compute the
+ * 09:05 slot, find its run done, and skip the 10:05 backup.
+ */
+export const SLOT_TOLERANCE_MS = 2 * 60_000;
+
+/**
+ * The slot a firing at `now` belongs to (UTC): the next occurrence of the NCRONTAB schedule when it
+ * is at most SLOT_TOLERANCE_MS away (and less than half the interval), else the latest occurrence
+ * at or before `now` (a late firing belongs to the slot it is late for).
+ */
 export function scheduleSlot(schedule: string, now: Date): Date {
   try {
     // cron-parser's prev() is strictly before currentDate: nudge by 1 ms so an on-time run maps to itself.
@@ -11,7 +22,11 @@ export function scheduleSlot(schedule: string, now: Date): Date {
       currentDate: new Date(now.getTime() + 1),
       tz: "UTC",
     });
-    return expression.prev().toDate();
+    const previous = expression.prev().toDate();
+    const next = CronExpressionParser.parse(schedule, { currentDate: now, tz: "UTC" }).next().toDate();
+    const early = next.getTime() - now.getTime();
+    const interval = next.getTime() - previous.getTime();
+    return early <= SLOT_TOLERANCE_MS && early < interval / 2 ? next : previous;
   } catch (error) {
     throw new AzdrError("INVALID_CONFIG", `schedule "${schedule}" is not a valid NCRONTAB expression`, {
       cause: error,

@@ -30,6 +30,8 @@ import { announce } from "./notify.js";
 
 export interface RestoreInput {
   request: RestoreRequest;
+  /** The queue message (or caller) this run answers: a redelivered message finds its run by it. */
+  idempotencyKey?: string;
 }
 
 export interface ApprovalDecision {
