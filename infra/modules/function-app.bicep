@@ -96,6 +96,7 @@ param schedules object = {
   storage: '0 0 4 * * *'
   rpoCheck: '0 */15 * * * *'
   retention: '0 0 5 * * *'
+  verify: '0 0 6 * * 0'
 }
 
 @description('Any other AZDR__ settings (limits, naming overrides), flattened: { "AZDR__limits__batchSize": "100" }.')
@@ -228,6 +229,7 @@ var baseAppSettings = {
   AZDR__schedules__storage: schedules.storage
   AZDR__schedules__rpoCheck: schedules.rpoCheck
   AZDR__schedules__retention: schedules.retention
+  AZDR__schedules__verify: schedules.verify
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

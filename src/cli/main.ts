@@ -11,7 +11,13 @@ import { TOOL_VERSION } from "../lib/store/manifest.js";
 import { backupCommand, BACKUP_TARGETS } from "./commands/backup.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { printProblems, restoreCommand, type RestoreOptions } from "./commands/restore.js";
-import { snapshotsExport, snapshotsList, snapshotsShow, snapshotsVerify } from "./commands/snapshots.js";
+import {
+  snapshotsAccept,
+  snapshotsExport,
+  snapshotsList,
+  snapshotsShow,
+  snapshotsVerify,
+} from "./commands/snapshots.js";
 import { statusCommand } from "./commands/status.js";
 import { createContext, type CliContext, type GlobalOptions } from "./context.js";
 import { CliUsageError, EXIT, Output, type CliIO, type ExitCode } from "./io.js";
@@ -25,7 +31,7 @@ Exit codes:
   0    success: backup Completed, restore Completed or Planned, snapshot verified, every RPO fresh
   1    failed: a run Failed, verification found problems, an RPO row is stale or missing, or an error
   2    bad input: unknown command or flag value, invalid config or restore request (nothing started)
-  3    partially failed: a backup or restore ended PartiallyFailed (see its reasons)
+  3    partially failed: a backup or restore ended PartiallyFailed, or a backup is Suspect (shrink guard: see its reasons)
   4    not approved: a restore was rejected, timed out waiting for approval, or still waits for it
   130  interrupted (Ctrl-C): a restore resumes when the same command runs again`;
 
@@ -93,15 +99,30 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
     .action(withContext((ctx, ref: string, options: { all?: boolean }) => snapshotsShow(ctx, ref, options)));
   snapshots
     .command("verify")
-    .description("check every body a snapshot names exists with its size; --deep/--sample re-hash them")
-    .argument("<ref>", "<domain>/<source>/<component>/<snapshotId|latest>")
+    .description(
+      "check a snapshot's manifest against its commit and that every body it names exists with its size; --deep/--sample re-hash them; --all checks every snapshot",
+    )
+    .argument("[ref]", "<domain>/<source>/<component>/<snapshotId|latest> (omit with --all)")
+    .option("--all", "every snapshot in the store, with a summary line")
+    .option("--domain <domain>", "with --all: only this domain")
     .option("--deep", "re-hash every body")
-    .option("--sample <n>", "re-hash n bodies chosen at random")
+    .option("--sample <n>", "re-hash n bodies chosen at random (per snapshot)")
     .action(
-      withContext((ctx, ref: string, options: { deep?: boolean; sample?: string }) =>
-        snapshotsVerify(ctx, ref, options),
+      withContext(
+        (
+          ctx,
+          ref: string | undefined,
+          options: { deep?: boolean; sample?: string; all?: boolean; domain?: string },
+        ) => snapshotsVerify(ctx, ref, options),
       ),
     );
+  snapshots
+    .command("accept")
+    .description(
+      "accept a Suspect snapshot (held back by the shrink guard) as good, when the shrink was intended; records who and when",
+    )
+    .argument("<ref>", "<domain>/<source>/<component>/<snapshotId|latest> (latest: the newest of any phase)")
+    .action(withContext((ctx, ref: string) => snapshotsAccept(ctx, ref)));
 
   snapshots
     .command("export")

@@ -1,5 +1,6 @@
 // Housekeeping on the config's schedules: RPO status (logged as warnings that alerts can watch,
-// stored as JSON, served over HTTP) and retention + garbage collection of the backup store.
+// stored as JSON, served over HTTP), retention + garbage collection of the backup store, and a
+// weekly sampled deep verify that marks damaged snapshots so they stop being good.
 import {
   app,
   type HttpRequest,
@@ -9,6 +10,8 @@ import {
 } from "@azure/functions";
 import { rpoHealthy, rpoStatus, type RpoRow } from "../lib/rpo.js";
 import { applyRetention, collectGarbage } from "../lib/store/retention.js";
+import { describeRef } from "../lib/store/backup-store.js";
+import { describeProblems, verifyStore } from "../lib/store/verify.js";
 import { REPORTS_CONTAINER } from "../lib/store/layout.js";
 import { runtime } from "../orchestrators/runtime.js";
 import { rpoStale } from "../lib/notify/events.js";
@@ -49,10 +52,36 @@ export async function runRetention(now: Date, log: (message: string) => void) {
   const retention = await applyRetention(rt.store, rt.config.retention.days, now);
   const gc = await collectGarbage(rt.store, { graceMs: rt.config.retention.gcGraceHours * 3_600_000, now });
   log(
-    `retention: ${retention.deleted.length} snapshot(s) past retention deleted, ${retention.kept} kept; ` +
+    `retention: ${retention.deleted.length} snapshot(s) past retention deleted, ${retention.kept} kept ` +
+      `(past retention but kept: ${retention.keptAsLastGood.length} last good copy, ${retention.keptPinned.length} pinned by a restore); ` +
       `GC: ${gc.deletedObjects} unreferenced bodies (${gc.deletedBytes} bytes) and ${gc.deletedUncommitted.length} staged blobs of crashed runs removed`,
   );
+  for (const unreadable of gc.unreadableManifests) {
+    log(
+      `GC: manifest of ${unreadable.snapshot} is unreadable (${unreadable.error}); no body was deleted this run. Check it with \`azdr snapshots verify ${unreadable.snapshot}\``,
+    );
+  }
+  for (const pin of retention.unreadablePins)
+    log(`retention: restore pin ${pin} is unreadable and protects nothing`);
   return { retention, gc };
+}
+
+/** The weekly check: a sample of snapshots per component, bodies sampled; damaged ones are marked. */
+export async function runVerify(now: Date, log: (message: string) => void) {
+  const rt = runtime();
+  const report = await verifyStore(rt.store, {
+    deep: rt.config.integrity.verifySampleBodies,
+    sampleSnapshots: rt.config.integrity.verifySampleSnapshots,
+    markDamaged: now,
+  });
+  for (const damaged of report.damaged) {
+    log(`VERIFY DAMAGED: ${describeRef(damaged.ref)}: ${describeProblems(damaged)}; it is no longer good`);
+  }
+  for (const error of report.errors) log(`VERIFY ERROR: ${error.snapshot}: ${error.error}`);
+  log(
+    `verify: ${report.snapshots} snapshot(s) checked, ${report.damaged.length} damaged, ${report.errors.length} unreadable; ${report.checkedContent} bodies re-hashed`,
+  );
+  return report;
 }
 
 app.timer("rpoCheckTimer", {
@@ -71,6 +100,13 @@ app.timer("retentionTimer", {
   schedule: "%AZDR__schedules__retention%",
   handler: async (_timer: Timer, context: InvocationContext) => {
     await runRetention(new Date(), (m) => context.log(m));
+  },
+});
+
+app.timer("verifyTimer", {
+  schedule: "%AZDR__schedules__verify%",
+  handler: async (_timer: Timer, context: InvocationContext) => {
+    await runVerify(new Date(), (m) => context.warn(m));
   },
 });
 

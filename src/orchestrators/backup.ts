@@ -153,7 +153,8 @@ const backupSourceOrchestrator: OrchestrationHandler = function* (context: Orche
     vanished: summaries.reduce((sum, s) => sum + (s.vanished ?? 0), 0),
     newBodies: stat("newBodies"),
     bytes: commit.totalBytes,
-    reasons: [...fatalReasons, ...partialReasons],
+    // The commit's reasons: fatal and partial ones plus what only the commit knows (shrink guard).
+    reasons: commit.reasons ?? [...fatalReasons, ...partialReasons],
     alreadyCommitted: commit.alreadyCommitted,
   };
   context.df.setCustomStatus({ step: "done", sourceId: target.sourceId, phase: commit.phase });
@@ -171,11 +172,7 @@ const backupRunOrchestrator: OrchestrationHandler = function* (context: Orchestr
     ),
   );
   const sources = (yield context.df.Task.all(tasks)) as SourceOutcome[];
-  const phase: CommitResult["phase"] = sources.every((s) => s.phase === "Completed")
-    ? "Completed"
-    : sources.every((s) => s.phase === "Failed")
-      ? "Failed"
-      : "PartiallyFailed";
+  const phase = runPhase(sources.map((s) => s.phase));
   const output: BackupRunOutput = { kind: input.kind, slot: input.slot, phase, sources };
   context.df.setCustomStatus({ step: "done", kind: input.kind, phase });
   return output;
@@ -209,7 +206,10 @@ df.app.activity(ACTIVITIES.backupCommit, {
   }) => {
     const rt = runtime();
     const source = backupSourceFor(input.target.kind);
-    const result = await runCommit(rt.store, source, input.target, input);
+    const result = await runCommit(rt.store, source, input.target, {
+      ...input,
+      maxShrinkShare: rt.config.integrity.maxShrinkShare,
+    });
     rt.log.info("snapshot committed", {
       kind: input.target.kind,
       sourceId: input.target.sourceId,
@@ -243,6 +243,17 @@ df.app.activity(ACTIVITIES.backupCommit, {
     return result;
   },
 });
+
+/**
+ * One phase for several snapshots: Completed when all are, Failed when all are, Suspect when the
+ * only trouble is the shrink guard, else PartiallyFailed.
+ */
+export function runPhase(phases: CommitResult["phase"][]): CommitResult["phase"] {
+  if (phases.every((p) => p === "Completed")) return "Completed";
+  if (phases.every((p) => p === "Failed")) return "Failed";
+  if (phases.every((p) => p === "Completed" || p === "Suspect")) return "Suspect";
+  return "PartiallyFailed";
+}
 
 /** Instance id of a backup run: one per kind and schedule slot, so a double-fired timer starts one run. */
 export function backupInstanceId(kind: BackupKind, slot: string): string {

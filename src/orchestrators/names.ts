@@ -14,6 +14,8 @@ export const ACTIVITIES = {
   restoreValidate: "restoreValidateActivity",
   restoreReport: "restoreReportActivity",
   notify: "notifyActivity",
+  restorePin: "restorePinActivity",
+  restoreUnpin: "restoreUnpinActivity",
 } as const;
 
 /** The external event an approval or rejection raises on a waiting restore. */

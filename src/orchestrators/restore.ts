@@ -20,7 +20,8 @@ import {
 } from "../lib/restore/engine.js";
 import { SCENARIOS, type RestoreRequest } from "../lib/restore/request.js";
 import { scenarioFor } from "../lib/restore/scenarios.js";
-import { reportPath } from "../lib/store/layout.js";
+import { reportPath, type SnapshotRef } from "../lib/store/layout.js";
+import { pinSnapshots, releasePin } from "../lib/store/pins.js";
 import { slotStamp } from "../lib/schedule.js";
 import { ACTIVITIES, APPROVAL_EVENT, ORCHESTRATORS } from "./names.js";
 import { runtime } from "./runtime.js";
@@ -32,6 +33,14 @@ export interface RestoreInput {
   request: RestoreRequest;
   /** The queue message (or caller) this run answers: a redelivered message finds its run by it. */
   idempotencyKey?: string;
+}
+
+export interface RestorePinInput {
+  planId: string;
+  instanceId: string;
+  snapshots: SnapshotRef[];
+  pinnedAt: string;
+  approvalTimeoutMinutes: number;
 }
 
 export interface ApprovalDecision {
@@ -80,6 +89,16 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
       planId,
       now: started.toISOString(),
     })) as PlanSummary;
+    // Pin the snapshots against retention while this restore waits for approval or runs.
+    if (plan.snapshots.length > 0) {
+      yield context.df.callActivityWithRetry(ACTIVITIES.restorePin, retry(), {
+        planId,
+        instanceId,
+        snapshots: plan.snapshots,
+        pinnedAt: started.toISOString(),
+        approvalTimeoutMinutes: request.approvalTimeoutMinutes,
+      } satisfies RestorePinInput);
+    }
   } catch (error) {
     // Planning could not finish (target unreadable, store unavailable): report it, change nothing.
     const reason = `planning failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -226,6 +245,15 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
   }
 
   context.df.setCustomStatus({ ...planStatus, phase: "reporting" } satisfies RestoreProgress);
+  try {
+    // Every path ends here: completed, failed, rejected, timed out, plan only.
+    yield context.df.callActivityWithRetry(ACTIVITIES.restoreUnpin, retry(), {
+      planId,
+      at: context.df.currentUtcDateTime.toISOString(),
+    });
+  } catch {
+    // The pin expires on its own (approval timeout + margin): never fail a restore for it.
+  }
   const ended = context.df.currentUtcDateTime;
   const report: RestoreReport = {
     instanceId,
@@ -320,4 +348,26 @@ df.app.activity(ACTIVITIES.restoreReport, {
     });
     return written;
   },
+});
+
+df.app.activity(ACTIVITIES.restorePin, {
+  handler: async (input: RestorePinInput) => {
+    const rt = runtime();
+    const marginMs = rt.config.integrity.restorePinMarginHours * 3_600_000;
+    const expiresAt = new Date(
+      new Date(input.pinnedAt).getTime() + input.approvalTimeoutMinutes * 60_000 + marginMs,
+    ).toISOString();
+    return pinSnapshots(rt.store, {
+      planId: input.planId,
+      instanceId: input.instanceId,
+      snapshots: input.snapshots,
+      pinnedAt: input.pinnedAt,
+      expiresAt,
+    });
+  },
+});
+
+df.app.activity(ACTIVITIES.restoreUnpin, {
+  handler: async (input: { planId: string; at: string }) =>
+    releasePin(runtime().store, input.planId, new Date(input.at)),
 });

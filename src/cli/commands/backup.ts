@@ -6,10 +6,12 @@ import { BACKUP_KINDS, backupSourceFor } from "../../lib/backup/catalog.js";
 import type { SkippedEntry } from "../../lib/store/manifest.js";
 import type { BackupKind } from "../../lib/backup/engine.js";
 import { slotStamp } from "../../lib/schedule.js";
+import type { SnapshotPhase } from "../../lib/store/manifest.js";
 import type { InstanceStatus } from "../../host/host.js";
 import { TERMINAL_STATUSES } from "../../host/store.js";
 import {
   backupInstanceId,
+  runPhase,
   type BackupRunInput,
   type BackupRunOutput,
   type SourceOutcome,
@@ -40,7 +42,7 @@ interface Run {
 
 export interface BackupResult {
   slot: string;
-  phase: "Completed" | "PartiallyFailed" | "Failed";
+  phase: SnapshotPhase;
   runs: {
     kind: BackupKind;
     instanceId: string;
@@ -229,11 +231,7 @@ export async function backupCommand(
     }),
   };
   const phases = result.runs.flatMap((r) => (r.sources.length ? r.sources.map((s) => s.phase) : [r.phase]));
-  result.phase = phases.every((p) => p === "Completed")
-    ? "Completed"
-    : phases.every((p) => p === "Failed")
-      ? "Failed"
-      : "PartiallyFailed";
+  result.phase = runPhase(phases as SnapshotPhase[]);
 
   if (out.json) out.result(result);
   else {

@@ -1,10 +1,15 @@
-// `azdr snapshots list|show|verify`: the snapshot index, one manifest, and verification of the
-// bodies a manifest names (by size, and by re-hashing all or a sample).
+// `azdr snapshots list|show|verify|accept|export`: the snapshot index, one manifest, verification of the
+// manifest against its commit and of the bodies it names (by size, and by re-hashing all or a
+// sample), for one snapshot or the whole store, and accepting a snapshot the shrink guard held back.
 import { DOMAINS, type Domain } from "../../lib/config/schema.js";
+import { isAzdrError } from "../../lib/errors.js";
 import { assertRef, type SnapshotRef } from "../../lib/store/layout.js";
-import { verifySnapshot } from "../../lib/store/verify.js";
 import { exportSnapshot } from "../../lib/export/index.js";
+import { describeRef } from "../../lib/store/backup-store.js";
+import { describePhase, isGood, type SnapshotRow } from "../../lib/store/snapshot-index.js";
+import { verifySnapshot, verifyStore, type VerifyOptions } from "../../lib/store/verify.js";
 import { openRuntime, type CliContext } from "../context.js";
+import { osUser } from "./restore.js";
 import { CliUsageError, EXIT, formatBytes, table, type ExitCode } from "../io.js";
 
 const REF_EXAMPLE = "databricks/primary/workspace-objects/20261126t010000z";
@@ -90,10 +95,11 @@ export async function snapshotsList(
   }
   ctx.out.out(
     table(
-      ["snapshot", "phase", "ended", "objects", "skipped", "failed", "bytes"],
+      ["snapshot", "phase", "good", "ended", "objects", "skipped", "failed", "bytes"],
       rows.map((r) => [
         refText(r),
-        r.phase,
+        describePhase(r),
+        isGood(r) ? "yes" : "no",
         r.endedAt.replace(/\.\d{3}Z$/, "Z"),
         r.objectCount,
         r.skippedCount,
@@ -125,16 +131,31 @@ export async function snapshotsShow(
   options: { all?: boolean },
 ): Promise<ExitCode> {
   const ref = await resolveRef(ctx, refArg);
-  const manifest = await openRuntime(ctx).store.requireManifest(ref);
+  const store = openRuntime(ctx).store;
+  const manifest = await store.requireManifest(ref);
+  const row = await store.index.find(ref.domain, ref.sourceId, ref.component, ref.snapshotId);
   const { entries: _entries, ...rest } = manifest;
+  const good = row ? isGood(row) : false;
   if (ctx.out.json) {
-    ctx.out.result({ ref: refText(ref), ...rest, entryCount: manifest.entries.length });
+    ctx.out.result({
+      ref: refText(ref),
+      ...rest,
+      entryCount: manifest.entries.length,
+      good,
+      ...(row?.acceptedBy ? { accepted: { by: row.acceptedBy, at: row.acceptedAt } } : {}),
+      ...(row?.damaged ? { damaged: row.damaged } : {}),
+    });
     return manifest.phase === "Failed" ? EXIT.failed : EXIT.ok;
   }
   const lines = [
     `snapshot  ${refText(ref)}`,
-    `phase     ${manifest.phase}${manifest.reasons.length ? "" : ""}`,
+    `phase     ${row ? describePhase(row) : manifest.phase} (${good ? "good: restorable as latest, counts for RPO" : "not good: never picked as latest"})`,
     ...manifest.reasons.map((r) => `  reason: ${r}`),
+    ...(row?.acceptedBy ? [`  accepted by ${row.acceptedBy} at ${row.acceptedAt ?? "?"}`] : []),
+    ...(row?.damaged
+      ? [`  damaged: ${row.damaged} (check with \`azdr snapshots verify ${refText(ref)}\`)`]
+      : []),
+    ...(row ? [] : ["  (no index row: run a backup, or rebuild the index)"]),
     `time      ${manifest.startedAt} → ${manifest.endedAt}`,
     `previous  ${manifest.previousSnapshotId ?? "—"}`,
     `objects   ${manifest.entries.length} (${formatBytes(manifest.totalBytes)})`,
@@ -177,8 +198,8 @@ export async function snapshotsShow(
 
 export async function snapshotsVerify(
   ctx: CliContext,
-  refArg: string,
-  options: { deep?: boolean; sample?: string },
+  refArg: string | undefined,
+  options: { deep?: boolean; sample?: string; all?: boolean; domain?: string },
 ): Promise<ExitCode> {
   let deep: "all" | number | false = false;
   if (options.deep && options.sample !== undefined) {
@@ -204,20 +225,31 @@ export async function snapshotsVerify(
     }
     deep = n;
   }
+  if (options.all) {
+    if (refArg !== undefined) {
+      throw new CliUsageError("--all checks every snapshot: give no <ref> with it", [
+        { field: "ref", message: `"${refArg}" given with --all`, fix: "drop the <ref>, or drop --all" },
+      ]);
+    }
+    return verifyAll(ctx, { deep }, checkDomain(options.domain, "--domain"));
+  }
+  if (refArg === undefined) {
+    throw new CliUsageError("which snapshot?", [
+      {
+        field: "ref",
+        message: "missing",
+        fix: `give <domain>/<source>/<component>/<snapshotId|latest> (e.g. ${REF_EXAMPLE}), or --all for every snapshot`,
+      },
+    ]);
+  }
   const ref = await resolveRef(ctx, refArg);
   const report = await verifySnapshot(openRuntime(ctx).store, ref, { deep });
   if (ctx.out.json) {
     ctx.out.result({ ...report, ref: refText(ref) });
     return report.ok ? EXIT.ok : EXIT.failed;
   }
-  const mode =
-    deep === "all"
-      ? "every body re-hashed"
-      : deep
-        ? `${report.checkedContent} bodies re-hashed (sample)`
-        : "sizes only (use --deep or --sample N to re-hash)";
   ctx.out.out(
-    `${report.ok ? "OK" : "PROBLEMS"}  ${refText(ref)}: ${report.entries} entries, ${report.checkedStructure} bodies checked, ${mode}`,
+    `${report.ok ? "OK" : "PROBLEMS"}  ${refText(ref)}: ${report.entries} entries, manifest ${report.indexed ? "checked against its commit" : "not in the index (nothing to compare)"}, ${report.checkedStructure} bodies checked, ${modeText(deep, report.checkedContent)}`,
   );
   if (!report.ok) {
     ctx.out.out("");
@@ -258,4 +290,74 @@ export async function snapshotsExport(
   }
   ctx.out.out(`start with ${result.directory}/README.md`);
   return EXIT.ok;
+}
+function modeText(deep: VerifyOptions["deep"], checkedContent: number): string {
+  return deep === "all"
+    ? "every body re-hashed"
+    : deep
+      ? `${checkedContent} bodies re-hashed (sample)`
+      : "sizes only (use --deep or --sample N to re-hash)";
+}
+
+/** `azdr snapshots verify --all`: every snapshot in the index, one line per damaged one, a summary. */
+async function verifyAll(
+  ctx: CliContext,
+  options: { deep: VerifyOptions["deep"] },
+  domain: Domain | undefined,
+): Promise<ExitCode> {
+  const report = await verifyStore(openRuntime(ctx).store, {
+    deep: options.deep,
+    ...(domain ? { domain } : {}),
+  });
+  const summary = `${report.ok ? "OK" : "PROBLEMS"}  ${report.snapshots} snapshot(s): ${report.snapshots - report.damaged.length - report.errors.length} intact, ${report.damaged.length} damaged, ${report.errors.length} unreadable; ${report.entries} entries, ${report.checkedStructure} bodies checked, ${modeText(options.deep, report.checkedContent)}`;
+  if (ctx.out.json) {
+    ctx.out.result({ ...report, summary });
+    return report.ok ? EXIT.ok : EXIT.failed;
+  }
+  for (const damaged of report.damaged) {
+    ctx.out.out(`DAMAGED   ${describeRef(damaged.ref)}: ${damaged.problems.length} problem(s)`);
+    for (const p of damaged.problems.slice(0, LIST_LIMIT))
+      ctx.out.out(`  ${p.path}: ${p.problem}: ${p.detail}`);
+  }
+  for (const error of report.errors) ctx.out.out(`ERROR     ${error.snapshot}: ${error.error}`);
+  ctx.out.out(summary);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * `azdr snapshots accept <ref>`: the shrink was intended (a folder deleted on purpose), so the
+ * Suspect snapshot becomes good. Records who (the OS user) and when, in the store.
+ */
+export async function snapshotsAccept(ctx: CliContext, refArg: string): Promise<ExitCode> {
+  const ref = await resolveSuspectRef(ctx, refArg);
+  const by = osUser(ctx);
+  let row: SnapshotRow;
+  try {
+    row = await openRuntime(ctx).store.accept(ref, by, ctx.now());
+  } catch (error) {
+    if (isAzdrError(error) && error.code === "INVALID_INPUT") {
+      throw new CliUsageError(error.message, [
+        { field: "ref", message: error.message, fix: "pick a Suspect snapshot from `azdr snapshots list`" },
+      ]);
+    }
+    throw error;
+  }
+  if (ctx.out.json) {
+    ctx.out.result({ ref: refText(ref), ...row, good: isGood(row) });
+    return EXIT.ok;
+  }
+  ctx.out.out(
+    `accepted ${refText(ref)} (${row.objectCount} objects) as good: by ${row.acceptedBy ?? by} at ${row.acceptedAt ?? ""}`,
+  );
+  return EXIT.ok;
+}
+
+/** "latest" in an accept means the newest snapshot of any phase (the Suspect one is never latest good). */
+async function resolveSuspectRef(ctx: CliContext, text: string): Promise<SnapshotRef> {
+  const parts = text.split("/");
+  if (parts.length === 4 && parts[3] === "latest" && isDomain(parts[0]!)) {
+    const row = await openRuntime(ctx).store.index.newest(parts[0], parts[1]!, parts[2]!);
+    if (row) return resolveRef(ctx, `${parts.slice(0, 3).join("/")}/${row.snapshotId}`);
+  }
+  return resolveRef(ctx, text);
 }

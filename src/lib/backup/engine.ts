@@ -112,7 +112,8 @@ export async function runPlan<Ctx, W>(
   batchSize: number,
 ): Promise<PlanResult> {
   const ref = refFor(source, target);
-  const latest = await store.latestGood(source.domain, target.sourceId, source.component);
+  // Carry from the newest snapshot whose entries are real bodies, good or not (see latestCarryBasis).
+  const latest = await store.latestCarryBasis(source.domain, target.sourceId, source.component);
   const previous =
     latest && latest.snapshotId !== target.snapshotId ? { ...ref, snapshotId: latest.snapshotId } : undefined;
   let output: PlanOutput<W>;
@@ -203,6 +204,7 @@ export async function runCommit(
     previousSnapshotId?: string;
     fatalReasons?: string[];
     partialReasons?: string[];
+    maxShrinkShare?: number;
   },
 ): Promise<CommitResult> {
   const ref = refFor(source, target);
@@ -214,6 +216,7 @@ export async function runCommit(
     ...(input.previousSnapshotId ? { previousSnapshotId: input.previousSnapshotId } : {}),
     ...(input.fatalReasons?.length ? { fatalReasons: input.fatalReasons } : {}),
     ...(input.partialReasons?.length ? { partialReasons: input.partialReasons } : {}),
+    ...(input.maxShrinkShare !== undefined ? { maxShrinkShare: input.maxShrinkShare } : {}),
     ...(summaryBody ? { summary: JSON.parse(summaryBody.toString("utf8")) as Record<string, unknown> } : {}),
   });
   await store.deleteUnder(container, `${snapshotPrefix(ref)}work/`);

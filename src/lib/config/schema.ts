@@ -230,6 +230,14 @@ export const schedulesSchema = z
     storage: cron.default("0 0 4 * * *").meta(ex("Storage account protection settings.", "0 0 4 * * *")),
     rpoCheck: cron.default("0 */15 * * * *").meta(ex("RPO status check.", "0 */15 * * * *")),
     retention: cron.default("0 0 5 * * *").meta(ex("Retention and garbage collection.", "0 0 5 * * *")),
+    verify: cron
+      .default("0 0 6 * * 0")
+      .meta(
+        ex(
+          "Weekly store check: every good snapshot's manifest against the index, bodies by size, a sample re-hashed; damaged ones are marked.",
+          "0 0 6 * * 0",
+        ),
+      ),
   })
   .default({
     notebooks: "0 5 * * * *",
@@ -242,6 +250,7 @@ export const schedulesSchema = z
     storage: "0 0 4 * * *",
     rpoCheck: "0 */15 * * * *",
     retention: "0 0 5 * * *",
+    verify: "0 0 6 * * 0",
   })
   .meta(ex("Timer schedules (NCRONTAB, UTC).", { notebooks: "0 5 * * * *" }));
 
@@ -275,6 +284,57 @@ export const retentionSchema = z
     gcGraceHours: 24,
   })
   .meta(ex("Retention and garbage collection.", { gcGraceHours: 24 }));
+
+export const integritySchema = z
+  .object({
+    maxShrinkShare: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.2)
+      .meta(
+        ex(
+          "Shrink guard: a snapshot with more than this share fewer objects than the last good one of the same component is committed as Suspect and is not good until `azdr snapshots accept`. 1 disables it.",
+          0.2,
+        ),
+      ),
+    verifySampleBodies: z
+      .number()
+      .int()
+      .positive()
+      .default(50)
+      .meta(
+        ex("Bodies re-hashed per snapshot by the weekly verify timer (every body is checked by size).", 50),
+      ),
+    verifySampleSnapshots: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(3)
+      .meta(
+        ex(
+          "Per component, the weekly verify timer checks the newest and the newest good snapshot plus this many others at random.",
+          3,
+        ),
+      ),
+    restorePinMarginHours: z
+      .number()
+      .positive()
+      .default(48)
+      .meta(
+        ex(
+          "A restore pins its snapshots against retention until it ends, or at the latest for its approval timeout plus this margin (covers a crashed run).",
+          48,
+        ),
+      ),
+  })
+  .default({
+    maxShrinkShare: 0.2,
+    verifySampleBodies: 50,
+    verifySampleSnapshots: 3,
+    restorePinMarginHours: 48,
+  })
+  .meta(ex("Snapshot integrity: shrink guard, verification, restore pins.", { maxShrinkShare: 0.2 }));
 
 /** The runbook's RTO table (section 2). */
 export const DEFAULT_RTO = [
@@ -622,6 +682,7 @@ export const platformConfigSchema = z
     backupStore: backupStoreSchema,
     schedules: schedulesSchema,
     retention: retentionSchema,
+    integrity: integritySchema,
     objectives: objectivesSchema,
     limits: limitsSchema,
     notifications: notificationsSchema,

@@ -4,7 +4,9 @@
 import { AzdrError, errorMessage } from "../errors.js";
 import { REPORTS_CONTAINER, reportPath, type SnapshotRef } from "../store/layout.js";
 import type { Manifest } from "../store/manifest.js";
-import { verifySnapshot } from "../store/verify.js";
+import { describeRef } from "../store/backup-store.js";
+import { describePhase, isGood } from "../store/snapshot-index.js";
+import { describeProblems, verifySnapshot } from "../store/verify.js";
 import type { SourceContext } from "../sources/context.js";
 import {
   actionable,
@@ -75,7 +77,11 @@ export const RESTORE_BATCH = 100;
 
 // ---- snapshots ----------------------------------------------------------------------------------
 
-/** The snapshot of one component the request selects: latest good, an id, or a point in time. */
+/**
+ * The snapshot of one component the request selects. "latest" and a point in time pick the newest
+ * GOOD snapshot (Completed or accepted Suspect, never damaged). An explicit id may also name a
+ * PartiallyFailed or Suspect one: the operator chose it, and the plan says what it lacks.
+ */
 export async function resolveSnapshot(
   ctx: SourceContext,
   request: RestoreRequest,
@@ -89,7 +95,8 @@ export async function resolveSnapshot(
     })
   ).filter((r) => r.phase !== "Failed");
   rows.sort((a, b) => (a.endedAt < b.endedAt ? 1 : -1));
-  let row = rows[0];
+  const good = rows.filter(isGood);
+  let row = good[0];
   if (request.snapshot !== "latest") {
     const exact = rows.find((r) => r.snapshotId === request.snapshot);
     if (exact) row = exact;
@@ -103,7 +110,7 @@ export async function resolveSnapshot(
         : undefined;
       // An unknown id matches nothing; a time matches the newest good snapshot at or before it.
       const at = other ? other.endedAt : isId ? undefined : new Date(request.snapshot).toISOString();
-      row = at === undefined ? undefined : rows.find((r) => r.endedAt <= at);
+      row = at === undefined ? undefined : good.find((r) => r.endedAt <= at);
     }
   }
   return row
@@ -111,6 +118,40 @@ export async function resolveSnapshot(
     : undefined;
 }
 
+/** What a snapshot that is not good lacks, for the plan: its phase, reasons and missing objects. */
+async function snapshotGaps(ctx: SourceContext, ref: SnapshotRef): Promise<PreflightCheck | undefined> {
+  const row = await ctx.store.index.find(ref.domain, ref.sourceId, ref.component, ref.snapshotId);
+  if (!row || isGood(row)) return undefined;
+  const name = `snapshot ${ref.domain}/${ref.component} completeness`;
+  if (row.damaged) {
+    return {
+      name,
+      ok: false,
+      blocking: true,
+      detail: `${ref.snapshotId} was found damaged by verification: ${row.damaged}`,
+      fix: "restore from another snapshot (`--snapshot <id>`), or re-run the backup",
+    };
+  }
+  const manifest = await ctx.store.readManifest(ref);
+  const failed = manifest?.failed ?? [];
+  const examples = failed
+    .slice(0, 5)
+    .map((f) => f.path)
+    .join(", ");
+  return {
+    name,
+    ok: false,
+    // The operator named this snapshot explicitly: restoring what it has is allowed, not hidden.
+    blocking: false,
+    detail:
+      `${ref.snapshotId} is ${describePhase(row)}, not a complete snapshot: ` +
+      (failed.length
+        ? `it lacks ${failed.length} object(s) that failed to back up (${examples}${failed.length > 5 ? ", …" : ""}); `
+        : "") +
+      `${manifest?.skipped.length ?? row.skippedCount} skipped; reasons: ${row.reasons.join("; ") || "none recorded"}`,
+    fix: 'restore "latest" (the newest complete snapshot) unless this one is what you need; `azdr snapshots show` lists what it lacks',
+  };
+}
 /**
  * Request-time check that the selected snapshot exists, so a bad --snapshot is a 400 that starts
  * nothing rather than a failed run. Deep verification happens in preflight.
@@ -133,9 +174,10 @@ export async function assertSnapshotsExist(
   }
 }
 
+/** The manifests a plan restores from, each refused if it no longer matches its commit (CORRUPT). */
 export async function loadManifests(ctx: SourceContext, refs: SnapshotRef[]): Promise<Manifests> {
   const manifests: Manifests = {};
-  for (const ref of refs) manifests[ref.component] = await ctx.store.requireManifest(ref);
+  for (const ref of refs) manifests[ref.component] = await ctx.store.requireIntactManifest(ref);
   return manifests;
 }
 
@@ -159,6 +201,7 @@ export async function preflightAndPlan(
   ids: { instanceId: string; planId: string; now: string },
 ): Promise<PlanSummary> {
   const checks: PreflightCheck[] = [];
+  const gapNotes: string[] = [];
   const refs: SnapshotRef[] = [];
   for (const component of scenario.components) {
     const ref = await resolveSnapshot(ctx, request, component);
@@ -173,18 +216,27 @@ export async function preflightAndPlan(
       continue;
     }
     const verify = await verifySnapshot(ctx.store, ref, { deep: 25 });
+    const alteredManifest = verify.problems.some((p) => p.problem === "manifest-mismatch");
     checks.push({
       name: `snapshot ${component.domain}/${component.component}`,
       ok: verify.ok,
       blocking: !verify.ok,
       detail: verify.ok
-        ? `${ref.snapshotId}: committed, ${verify.entries} objects, structure verified, ${verify.checkedContent} bodies re-hashed`
-        : `${ref.snapshotId}: ${verify.problems.length} problem(s), e.g. ${verify.problems[0]?.path} is ${verify.problems[0]?.problem}`,
+        ? `${ref.snapshotId}: committed, ${verify.entries} objects, manifest matches its commit, structure verified, ${verify.checkedContent} bodies re-hashed`
+        : alteredManifest
+          ? `snapshot ${describeRef(ref)} is refused: ${describeProblems(verify)}`
+          : `${ref.snapshotId}: ${verify.problems.length} problem(s), e.g. ${verify.problems[0]?.path} is ${verify.problems[0]?.problem}`,
       ...(verify.ok
         ? {}
-        : { fix: "restore from an older snapshot (`--snapshot <id>`), or re-run the backup" }),
+        : {
+            fix: `check it with \`azdr snapshots verify ${describeRef(ref)}\`; restore from an older snapshot (\`--snapshot <id>\`), or re-run the backup`,
+          }),
     });
-    if (verify.ok) refs.push(ref);
+    if (!verify.ok) continue;
+    const gaps = await snapshotGaps(ctx, ref);
+    if (gaps) checks.push(gaps);
+    if (gaps && !gaps.blocking) gapNotes.push(`${gaps.name}: ${gaps.detail}`);
+    if (!gaps?.blocking) refs.push(ref);
   }
   const manifests = await loadManifests(ctx, refs);
   const blockingSnapshots = checks.some((c) => c.blocking && !c.ok);
@@ -220,7 +272,8 @@ export async function preflightAndPlan(
     counts: countActions(planned.items),
     preflight: checks,
     destructive: planned.destructive,
-    notes: planned.notes,
+    // A snapshot chosen despite gaps: the plan (and the report's follow-ups) say what is missing.
+    notes: [...gapNotes, ...planned.notes],
   };
   const planPath = reportPath("plan", ids.planId, "json");
   const planMarkdownPath = reportPath("plan", ids.planId, "md");

@@ -7,7 +7,9 @@ import { DOMAINS, type Domain } from "../config/schema.js";
 import type { BlobStorageClient } from "../clients/storage.js";
 import {
   OBJECTS_CONTAINER,
+  acceptancePath,
   componentPrefix,
+  damagePath,
   domainContainer,
   manifestPath,
   objectPath,
@@ -30,7 +32,12 @@ import {
   type SnapshotPart,
   type SnapshotPhase,
 } from "./manifest.js";
-import { rowFromManifest, type SnapshotIndex, type SnapshotRow } from "./snapshot-index.js";
+import {
+  rowFromManifest,
+  type SnapshotIndex,
+  type SnapshotMarks,
+  type SnapshotRow,
+} from "./snapshot-index.js";
 
 export interface PutObjectResult {
   sha256: string;
@@ -50,11 +57,18 @@ export interface CommitInput {
   notes?: string[];
   previousSnapshotId?: string;
   summary?: Record<string, unknown>;
+  /**
+   * Shrink guard: a snapshot with more than this share fewer objects than the newest good one of
+   * the same component is committed as Suspect (config integrity.maxShrinkShare). Omit to disable.
+   */
+  maxShrinkShare?: number;
 }
 
 export interface CommitResult {
   ref: SnapshotRef;
   phase: SnapshotPhase;
+  /** Every reason recorded in the manifest (fatal, partial, shrink guard, notes). */
+  reasons: string[];
   objectCount: number;
   totalBytes: number;
   manifestSha256: string;
@@ -210,8 +224,9 @@ export class BackupStore {
     const container = domainContainer(ref.domain);
     const existing = await this.readManifest(ref);
     if (existing) {
-      await this.index.upsert(rowFromManifest(existing, sha256Hex(await this.manifestBytes(ref))));
-      return this.resultFor(ref, existing, sha256Hex(await this.manifestBytes(ref)), true);
+      const sha = sha256Hex(await this.manifestBytes(ref));
+      await this.index.upsert(rowFromManifest(existing, sha, await this.readMarks(ref)));
+      return this.resultFor(ref, existing, sha, true);
     }
     const parts = await this.readParts(ref);
     const byPath = new Map<string, ManifestEntry>();
@@ -231,14 +246,22 @@ export class BackupStore {
     const fatal = input.fatalReasons ?? [];
     const failedList = [...failed.values()];
     const partial = input.partialReasons ?? [];
-    const phase: SnapshotPhase =
+    // Failed: the source could not be backed up (even if some entries were captured first), or
+    // nothing was captured and something failed. Completed only when nothing failed at all.
+    let phase: SnapshotPhase =
       fatal.length > 0 || (entries.length === 0 && failedList.length + partial.length > 0)
         ? "Failed"
         : failedList.length + partial.length > 0
           ? "PartiallyFailed"
           : "Completed";
-    const reasons = [...fatal, ...partial, ...(input.notes ?? [])];
+    const reasons = [...fatal, ...partial];
     if (failedList.length > 0) reasons.push(`${failedList.length} object(s) failed: see failed[]`);
+    const shrink = await this.shrinkReason(ref, entries.length, input.maxShrinkShare);
+    if (shrink && phase !== "Failed") {
+      reasons.push(shrink);
+      if (phase === "Completed") phase = "Suspect";
+    }
+    reasons.push(...(input.notes ?? []));
     const manifest: Manifest = {
       schemaVersion: 1,
       tool: { name: "azdr", version: TOOL_VERSION },
@@ -264,9 +287,31 @@ export class BackupStore {
     const manifestSha = sha256Hex(bytes);
     const written = await this.blobs.putIfAbsent(container, manifestPath(ref), bytes, "application/json");
     if (!written) return this.commit(ref, input); // a concurrent attempt committed first: report that one
-    await this.index.upsert(rowFromManifest(manifest, manifestSha));
+    await this.index.upsert(rowFromManifest(manifest, manifestSha, {}));
     await this.deleteUnder(container, partsPrefix(ref));
     return this.resultFor(ref, manifest, manifestSha, false);
+  }
+
+  /**
+   * The shrink guard: a run that lost more than `maxShare` of the objects of the newest good
+   * snapshot is not trusted until someone says the loss was intended (`azdr snapshots accept`).
+   */
+  private async shrinkReason(
+    ref: SnapshotRef,
+    objectCount: number,
+    maxShare: number | undefined,
+  ): Promise<string | undefined> {
+    if (maxShare === undefined) return undefined;
+    const good = await this.index.latestGood(ref.domain, ref.sourceId, ref.component);
+    if (!good || good.snapshotId === ref.snapshotId || good.objectCount === 0) return undefined;
+    const lost = good.objectCount - objectCount;
+    if (lost / good.objectCount <= maxShare) return undefined;
+    const percent = Math.round((lost / good.objectCount) * 100);
+    return (
+      `shrink guard: ${objectCount} object(s) against ${good.objectCount} in the last good snapshot ${good.snapshotId} ` +
+      `(-${percent}%, more than the allowed ${Math.round(maxShare * 100)}%); not good until accepted with ` +
+      `\`azdr snapshots accept ${describeRef(ref)}\` if the loss was intended`
+    );
   }
 
   private resultFor(
@@ -278,6 +323,7 @@ export class BackupStore {
     return {
       ref,
       phase: manifest.phase,
+      reasons: manifest.reasons,
       objectCount: manifest.entries.length,
       totalBytes: manifest.totalBytes,
       manifestSha256,
@@ -293,20 +339,95 @@ export class BackupStore {
 
   // ---- reading -------------------------------------------------------------------------------
 
-  /** The manifest, or undefined when the snapshot was never committed. */
+  /** The manifest, or undefined when the snapshot was never committed. Throws CORRUPT when unreadable. */
   async readManifest(ref: SnapshotRef): Promise<Manifest | undefined> {
+    return (await this.readManifestWithHash(ref))?.manifest;
+  }
+
+  /** The manifest and the sha256 of its bytes (to compare with the index row's manifestSha256). */
+  async readManifestWithHash(ref: SnapshotRef): Promise<{ manifest: Manifest; sha256: string } | undefined> {
     const body = await this.blobs.get(domainContainer(ref.domain), manifestPath(ref));
-    return body ? (JSON.parse(body.toString("utf8")) as Manifest) : undefined;
+    if (!body) return undefined;
+    return { manifest: parseManifest(body, describeRef(ref)), sha256: sha256Hex(body) };
+  }
+
+  /**
+   * The manifest, refused when its bytes no longer hash to what the index recorded at commit (it
+   * was altered or damaged since): restore never trusts a manifest it cannot tie to its commit.
+   */
+  async requireIntactManifest(ref: SnapshotRef): Promise<Manifest> {
+    const read = await this.readManifestWithHash(ref);
+    if (!read) throw notCommitted(ref);
+    const row = await this.index.find(ref.domain, ref.sourceId, ref.component, ref.snapshotId);
+    if (row && row.manifestSha256 !== read.sha256) {
+      throw new AzdrError(
+        "CORRUPT",
+        `snapshot ${describeRef(ref)}: its manifest hashes to ${read.sha256}, but the index recorded ${row.manifestSha256} at commit; ` +
+          `the manifest was altered or damaged, so it is not restored from. Check it with \`azdr snapshots verify ${describeRef(ref)}\` and pick another snapshot`,
+      );
+    }
+    return read.manifest;
+  }
+
+  /** Acceptance and damage records of a snapshot (what the index row adds to the manifest). */
+  async readMarks(ref: SnapshotRef): Promise<SnapshotMarks> {
+    const container = domainContainer(ref.domain);
+    const [accepted, damaged] = await Promise.all([
+      this.blobs.get(container, acceptancePath(ref)),
+      this.blobs.get(container, damagePath(ref)),
+    ]);
+    return {
+      ...(accepted ? { accepted: JSON.parse(accepted.toString("utf8")) as SnapshotMarks["accepted"] } : {}),
+      ...(damaged ? { damaged: JSON.parse(damaged.toString("utf8")) as SnapshotMarks["damaged"] } : {}),
+    };
+  }
+
+  /**
+   * Accept a Suspect snapshot (the shrink was intended): recorded once, with who and when, next to
+   * the manifest; its index row then counts as good. Accepting twice returns the first acceptance.
+   */
+  async accept(ref: SnapshotRef, by: string, at: Date): Promise<SnapshotRow> {
+    const read = await this.readManifestWithHash(ref);
+    if (!read) throw notCommitted(ref);
+    const { manifest, sha256 } = read;
+    if (manifest.phase !== "Suspect") {
+      throw new AzdrError(
+        "INVALID_INPUT",
+        `snapshot ${describeRef(ref)} is ${manifest.phase}, not Suspect: only a snapshot held back by the shrink guard can be accepted` +
+          (manifest.phase === "Completed"
+            ? " (it is good already)"
+            : "; run the backup again once its reasons are fixed"),
+      );
+    }
+    const record = { by, at: at.toISOString() };
+    await this.blobs.putIfAbsent(
+      domainContainer(ref.domain),
+      acceptancePath(ref),
+      JSON.stringify(record),
+      "application/json",
+    );
+    const row = rowFromManifest(manifest, sha256, await this.readMarks(ref));
+    await this.index.upsert(row);
+    return row;
+  }
+
+  /** Record that verification found a snapshot damaged: it stops being good, for good. */
+  async markDamaged(ref: SnapshotRef, detail: string, at: Date): Promise<void> {
+    await this.blobs.putIfAbsent(
+      domainContainer(ref.domain),
+      damagePath(ref),
+      JSON.stringify({ at: at.toISOString(), detail }),
+      "application/json",
+    );
+    const row = await this.index.find(ref.domain, ref.sourceId, ref.component, ref.snapshotId);
+    // Keep the row's recorded manifest hash (the manifest may be the damaged part).
+    if (row)
+      await this.index.upsert({ ...row, damaged: (await this.readMarks(ref)).damaged?.detail ?? detail });
   }
 
   async requireManifest(ref: SnapshotRef): Promise<Manifest> {
     const manifest = await this.readManifest(ref);
-    if (!manifest) {
-      throw new AzdrError(
-        "NOT_FOUND",
-        `snapshot ${describeRef(ref)} does not exist or was never committed; list snapshots with \`azdr snapshots list\``,
-      );
-    }
+    if (!manifest) throw notCommitted(ref);
     return manifest;
   }
 
@@ -320,9 +441,26 @@ export class BackupStore {
     return refs.sort((a, b) => (a.snapshotId < b.snapshotId ? -1 : 1));
   }
 
-  /** The newest snapshot that is not Failed, from the index. */
+  /** The newest good snapshot (Completed, or accepted Suspect; never damaged), from the index. */
   async latestGood(domain: Domain, sourceId: string, component: string): Promise<SnapshotRow | undefined> {
     return this.index.latestGood(domain, sourceId, component);
+  }
+
+  /**
+   * What an incremental backup carries unchanged entries from: the newest snapshot whose entries
+   * are all real, stored bodies. That includes PartiallyFailed and Suspect ones (their failed or
+   * missing objects are simply not entries, so the next run exports them again) but never a Failed
+   * or damaged one. Being "good" is a separate question (isGood): carrying is not restoring.
+   */
+  async latestCarryBasis(
+    domain: Domain,
+    sourceId: string,
+    component: string,
+  ): Promise<SnapshotRow | undefined> {
+    for (const row of await this.index.list({ domain, sourceId, component })) {
+      if (row.phase !== "Failed" && !row.damaged) return row;
+    }
+    return undefined;
   }
 
   /** Rebuild the index from the manifests: the blobs are the truth. Returns rows written. */
@@ -334,13 +472,39 @@ export class BackupStore {
         if (!ref) continue;
         const bytes = await this.manifestBytes(ref);
         await this.index.upsert(
-          rowFromManifest(JSON.parse(bytes.toString("utf8")) as Manifest, sha256Hex(bytes)),
+          rowFromManifest(
+            parseManifest(bytes, describeRef(ref)),
+            sha256Hex(bytes),
+            await this.readMarks(ref),
+          ),
         );
         rows++;
       }
     }
     return rows;
   }
+}
+
+export function notCommitted(ref: SnapshotRef): AzdrError {
+  return new AzdrError(
+    "NOT_FOUND",
+    `snapshot ${describeRef(ref)} does not exist or was never committed; list snapshots with \`azdr snapshots list\``,
+  );
+}
+
+/** Parse manifest bytes; anything that is not a manifest is CORRUPT (never a crash further on). */
+export function parseManifest(body: Buffer, what: string): Manifest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    throw new AzdrError("CORRUPT", `manifest of ${what} is not valid JSON: ${(error as Error).message}`);
+  }
+  const manifest = parsed as Partial<Manifest> | null;
+  if (!manifest || typeof manifest !== "object" || !Array.isArray(manifest.entries)) {
+    throw new AzdrError("CORRUPT", `manifest of ${what} has no entries list: it is damaged`);
+  }
+  return manifest as Manifest;
 }
 
 export function describeRef(ref: SnapshotRef): string {

@@ -5,3 +5,4 @@ export * from "./snapshot-index.js";
 export * from "./verify.js";
 export * from "./retention.js";
 export * from "./open.js";
+export * from "./pins.js";

@@ -87,6 +87,25 @@ export function partsPrefix(ref: SnapshotRef): string {
   return `${snapshotPrefix(ref)}parts/`;
 }
 
+/** An operator's acceptance of a Suspect snapshot (who, when): written once, next to the manifest. */
+export function acceptancePath(ref: SnapshotRef): string {
+  return `${snapshotPrefix(ref)}accepted.json`;
+}
+
+/** A verification that found the snapshot damaged: once damaged, a snapshot is never good again. */
+export function damagePath(ref: SnapshotRef): string {
+  return `${snapshotPrefix(ref)}damaged.json`;
+}
+
+/** Restore pins (in REPORTS_CONTAINER): snapshots a planned, waiting or running restore needs. */
+export const PINS_PREFIX = "pins/";
+
+export function pinPath(planId: string): string {
+  if (!SEGMENT.test(planId.toLowerCase()))
+    throw new AzdrError("INVALID_INPUT", `plan id "${planId}" must be letters, digits, dots and dashes`);
+  return `${PINS_PREFIX}${planId}.json`;
+}
+
 /** Parse "<source>/<component>/<snapshot>/manifest.json" back into a ref. */
 export function refFromManifestPath(domain: Domain, name: string): SnapshotRef | undefined {
   const match = /^([^/]+)\/([^/]+)\/([^/]+)\/manifest\.json$/.exec(name);

@@ -2,7 +2,12 @@
 import { createHash } from "node:crypto";
 import type { Domain } from "../config/schema.js";
 
-export type SnapshotPhase = "Completed" | "PartiallyFailed" | "Failed";
+/**
+ * Completed: everything listed was captured (skips with reasons allowed). PartiallyFailed: some
+ * objects failed. Suspect: complete by its own account, but far smaller than the last good snapshot
+ * (the shrink guard); good only once accepted. Failed: the source could not be backed up.
+ */
+export type SnapshotPhase = "Completed" | "PartiallyFailed" | "Suspect" | "Failed";
 
 export interface ManifestEntry {
   /** Logical path inside the source, e.g. "/Users/a/etl.py" or "jobs/123.json". */
@@ -104,11 +109,4 @@ export function diffEntries(previous: ManifestEntry[] | undefined, current: Mani
   }
   for (const path of before.keys()) if (!after.has(path)) changes.removed.push(path);
   return changes;
-}
-
-/** Completed when nothing failed; Failed when nothing was captured but something failed. */
-export function phaseFor(entries: number, failed: number, reasons: string[]): SnapshotPhase {
-  if (failed === 0 && reasons.length === 0) return "Completed";
-  if (entries === 0) return "Failed";
-  return "PartiallyFailed";
 }
