@@ -286,7 +286,7 @@ export const retentionSchema = z
   .meta(ex("Retention and garbage collection.", { gcGraceHours: 24 }));
 
 export const integritySchema = z
-  .object({
+  .strictObject({
     maxShrinkShare: z
       .number()
       .min(0)
