@@ -2,7 +2,7 @@
 // manifest entry exists with the right size) and deep (re-hash every body, or a random sample),
 // naming exactly what is missing or corrupt.
 import { OBJECTS_CONTAINER, objectPath, type SnapshotRef } from "./layout.js";
-import { sha256Hex, type Manifest } from "./manifest.js";
+import type { Manifest } from "./manifest.js";
 import { mapLimit } from "../concurrency.js";
 import { errorMessage } from "../errors.js";
 import { describeRef, notCommitted, type BackupStore } from "./backup-store.js";
