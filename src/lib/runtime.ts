@@ -4,6 +4,7 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { TokenCredential } from "@azure/core-auth";
 import { createAzureClients, type AzureClientOptions } from "./clients/azure.js";
+import { simulatorHttpClient, toStorageHttpClient } from "./clients/loopback.js";
 import { DatabricksClient, type DatabricksClientOptions } from "./clients/databricks.js";
 import type { StorageConnection } from "./clients/storage.js";
 import type { PlatformConfig } from "./config/schema.js";
@@ -36,6 +37,41 @@ export type Runtime = SourceContext & {
   /** Custom events for Application Insights (the alert rules in infra query them). */
   telemetry: Telemetry;
 };
+
+/** A TokenCredential that returns a fixed token (the simulator's, from azure.tokenSetting). */
+function fixedTokenCredential(token: string): TokenCredential {
+  return { getToken: () => Promise.resolve({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+}
+
+/**
+ * Azure client options the config asks for: sovereign-cloud endpoints, and for the local simulator
+ * its loopback routes and fixed token. Options passed by the caller (tests) win over these.
+ */
+export function azureOptionsFromConfig(
+  config: PlatformConfig,
+  env: Record<string, string | undefined>,
+): Partial<Omit<AzureClientOptions, "subscriptionId">> {
+  const azure = config.azure;
+  if (!azure) return {};
+  const out: Partial<Omit<AzureClientOptions, "subscriptionId">> = {};
+  if (azure.armEndpoint) out.armEndpoint = azure.armEndpoint;
+  if (azure.keyVaultDnsSuffix) out.keyVaultDnsSuffix = azure.keyVaultDnsSuffix;
+  if (azure.storageEndpointSuffix) out.storageEndpointSuffix = azure.storageEndpointSuffix;
+  if (azure.simulatorRoutes && Object.keys(azure.simulatorRoutes).length > 0) {
+    out.httpClient = simulatorHttpClient(azure.simulatorRoutes);
+    out.storageHttpClient = toStorageHttpClient(out.httpClient);
+  }
+  if (azure.tokenSetting) {
+    const token = env[azure.tokenSetting];
+    if (!token)
+      throw new AzdrError(
+        "INVALID_CONFIG",
+        `azure.tokenSetting names "${azure.tokenSetting}", but that setting is empty; set it (simulator) or remove azure.tokenSetting to use managed identity / az login`,
+      );
+    out.credential = fixedTokenCredential(token);
+  }
+  return out;
+}
 
 export function createRuntime(config: PlatformConfig, options: RuntimeOptions = {}): Runtime {
   const env = options.env ?? process.env;
@@ -96,12 +132,15 @@ export function createRuntime(config: PlatformConfig, options: RuntimeOptions = 
     clients.set(workspaceId, client);
     return client;
   };
+  const configuredAzure = azureOptionsFromConfig(config, env);
   const azureCredential: TokenCredential = options.azure?.credential ??
-    options.credential ?? {
+    options.credential ??
+    configuredAzure.credential ?? {
       getToken: (scopes, tokenOptions) =>
         (defaultCredential ??= new DefaultAzureCredential()).getToken(scopes, tokenOptions),
     };
   const azure = createAzureClients({
+    ...configuredAzure,
     ...options.azure,
     subscriptionId: config.subscriptionId,
     credential: azureCredential,
@@ -128,8 +167,10 @@ export function createDoctorDeps(config: PlatformConfig, options: RuntimeOptions
   const env = options.env ?? process.env;
   let credential: TokenCredential | undefined = options.credential;
   const lazyCredential = (): TokenCredential => (credential ??= new DefaultAzureCredential());
+  const configuredAzure = azureOptionsFromConfig(config, env);
   const azureCredential: TokenCredential = options.azure?.credential ??
-    options.credential ?? {
+    options.credential ??
+    configuredAzure.credential ?? {
       getToken: (scopes, tokenOptions) => lazyCredential().getToken(scopes, tokenOptions),
     };
   return {
@@ -138,6 +179,7 @@ export function createDoctorDeps(config: PlatformConfig, options: RuntimeOptions
     storeConnection: () => options.storeConnection ?? storeConnection(config, env),
     credential: lazyCredential,
     azure: createAzureClients({
+      ...configuredAzure,
       ...options.azure,
       subscriptionId: config.subscriptionId,
       credential: azureCredential,

@@ -36,8 +36,9 @@ export interface AzureClientOptions {
   storageHttpClient?: StoragePipelineOptions["httpClient"];
   /** SDK retry policy (honours 429 Retry-After); defaults are the SDKs'. */
   retry?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
-  /** Sovereign clouds: ARM endpoint and storage endpoint suffix. */
+  /** Sovereign clouds: ARM endpoint, Key Vault DNS suffix and storage endpoint suffix. */
   armEndpoint?: string;
+  keyVaultDnsSuffix?: string;
   storageEndpointSuffix?: string;
 }
 
@@ -714,7 +715,9 @@ export function createAzureClients(options: AzureClientOptions): AzureClients {
     },
     ml: new MlClient(options, arm),
     keyVault(vaultName) {
-      const url = /^https:\/\//.test(vaultName) ? vaultName : `https://${vaultName}.vault.azure.net`;
+      const url = /^https:\/\//.test(vaultName)
+        ? vaultName
+        : `https://${vaultName}.${options.keyVaultDnsSuffix ?? "vault.azure.net"}`;
       let client = vaults.get(url);
       if (!client) {
         client = new VaultClient(url, options);

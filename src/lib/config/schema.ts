@@ -619,6 +619,69 @@ export const notificationsSchema = z
   .default({ sinks: [], summariseMinutes: 60, maxAttempts: 5 })
   .meta(ex("Notifications (Teams, Slack, email, webhook).", { sinks: [] }));
 
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}\/?$/;
+
+export const azureEndpointsSchema = z
+  .strictObject({
+    armEndpoint: z
+      .url()
+      .startsWith("https://", "must be an https:// URL")
+      .optional()
+      .meta(
+        ex(
+          "ARM endpoint of a sovereign cloud; default https://management.azure.com.",
+          "https://management.usgovcloudapi.net",
+        ),
+      ),
+    keyVaultDnsSuffix: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/, "must be a DNS suffix such as vault.azure.net")
+      .optional()
+      .meta(
+        ex("Key Vault DNS suffix of a sovereign cloud; default vault.azure.net.", "vault.usgovcloudapi.net"),
+      ),
+    storageEndpointSuffix: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/, "must be a DNS suffix such as core.windows.net")
+      .optional()
+      .meta(
+        ex(
+          "Storage endpoint suffix of a sovereign cloud; default core.windows.net.",
+          "core.usgovcloudapi.net",
+        ),
+      ),
+    simulatorRoutes: z
+      .record(
+        z
+          .string()
+          .regex(/^https:\/\/(\*\.)?[a-z0-9.-]+$/, "must be an https origin, optionally with a *. wildcard"),
+        z.string().regex(LOOPBACK, "must be a loopback http://127.0.0.1:PORT address"),
+      )
+      .optional()
+      .meta(
+        ex(
+          "Simulator only (`npm run sim` writes it): requests to these Azure origins go to the simulator's loopback address instead, keeping their https URLs (so links and Key Vault challenges behave as in Azure).",
+          { "https://management.azure.com": "http://127.0.0.1:41001" },
+        ),
+      ),
+    tokenSetting: z
+      .string()
+      .min(1)
+      .optional()
+      .meta(
+        ex(
+          "Simulator only: name of the setting holding a fixed bearer token for ARM and Key Vault; in Azure leave unset (managed identity, or your az login).",
+          "AZDR_SIM_AZURE_TOKEN",
+        ),
+      ),
+  })
+  .optional()
+  .meta(
+    ex("Azure endpoints: sovereign clouds, and the local simulator.", {
+      armEndpoint: "https://management.usgovcloudapi.net",
+    }),
+  );
+
 export const platformConfigSchema = z
   .strictObject({
     env: sourceId.meta(ex("Environment name, {env} in the naming templates.", "prod")),
@@ -679,6 +742,7 @@ export const platformConfigSchema = z
       .array(armResource("storage account", "st{env}{project}shared", "st-shared"))
       .default([])
       .meta(ex("Storage accounts whose protection settings are recorded.", [])),
+    azure: azureEndpointsSchema,
     backupStore: backupStoreSchema,
     schedules: schedulesSchema,
     retention: retentionSchema,

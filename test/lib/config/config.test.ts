@@ -246,6 +246,36 @@ describe("unknown keys", () => {
   });
 });
 
+describe("azure endpoints", () => {
+  it("accepts sovereign-cloud endpoints and loopback simulator routes, and rejects anything else", () => {
+    const ok = parseConfig({
+      ...minimal,
+      azure: {
+        armEndpoint: "https://management.usgovcloudapi.net",
+        keyVaultDnsSuffix: "vault.usgovcloudapi.net",
+        simulatorRoutes: { "https://*.vault.azure.net": "http://127.0.0.1:41001" },
+        tokenSetting: "AZDR_SIM_AZURE_TOKEN",
+      },
+    });
+    expect(ok.azure?.simulatorRoutes).toEqual({ "https://*.vault.azure.net": "http://127.0.0.1:41001" });
+    let error: unknown;
+    try {
+      parseConfig({
+        ...minimal,
+        azure: {
+          armEndpoint: "http://management.azure.com",
+          simulatorRoutes: { "https://management.azure.com": "http://evil.example.com:80" },
+        },
+      });
+    } catch (e) {
+      error = e;
+    }
+    const problems = Object.fromEntries((error as ConfigError).problems.map((p) => [p.path, p.message]));
+    expect(problems["azure.armEndpoint"]).toMatch(/https/);
+    expect(problems["azure.simulatorRoutes.https://management.azure.com"]).toMatch(/loopback/);
+  });
+});
+
 describe("app settings the host resolves", () => {
   it("names every timer schedule, and an empty app setting counts as not set", async () => {
     const { hostResolvedAppSettings } = await import("../../../src/lib/config/index.js");
