@@ -76,8 +76,12 @@ export async function handleDeletionEvents(
       continue;
     }
     try {
-      const request = parseRestoreRequest(decision.request, runtime().config);
-      const result = await startRestore(client, request);
+      const request = parseRestoreRequest(decision.request, runtime().config, undefined, "event-grid");
+      const result = await startRestore(client, request, {
+        id: `event-grid:${eventId}`,
+        name: `Event Grid alert ${eventId}`,
+        source: "system",
+      });
       const outcome: AlertOutcome = result.started
         ? { eventId, action: "restore", detail: decision.reason, instanceId: result.instanceId }
         : {

@@ -1,18 +1,34 @@
 // Runbook links: POST /api/restore/{scenario} starts a restore (202 with status, approve and reject
 // links); GET /api/restore/instances/{id} shows progress and the plan; POST …/approve and …/reject
-// answer the approval gate. Function-level keys protect every route.
+// answer the approval gate. Function keys protect every route; in Azure, App Service authentication
+// (Entra ID) sits in front as well and names the caller. Links never carry a key.
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import {
   parseRestoreRequest,
+  requestHash,
   restoreInstanceId,
   RestoreRequestError,
   type RestoreRequest,
 } from "../lib/restore/request.js";
 import { assertSnapshotsExist } from "../lib/restore/engine.js";
+import {
+  checkDecider,
+  describeDecision,
+  readDecision,
+  recordDecision,
+  type DecisionRecord,
+} from "../lib/restore/approval.js";
+import {
+  CLIENT_PRINCIPAL_HEADER,
+  parseClientPrincipal,
+  platformAuthEnabled,
+  RESTORE_ROLES,
+  type Principal,
+} from "../lib/restore/identity.js";
 import { scenarioFor } from "../lib/restore/scenarios.js";
 import { APPROVAL_EVENT, ORCHESTRATORS } from "../orchestrators/names.js";
-import type { ApprovalDecision, RestoreInput } from "../orchestrators/restore.js";
+import type { RestoreInput, RestoreProgress } from "../orchestrators/restore.js";
 import { runtime } from "../orchestrators/runtime.js";
 import { ACTIVE_STATES, findInstance } from "./durable-status.js";
 
@@ -20,16 +36,48 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   return { status, jsonBody: body, headers: { "content-type": "application/json", ...headers } };
 }
 
+/** Links for people and tickets: no key in them (callers authenticate, or add their own key). */
 function links(request: HttpRequest, instanceId: string) {
-  const origin = new URL(request.url).origin;
-  const code = new URL(request.url).searchParams.get("code");
-  const suffix = code ? `?code=${encodeURIComponent(code)}` : "";
-  const base = `${origin}/api/restore/instances/${encodeURIComponent(instanceId)}`;
-  return {
-    statusUri: `${base}${suffix}`,
-    approveUri: `${base}/approve${suffix}`,
-    rejectUri: `${base}/reject${suffix}`,
-  };
+  const base = `${new URL(request.url).origin}/api/restore/instances/${encodeURIComponent(instanceId)}`;
+  return { statusUri: base, approveUri: `${base}/approve`, rejectUri: `${base}/reject` };
+}
+
+/** Anyone holding the function key, when the platform names nobody: recorded as unverified. */
+export const FUNCTION_KEY_CALLER: Pick<Principal, "id" | "name" | "source"> = {
+  id: "function-key",
+  name: "a function-key caller",
+  source: "function-key",
+};
+
+/**
+ * The verified caller: the App Service principal when the platform's authentication is on; else
+ * nobody (a principal header is then just text a caller wrote, and is ignored).
+ */
+function verifiedCaller(request: HttpRequest): {
+  principal?: Principal;
+  refusal?: HttpResponseInit;
+  authEnabled: boolean;
+} {
+  if (!platformAuthEnabled()) return { authEnabled: false };
+  const principal = parseClientPrincipal(request.headers.get(CLIENT_PRINCIPAL_HEADER));
+  if (!principal) {
+    return {
+      authEnabled: true,
+      refusal: json(401, {
+        error: "UNAUTHENTICATED",
+        message: "sign in: App Service authentication is on but the request carries no principal",
+      }),
+    };
+  }
+  return { authEnabled: true, principal };
+}
+
+function forbidden(principal: Principal, roles: string[], what: string): HttpResponseInit {
+  return json(403, {
+    error: "FORBIDDEN",
+    rule: "role",
+    message: `${principal.name} lacks the app role ${roles.join(" or ")}, which ${what} requires`,
+  });
 }
 
 async function readJson(request: HttpRequest): Promise<{ body?: unknown; error?: HttpResponseInit }> {
@@ -60,6 +108,7 @@ async function readJson(request: HttpRequest): Promise<{ body?: unknown; error?:
 export async function startRestore(
   client: df.DurableClient,
   request: RestoreRequest,
+  requester: Pick<Principal, "id" | "name" | "source"> = FUNCTION_KEY_CALLER,
   idempotencyKey?: string,
 ): Promise<
   { started: true; instanceId: string } | { started: false; instanceId: string; runtimeStatus: string }
@@ -71,10 +120,13 @@ export async function startRestore(
     return { started: false, instanceId, runtimeStatus: String(existing.runtimeStatus) };
   }
   try {
-    await client.startNew(ORCHESTRATORS.restore, {
-      instanceId,
-      input: { request, ...(idempotencyKey ? { idempotencyKey } : {}) } satisfies RestoreInput,
-    });
+    const input: RestoreInput = {
+      request: { ...request, requestedBy: requester.name },
+      requester,
+      requestHash: requestHash(request),
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    };
+    await client.startNew(ORCHESTRATORS.restore, { instanceId, input });
   } catch (error) {
     // Two requests raced past the check above: the loser reports the winner, like a 409.
     const now = await findInstance(client, instanceId);
@@ -90,13 +142,18 @@ export async function restoreHttpStart(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
+  const caller = verifiedCaller(request);
+  if (caller.refusal) return caller.refusal;
+  if (caller.principal && !caller.principal.roles.includes(RESTORE_ROLES.operator)) {
+    return forbidden(caller.principal, [RESTORE_ROLES.operator], "requesting a restore");
+  }
   const { body, error } = await readJson(request);
   if (error) return error;
   let parsed: RestoreRequest;
   let result: Awaited<ReturnType<typeof startRestore>>;
   try {
-    parsed = parseRestoreRequest(body, runtime().config, request.params["scenario"]);
-    result = await startRestore(df.getClient(context), parsed);
+    parsed = parseRestoreRequest(body, runtime().config, request.params["scenario"], "http");
+    result = await startRestore(df.getClient(context), parsed, caller.principal ?? FUNCTION_KEY_CALLER);
   } catch (e) {
     if (e instanceof RestoreRequestError) {
       const unknownScenario = e.problems.some(
@@ -120,7 +177,7 @@ export async function restoreHttpStart(
     );
   }
   context.log(
-    `restore ${result.instanceId} started (${parsed.mode}) by ${parsed.requestedBy ?? "an HTTP caller"}`,
+    `restore ${result.instanceId} started (${parsed.mode}) by ${(caller.principal ?? FUNCTION_KEY_CALLER).name}`,
   );
   return json(202, { id: result.instanceId, mode: parsed.mode, ...urls }, { location: urls.statusUri });
 }
@@ -129,6 +186,12 @@ export async function restoreHttpStatus(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
+  const caller = verifiedCaller(request);
+  if (caller.refusal) return caller.refusal;
+  const allowed = [RESTORE_ROLES.operator, RESTORE_ROLES.approver];
+  if (caller.principal && !caller.principal.roles.some((r) => (allowed as string[]).includes(r))) {
+    return forbidden(caller.principal, allowed, "reading a restore");
+  }
   const instanceId = request.params["id"] ?? "";
   const status = await findInstance(df.getClient(context), instanceId);
   if (!status) return json(404, { error: "NOT_FOUND", message: `no restore with id ${instanceId}` });
@@ -143,49 +206,96 @@ export async function restoreHttpStatus(
   });
 }
 
+export interface DecisionOutcome {
+  status: 200 | 401 | 403 | 404 | 409;
+  body: Record<string, unknown>;
+  decision?: DecisionRecord;
+}
+
+/**
+ * Decide a waiting restore: check the decider (role, four eyes, plan hash), record the decision
+ * create-only, then tell the orchestrator. Exactly one decision per plan wins; everyone else hears
+ * which one (409). Shared by the HTTP routes and the in-process CLI.
+ */
+export async function decideRestore(
+  client: df.DurableClient,
+  instanceId: string,
+  decider: Principal,
+  approved: boolean,
+  options: { comment?: string; planHash?: string; now: Date },
+): Promise<DecisionOutcome> {
+  const status = await findInstance(client, instanceId);
+  if (!status)
+    return { status: 404, body: { error: "NOT_FOUND", message: `no restore with id ${instanceId}` } };
+  const progress = status.customStatus as RestoreProgress | undefined;
+  const gate = progress?.gate;
+  const recorded = progress?.planId ? await readDecision(runtime(), progress.planId) : undefined;
+  if (recorded) return alreadyDecided(recorded);
+  if (!ACTIVE_STATES.has(String(status.runtimeStatus)) || progress?.phase !== "awaiting-approval" || !gate) {
+    return {
+      status: 409,
+      body: {
+        error: "NOT_AWAITING_APPROVAL",
+        message: `restore ${instanceId} is ${String(status.runtimeStatus)} (${progress?.phase ?? "unknown phase"}), not waiting for approval`,
+      },
+    };
+  }
+  const refusal = checkDecider(gate, decider, approved, options.planHash);
+  if (refusal) return { status: refusal.status, body: { ...refusal } };
+  const { won, decision } = await recordDecision(runtime(), {
+    instanceId,
+    planId: gate.planId,
+    planHash: gate.planHash,
+    approved,
+    by: { id: decider.id, name: decider.name, source: decider.source },
+    at: options.now.toISOString(),
+    ...(options.comment ? { comment: options.comment } : {}),
+    kind: "decision",
+  });
+  // Raised by winner and loser alike: the orchestrator reads the recorded decision either way, so
+  // a winner that died between recording and raising cannot leave the restore waiting.
+  await client.raiseEvent(instanceId, APPROVAL_EVENT, { planId: gate.planId });
+  if (!won) return alreadyDecided(decision);
+  return { status: 200, body: { id: instanceId, ...decision }, decision };
+}
+
+function alreadyDecided(decision: DecisionRecord): DecisionOutcome {
+  return {
+    status: 409,
+    body: { error: "ALREADY_DECIDED", message: describeDecision(decision), decision },
+    decision,
+  };
+}
+
 async function decide(
   request: HttpRequest,
   context: InvocationContext,
   approved: boolean,
 ): Promise<HttpResponseInit> {
   const instanceId = request.params["id"] ?? "";
+  const caller = verifiedCaller(request);
+  if (caller.refusal) return caller.refusal;
+  if (!caller.principal) {
+    // Without platform authentication nobody is verified: a header or a body "by" is only text.
+    return json(401, {
+      error: "UNAUTHENTICATED",
+      message:
+        "approving or rejecting needs a verified identity, and App Service authentication is off for this app (WEBSITE_AUTH_ENABLED), so no caller-supplied name is trusted",
+      fix: `enable App Service authentication (infra/ configures it), or decide in-process: azdr restore ${approved ? "approve" : "reject"} ${instanceId}`,
+    });
+  }
   const { body, error } = await readJson(request);
   if (error) return error;
   const document = (body ?? {}) as Record<string, unknown>;
-  // Easy Auth (App Service authentication) names the caller; otherwise the body must.
-  const by =
-    request.headers.get("x-ms-client-principal-name") ??
-    (typeof document["by"] === "string" ? document["by"] : "");
-  if (!by.trim()) {
-    return json(400, {
-      error: "INVALID_REQUEST",
-      problems: [
-        {
-          field: "by",
-          message: "who approves or rejects is required",
-          fix: 'send {"by":"alice@example.com"}',
-        },
-      ],
-    });
-  }
-  const client = df.getClient(context);
-  const status = await findInstance(client, instanceId);
-  if (!status) return json(404, { error: "NOT_FOUND", message: `no restore with id ${instanceId}` });
-  const progress = status.customStatus as { phase?: string } | undefined;
-  if (!ACTIVE_STATES.has(String(status.runtimeStatus)) || progress?.phase !== "awaiting-approval") {
-    return json(409, {
-      error: "NOT_AWAITING_APPROVAL",
-      message: `restore ${instanceId} is ${String(status.runtimeStatus)} (${progress?.phase ?? "unknown phase"}), not waiting for approval`,
-    });
-  }
-  const decision: ApprovalDecision = {
-    approved,
-    by,
+  const outcome = await decideRestore(df.getClient(context), instanceId, caller.principal, approved, {
     ...(typeof document["comment"] === "string" ? { comment: document["comment"] } : {}),
-  };
-  await client.raiseEvent(instanceId, APPROVAL_EVENT, decision);
-  context.log(`restore ${instanceId} ${approved ? "approved" : "rejected"} by ${by}`);
-  return json(202, { id: instanceId, ...decision, ...links(request, instanceId) });
+    ...(typeof document["planHash"] === "string" ? { planHash: document["planHash"] } : {}),
+    now: new Date(),
+  });
+  context.log(
+    `restore ${instanceId}: ${approved ? "approval" : "rejection"} by ${caller.principal.name} answered ${outcome.status}`,
+  );
+  return json(outcome.status, { ...outcome.body, ...links(request, instanceId) });
 }
 
 app.http("restoreHttpStart", {

@@ -39,6 +39,7 @@ export async function restoreQueueStart(message: unknown, context: InvocationCon
       fields ?? body,
       runtime().config,
       typeof scenario === "string" ? scenario : undefined,
+      "queue",
     );
     const client = df.getClient(context);
     if (idempotencyKey) {
@@ -50,7 +51,13 @@ export async function restoreQueueStart(message: unknown, context: InvocationCon
         return;
       }
     }
-    const result = await startRestore(client, request, idempotencyKey);
+    // Whoever can write to the queue: recorded, never verified, never pre-approved.
+    const result = await startRestore(
+      client,
+      request,
+      { id: "queue:restore-requests", name: "a restore-requests queue message", source: "function-key" },
+      idempotencyKey,
+    );
     context.log(
       result.started
         ? `restore ${result.instanceId} started from queue (${request.mode})`

@@ -67,6 +67,13 @@ export interface LocalAppOptions {
   maxDequeueCount?: number;
   poison?: PoisonSink;
   log?: HostLogger;
+  /**
+   * Play App Service authentication in front of the HTTP routes served on the loopback port: every
+   * `x-ms-client-principal*` header a caller sent is dropped, the Authorization header is mapped to
+   * a principal (base64 JSON as App Service injects it; undefined answers 401), and
+   * WEBSITE_AUTH_ENABLED=True is set as App Service sets it.
+   */
+  easyAuth?: (authorization: string | undefined) => string | undefined;
 }
 
 export interface HttpInvocation {
@@ -103,6 +110,8 @@ export class LocalApp {
   private readonly log: HostLogger;
   private server: Server | undefined;
   private setHostname: string | undefined;
+  private setAuthEnabled = false;
+  private readonly easyAuth: LocalAppOptions["easyAuth"];
   private origin_ = "";
 
   private constructor(options: LocalAppOptions) {
@@ -110,6 +119,7 @@ export class LocalApp {
     this.poison = options.poison ?? new MemoryPoisonSink();
     this.maxDequeueCount = options.maxDequeueCount ?? 5;
     this.log = options.log ?? (() => undefined);
+    this.easyAuth = options.easyAuth;
   }
 
   /** Starts the loopback server (Durable HTTP API + the app's HTTP routes). */
@@ -128,6 +138,10 @@ export class LocalApp {
       app.setHostname = `127.0.0.1:${(server.address() as AddressInfo).port}`;
       process.env.WEBSITE_HOSTNAME = app.setHostname;
     }
+    if (options.easyAuth && process.env.WEBSITE_AUTH_ENABLED === undefined) {
+      app.setAuthEnabled = true;
+      process.env.WEBSITE_AUTH_ENABLED = "True";
+    }
     return app;
   }
 
@@ -139,6 +153,7 @@ export class LocalApp {
   async close(): Promise<void> {
     if (this.setHostname && process.env.WEBSITE_HOSTNAME === this.setHostname)
       delete process.env.WEBSITE_HOSTNAME;
+    if (this.setAuthEnabled) delete process.env.WEBSITE_AUTH_ENABLED;
     const server = this.server;
     this.server = undefined;
     if (server) {
@@ -388,6 +403,16 @@ export class LocalApp {
         v === undefined ? [] : [[k, Array.isArray(v) ? v.join(", ") : v]],
       ),
     );
+    if (this.easyAuth) {
+      for (const name of Object.keys(headers))
+        if (name.toLowerCase().startsWith("x-ms-client-principal")) delete headers[name];
+      const principal = this.easyAuth(headers["authorization"]);
+      if (!principal) {
+        send(res, 401, { message: "App Service authentication: sign in (Authorization: Bearer <token>)" });
+        return;
+      }
+      headers["x-ms-client-principal"] = principal;
+    }
     const response = await this.invokeHttp(match.fn.name, {
       method,
       url: url.href,

@@ -20,6 +20,10 @@ export interface LocalAzdrOptions {
   instances?: InstanceStore;
   poison?: PoisonSink;
   log?: HostLogger;
+  /** Carry on with unfinished instances at start (default). The CLI resumes only the run it asks for. */
+  resumeAll?: boolean;
+  /** Play App Service authentication on the loopback routes (see LocalAppOptions.easyAuth). */
+  easyAuth?: (authorization: string | undefined) => string | undefined;
 }
 
 export interface LocalAzdr {
@@ -40,8 +44,12 @@ export async function startLocalAzdr(options: LocalAzdrOptions): Promise<LocalAz
     timers: options.timers ?? "real",
     ...(options.log ? { log: options.log } : {}),
   });
-  await host.resumeAll();
-  const app = await LocalApp.start({ host, poison: options.poison ?? new MemoryPoisonSink() });
+  if (options.resumeAll !== false) await host.resumeAll();
+  const app = await LocalApp.start({
+    host,
+    poison: options.poison ?? new MemoryPoisonSink(),
+    ...(options.easyAuth ? { easyAuth: options.easyAuth } : {}),
+  });
   return {
     runtime,
     registry,

@@ -16,9 +16,13 @@ export const ACTIVITIES = {
   notify: "notifyActivity",
   restorePin: "restorePinActivity",
   restoreUnpin: "restoreUnpinActivity",
+  restoreCloseGate: "restoreCloseGateActivity",
 } as const;
 
-/** The external event an approval or rejection raises on a waiting restore. */
+/**
+ * The external event that tells a waiting restore a decision was recorded. The event carries no
+ * decision: the orchestrator reads the one recorded create-only in the run record.
+ */
 export const APPROVAL_EVENT = "approval";
 
 export const RESTORE_QUEUE = "restore-requests";

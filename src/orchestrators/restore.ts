@@ -19,6 +19,8 @@ import {
   writeReport,
 } from "../lib/restore/engine.js";
 import { SCENARIOS, type RestoreRequest } from "../lib/restore/request.js";
+import { readDecision, recordDecision, type DecisionRecord, type GateView } from "../lib/restore/approval.js";
+import { samePerson, type Principal } from "../lib/restore/identity.js";
 import { scenarioFor } from "../lib/restore/scenarios.js";
 import { reportPath, type SnapshotRef } from "../lib/store/layout.js";
 import { pinSnapshots, releasePin } from "../lib/store/pins.js";
@@ -33,6 +35,10 @@ export interface RestoreInput {
   request: RestoreRequest;
   /** The queue message (or caller) this run answers: a redelivered message finds its run by it. */
   idempotencyKey?: string;
+  /** Who asked, as the trigger established it (verified or marked unverified). */
+  requester: Pick<Principal, "id" | "name" | "source">;
+  /** requestHash(request): a re-run resumes this restore only with the same request. */
+  requestHash: string;
 }
 
 export interface RestorePinInput {
@@ -43,10 +49,12 @@ export interface RestorePinInput {
   approvalTimeoutMinutes: number;
 }
 
-export interface ApprovalDecision {
-  approved: boolean;
-  by: string;
-  comment?: string;
+interface CloseGateInput {
+  instanceId: string;
+  planId: string;
+  planHash: string;
+  /** Set when the deadline passed: the gate records its own timeout unless a decision won first. */
+  timedOutAt?: string;
 }
 
 /** What the custom status shows while a restore runs (also what the HTTP status route returns). */
@@ -63,6 +71,9 @@ export interface RestoreProgress {
   done?: number;
   total?: number;
   approvalDeadline?: string;
+  /** While awaiting approval: the plan hash, the requester and the four-eyes rule. */
+  gate?: GateView;
+  requestedBy?: string;
   result?: RestorePhase;
 }
 
@@ -74,7 +85,7 @@ const retry = () => {
 };
 
 const restoreOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { request } = context.df.getInput<RestoreInput>();
+  const { request, requester } = context.df.getInput<RestoreInput>();
   const instanceId = context.df.instanceId;
   const started = context.df.currentUtcDateTime;
   const planId = `${instanceId}-${slotStamp(started)}`;
@@ -111,6 +122,9 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
       steps: [],
       destructive: [],
       blocking: [{ name: "plan", ok: false, blocking: true, detail: reason }],
+      planHash: "",
+      primaryTarget: false,
+      fourEyes: { required: true, reason },
     };
   }
   const planStatus = {
@@ -133,14 +147,33 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
   } else if (request.mode === "plan") {
     phase = "Planned";
   } else {
-    // Pre-approval covers additive restores only: a plan that overwrites or revokes anything always
-    // waits for an explicit approval (the CLI's --yes gives it through the approve route).
-    if (!request.preApproved || plan.destructive.length > 0) {
+    // Pre-approval (the in-process CLI only) covers additive plans into secondary targets: a plan
+    // that overwrites, revokes or writes to production always waits for a recorded decision.
+    const preApproved = request.preApproved && plan.destructive.length === 0 && !plan.primaryTarget;
+    if (preApproved) {
+      approval = {
+        approved: true,
+        by: requester.name,
+        at: started.toISOString(),
+        comment: "pre-approved at the azdr CLI (additive plan, secondary target)",
+        verified: requester.source === "easy-auth" || requester.source === "azure-login",
+        planHash: plan.planHash,
+      };
+    } else {
       const deadline = new Date(started.getTime() + request.approvalTimeoutMinutes * 60_000);
+      const gate: GateView = {
+        planId,
+        planHash: plan.planHash,
+        requester,
+        fourEyes: plan.fourEyes.required,
+        fourEyesReason: plan.fourEyes.reason,
+        primaryTarget: plan.primaryTarget,
+      };
       context.df.setCustomStatus({
         ...planStatus,
         phase: "awaiting-approval",
         approvalDeadline: deadline.toISOString(),
+        gate,
       } satisfies RestoreProgress);
       yield* announce(context, {
         notification: restoreAwaitingApproval({
@@ -166,25 +199,51 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
           },
         },
       });
-      const decision = context.df.waitForExternalEvent(APPROVAL_EVENT);
       const timeout = context.df.createTimer(deadline);
-      const winner = (yield context.df.Task.any([decision, timeout])) as Task;
-      if (winner === timeout) {
+      const closeGate = (timedOutAt?: string) =>
+        context.df.callActivityWithRetry(ACTIVITIES.restoreCloseGate, retry(), {
+          instanceId,
+          planId,
+          planHash: plan.planHash,
+          ...(timedOutAt ? { timedOutAt } : {}),
+        } satisfies CloseGateInput);
+      let decision: DecisionRecord | undefined;
+      while (!decision) {
+        const signal = context.df.waitForExternalEvent(APPROVAL_EVENT);
+        const winner = (yield context.df.Task.any([signal, timeout])) as Task;
+        // A signal without a recorded decision (raised by hand) releases nothing: keep waiting.
+        decision = (yield winner === timeout ? closeGate(deadline.toISOString()) : closeGate()) as
+          DecisionRecord | undefined;
+        if (winner === timeout && !decision)
+          throw new Error("the approval gate could not record its timeout");
+      }
+      if (!timeout.isCompleted) timeout.cancel();
+      if (decision.kind === "timeout") {
         phase = "TimedOut";
         reasons.push(`no approval within ${request.approvalTimeoutMinutes} minute(s); nothing was changed`);
       } else {
-        timeout.cancel();
-        const answer = decision.result as ApprovalDecision;
         approval = {
-          approved: answer.approved === true,
-          by: String(answer.by ?? "unknown"),
-          at: context.df.currentUtcDateTime.toISOString(),
-          ...(answer.comment ? { comment: String(answer.comment) } : {}),
+          approved: decision.approved,
+          by: decision.by.name,
+          at: decision.at,
+          ...(decision.comment ? { comment: decision.comment } : {}),
+          verified: decision.by.source === "easy-auth" || decision.by.source === "azure-login",
+          planHash: decision.planHash,
         };
-        if (!approval.approved) {
+        if (!decision.approved) {
           phase = "Rejected";
           reasons.push(
             `rejected by ${approval.by}${approval.comment ? `: ${approval.comment}` : ""}; nothing was changed`,
+          );
+        } else if (decision.planHash !== plan.planHash) {
+          phase = "Rejected";
+          reasons.push(
+            `the approval was for plan ${decision.planHash}, not this plan (${plan.planHash}); nothing was changed`,
+          );
+        } else if (gate.fourEyes && samePerson(decision.by, requester)) {
+          phase = "Rejected";
+          reasons.push(
+            `four-eyes rule: ${decision.by.name} cannot approve their own restore; nothing was changed`,
           );
         }
       }
@@ -295,6 +354,23 @@ df.app.orchestration(ORCHESTRATORS.restore, restoreOrchestrator);
 df.app.activity(ACTIVITIES.restorePlan, {
   handler: async (input: { request: RestoreRequest; instanceId: string; planId: string; now: string }) =>
     preflightAndPlan(runtime(), scenarioFor(input.request.scenario), input.request, input),
+});
+
+df.app.activity(ACTIVITIES.restoreCloseGate, {
+  handler: async (input: CloseGateInput): Promise<DecisionRecord | undefined> => {
+    const rt = runtime();
+    if (!input.timedOutAt) return readDecision(rt, input.planId);
+    const { decision } = await recordDecision(rt, {
+      instanceId: input.instanceId,
+      planId: input.planId,
+      planHash: input.planHash,
+      approved: false,
+      by: { id: "azdr", name: "the approval gate", source: "system" },
+      at: input.timedOutAt,
+      kind: "timeout",
+    });
+    return decision;
+  },
 });
 
 df.app.activity(ACTIVITIES.restoreBatch, {

@@ -618,6 +618,27 @@ export const notificationsSchema = z
   })
   .default({ sinks: [], summariseMinutes: 60, maxAttempts: 5 })
   .meta(ex("Notifications (Teams, Slack, email, webhook).", { sinks: [] }));
+const fourEyesPolicy = z
+  .enum(["destructive", "always", "never"])
+  .default("destructive")
+  .meta(
+    ex(
+      "When the approver must be someone other than the requester: destructive plans (default), every apply, or never (restores into a primary target always need it).",
+      "destructive",
+    ),
+  );
+
+export const restorePolicySchema = z
+  .object({
+    fourEyes: z
+      .object({ workspace: fourEyesPolicy, "unity-catalog": fourEyesPolicy })
+      .strict()
+      .default({ workspace: "destructive", "unity-catalog": "destructive" })
+      .meta(ex("Four-eyes rule per restore scenario.", { workspace: "destructive" })),
+  })
+  .strict()
+  .default({ fourEyes: { workspace: "destructive", "unity-catalog": "destructive" } })
+  .meta(ex("Restore approval policy.", { fourEyes: { workspace: "always" } }));
 
 const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}\/?$/;
 
@@ -750,6 +771,7 @@ export const platformConfigSchema = z
     objectives: objectivesSchema,
     limits: limitsSchema,
     notifications: notificationsSchema,
+    restore: restorePolicySchema,
   })
   .superRefine((config, ctx) => {
     const workspaceIds = new Set<string>();

@@ -54,7 +54,6 @@ export function decideDeletion(config: PlatformConfig, event: DeletionEvent): Al
         source: workspace.id,
         target: target.id,
         mode: "apply",
-        preApproved: false,
         requestedBy: `event-grid:${event.id ?? "?"}`,
       },
       reason: `workspace ${workspace.id} deleted: runbook 7.3 into ${target.id}, waiting for approval`,

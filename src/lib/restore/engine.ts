@@ -1,6 +1,7 @@
 // The restore engine, framework-free: snapshot resolution, preflight, planning (stored as JSON and
 // Markdown), execution of one bounded batch of one step, validation and the final report.
 // Activities call these; orchestrators only move ids and counts between them.
+import { createHash } from "node:crypto";
 import { AzdrError, errorMessage } from "../errors.js";
 import { REPORTS_CONTAINER, reportPath, type SnapshotRef } from "../store/layout.js";
 import type { Manifest } from "../store/manifest.js";
@@ -18,7 +19,13 @@ import {
   type RestorePlan,
 } from "./plan.js";
 import { emptyIdMaps, mergeIdMaps, type IdMaps } from "./remap.js";
-import { RestoreRequestError, SCENARIOS, type RestoreRequest, type ScenarioName } from "./request.js";
+import {
+  isPrimaryTarget,
+  RestoreRequestError,
+  SCENARIOS,
+  type RestoreRequest,
+  type ScenarioName,
+} from "./request.js";
 
 export interface ItemResult {
   step: string;
@@ -192,6 +199,39 @@ export interface PlanSummary {
   steps: { name: string; title: string; batches: number; items: number }[];
   blocking: PreflightCheck[];
   destructive: string[];
+  /** sha256 of the stored plan: approvals are bound to it. */
+  planHash: string;
+  /** The target is production (role primary, or the source itself). */
+  primaryTarget: boolean;
+  /** The approver must differ from the requester, and why. */
+  fourEyes: { required: boolean; reason: string };
+}
+
+/** Four eyes: always for production targets, else per the scenario's policy in the config. */
+export function fourEyesFor(
+  ctx: SourceContext,
+  request: RestoreRequest,
+  destructive: string[],
+): { required: boolean; reason: string } {
+  if (isPrimaryTarget(ctx.config, request)) {
+    return { required: true, reason: "the restore writes to a PRODUCTION target" };
+  }
+  const policy = ctx.config.restore.fourEyes[request.scenario];
+  if (policy === "always")
+    return { required: true, reason: `restore.fourEyes.${request.scenario} is "always"` };
+  if (policy === "destructive" && destructive.length > 0) {
+    return {
+      required: true,
+      reason: `the plan overwrites, replaces or revokes ${destructive.length} thing(s)`,
+    };
+  }
+  return {
+    required: false,
+    reason:
+      policy === "never"
+        ? `restore.fourEyes.${request.scenario} is "never"`
+        : "the plan is additive (nothing overwritten, replaced or revoked)",
+  };
 }
 
 export async function preflightAndPlan(
@@ -257,6 +297,7 @@ export async function preflightAndPlan(
   const planned = blocking.length
     ? { items: [], destructive: [], notes: [] }
     : await scenario.plan(ctx, request, manifests);
+  const primaryTarget = isPrimaryTarget(ctx.config, request);
   const plan: RestorePlan = {
     planId: ids.planId,
     instanceId: ids.instanceId,
@@ -274,10 +315,12 @@ export async function preflightAndPlan(
     destructive: planned.destructive,
     // A snapshot chosen despite gaps: the plan (and the report's follow-ups) say what is missing.
     notes: [...gapNotes, ...planned.notes],
+    primaryTarget,
   };
+  const planJson = JSON.stringify(plan);
   const planPath = reportPath("plan", ids.planId, "json");
   const planMarkdownPath = reportPath("plan", ids.planId, "md");
-  await ctx.store.blobs.put(REPORTS_CONTAINER, planPath, JSON.stringify(plan), "application/json");
+  await ctx.store.blobs.put(REPORTS_CONTAINER, planPath, planJson, "application/json");
   await ctx.store.blobs.put(REPORTS_CONTAINER, planMarkdownPath, planMarkdown(plan), "text/markdown");
   return {
     planId: ids.planId,
@@ -291,6 +334,9 @@ export async function preflightAndPlan(
     }),
     blocking,
     destructive: plan.destructive,
+    planHash: createHash("sha256").update(planJson).digest("hex"),
+    primaryTarget,
+    fourEyes: fourEyesFor(ctx, request, plan.destructive),
   };
 }
 
@@ -401,7 +447,16 @@ export interface RestoreReport {
   endedAt: string;
   /** Wall time from start to end, in seconds: the measured recovery time. */
   durationSeconds: number;
-  approval?: { approved: boolean; by: string; at: string; comment?: string };
+  approval?: {
+    approved: boolean;
+    by: string;
+    at: string;
+    comment?: string;
+    /** The approver's identity was verified (Entra ID), not a name typed at a prompt. */
+    verified?: boolean;
+    /** The plan hash the decision was made for. */
+    planHash?: string;
+  };
   counts: RestorePlan["counts"];
   steps: { name: string; title: string; created: number; updated: number; skipped: number; failed: number }[];
   validation: ValidationCheck[];
@@ -428,7 +483,7 @@ export function reportMarkdown(report: RestoreReport, failures: ItemResult[]): s
     `- Phase: **${report.phase}**${report.reasons.length ? ` — ${report.reasons.join("; ")}` : ""}`,
     `- From \`${report.source}\` to \`${report.target}\` (${report.mode}), ${report.startedAt} → ${report.endedAt} (${report.durationSeconds} s)`,
     report.approval
-      ? `- ${report.approval.approved ? "Approved" : "Rejected"} by ${report.approval.by} at ${report.approval.at}${report.approval.comment ? `: ${report.approval.comment}` : ""}`
+      ? `- ${report.approval.approved ? "Approved" : "Rejected"} by ${report.approval.by} at ${report.approval.at}${report.approval.comment ? `: ${report.approval.comment}` : ""}${report.approval.verified === false ? " — WARNING: identity NOT verified" : ""}`
       : "- Approval: not required (plan only or pre-approved)",
     `- Plan: \`${report.planPath}\``,
     "",

@@ -55,6 +55,8 @@ export interface RestorePlan {
   /** What cannot be undone if approved (overwrites), listed for the approver. */
   destructive: string[];
   notes: string[];
+  /** The target is production: the plan opens with a banner saying so. */
+  primaryTarget?: boolean;
 }
 
 export function countActions(items: PlanItem[]): Record<PlanAction, number> {
@@ -76,6 +78,12 @@ export function planMarkdown(plan: RestorePlan, maxRowsPerStep = 200): string {
   const lines = [
     `# Restore plan: ${plan.scenario} (runbook ${plan.section})`,
     "",
+    ...(plan.primaryTarget
+      ? [
+          `> **WARNING: this restore writes to PRODUCTION (\`${plan.target}\`).** It was requested with allowPrimaryTarget and needs a second approver.`,
+          "",
+        ]
+      : []),
     `- Plan: \`${plan.planId}\` (${plan.mode})`,
     `- From \`${plan.source}\` to \`${plan.target}\`, created ${plan.createdAt}`,
     `- Snapshots: ${plan.snapshots.map((s) => `\`${s.domain}/${s.sourceId}/${s.component}/${s.snapshotId}\``).join(", ")}`,

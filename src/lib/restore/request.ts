@@ -1,5 +1,6 @@
 // A restore request, as it arrives over HTTP, a queue message or the CLI: validated with errors
 // that name the field and the fix, checked against the platform config before anything starts.
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { PlatformConfig } from "../config/schema.js";
 import { AzdrError } from "../errors.js";
@@ -122,7 +123,18 @@ export const restoreRequestSchema = z
       .enum(["plan", "apply"])
       .default("plan")
       .describe("plan reads everything and writes nothing; apply executes after approval."),
-    preApproved: z.boolean().default(false).describe("Skip the approval wait (the CLI's --yes)."),
+    preApproved: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Skip the approval wait: the in-process CLI's --yes only, and only for additive plans into a secondary target.",
+      ),
+    allowPrimaryTarget: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Required to restore into a target whose role is primary, or into the source itself: writes to PRODUCTION, always with a second approver.",
+      ),
     approvalTimeoutMinutes: z
       .number()
       .int()
@@ -159,11 +171,50 @@ function field(path: PropertyKey[]): string {
   );
 }
 
+/**
+ * Where a request comes from. Only the in-process CLI, run by someone with the platform's own
+ * credentials, may pre-approve; HTTP callers, queue messages and Event Grid alerts never can.
+ */
+export type RequestOrigin = "http" | "queue" | "event-grid" | "cli";
+
+/** The target is production: its configured role is primary, or it is the source itself. */
+export function isPrimaryTarget(
+  config: PlatformConfig,
+  request: Pick<RestoreRequest, "scenario" | "source" | "target">,
+): boolean {
+  if (request.source === request.target) return true;
+  const targets =
+    SCENARIOS[request.scenario].targetKind === "workspace"
+      ? config.databricks.workspaces
+      : config.unityCatalog.metastores;
+  return targets.find((t) => t.id === request.target)?.role === "primary";
+}
+
+/** Restores are resumed only by the same request: what it restores, from where, to where, how. */
+export function requestHash(request: RestoreRequest): string {
+  const { requestedBy: _by, preApproved: _pre, approvalTimeoutMinutes: _timeout, ...what } = request;
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === "object"
+        ? Object.fromEntries(
+            Object.entries(value as Record<string, unknown>)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, v]) => [k, canonical(v)]),
+          )
+        : value;
+  return createHash("sha256")
+    .update(JSON.stringify(canonical(what)))
+    .digest("hex")
+    .slice(0, 16);
+}
+
 /** Validate a request body against the schema and the config; throws RestoreRequestError. */
 export function parseRestoreRequest(
   body: unknown,
   config: PlatformConfig,
   scenarioFromRoute?: string,
+  origin: RequestOrigin = "http",
 ): RestoreRequest {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new RestoreRequestError([
@@ -245,8 +296,36 @@ export function parseRestoreRequest(
       fix: 'use "latest", an id from `azdr snapshots list`, or an ISO time',
     });
   }
+  if (request.preApproved && origin !== "cli") {
+    problems.push({
+      field: "preApproved",
+      message: `is not accepted from ${origin === "http" ? "an HTTP caller" : origin === "queue" ? "a queue message" : "an Event Grid alert"}: only the in-process azdr CLI may pre-approve`,
+      fix: "drop preApproved; the restore waits at its approval gate for a DR.Approver",
+    });
+  }
   if (problems.length) throw new RestoreRequestError(problems);
-  return request as RestoreRequest;
+  const typed = request as RestoreRequest;
+  if (isPrimaryTarget(config, typed)) {
+    const why =
+      typed.source === typed.target
+        ? `"${typed.target}" is the source itself`
+        : `"${typed.target}" has role primary`;
+    if (!typed.allowPrimaryTarget) {
+      problems.push({
+        field: "target",
+        message: `${why}: this restore would write to PRODUCTION`,
+        fix: 'restore into a secondary target, or send "allowPrimaryTarget": true (a second approver is then always required)',
+      });
+    } else if (typed.preApproved) {
+      problems.push({
+        field: "preApproved",
+        message: `${why}: a restore into PRODUCTION is never pre-approved`,
+        fix: "drop --yes / preApproved; another person approves it",
+      });
+    }
+  }
+  if (problems.length) throw new RestoreRequestError(problems);
+  return typed;
 }
 
 /** One restore per target at a time: the instance id is derived from scenario and target. */

@@ -154,3 +154,7 @@ export function notificationFloodPath(keyHash: string): string {
 }
 
 export const NOTIFICATION_FLOOD_PREFIX = `${NOTIFICATIONS}/flood/`;
+/** Everything one restore run records besides its plan and report (results, ids, decision, prior state). */
+export function runRecordPath(planId: string, name: string): string {
+  return `runs/${planId}/${name}`;
+}
