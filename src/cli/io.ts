@@ -6,6 +6,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import prettyBytes from "pretty-bytes";
 import type { PlatformConfig } from "../lib/config/schema.js";
 import type { RuntimeOptions } from "../lib/runtime.js";
+import type { Principal } from "../lib/restore/identity.js";
 
 export interface OutputStream {
   write(text: string): unknown;
@@ -28,8 +29,13 @@ export interface CliIO {
   runtime?: Partial<RuntimeOptions>;
   /** Aborted on Ctrl-C: long commands stop cleanly. */
   signal?: AbortSignal;
-  /** Who approves a restore; default the OS user. */
-  user?: string;
+  /**
+   * The signed-in Azure identity that requests and decides restores; default: the claims of a
+   * token from @azure/identity (az login, environment, managed identity). Undefined: nobody.
+   */
+  signedIn?: () => Promise<Principal | undefined>;
+  /** Access tokens for the deployed app (--app); default @azure/identity. */
+  appToken?: (scope: string) => Promise<string>;
   now?: () => Date;
   /** Poll interval for progress (ms); default 250. */
   pollMs?: number;

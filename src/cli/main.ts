@@ -10,7 +10,13 @@ import { isAzdrError } from "../lib/errors.js";
 import { TOOL_VERSION } from "../lib/store/manifest.js";
 import { backupCommand, BACKUP_TARGETS } from "./commands/backup.js";
 import { doctorCommand } from "./commands/doctor.js";
-import { printProblems, restoreCommand, type RestoreOptions } from "./commands/restore.js";
+import {
+  printProblems,
+  restoreCommand,
+  restoreRunCommand,
+  type RestoreOptions,
+  type RunCommandOptions,
+} from "./commands/restore.js";
 import {
   snapshotsAccept,
   snapshotsExport,
@@ -133,14 +139,38 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
     .option("--to <dir>", "a new or empty folder to write into")
     .action(withContext((ctx, ref: string, options: { to?: string }) => snapshotsExport(ctx, ref, options)));
 
-  program
-    .command("restore")
+  const restore = program.command("restore");
+  for (const [action, what] of [
+    ["status", "show one restore run: phase, requester, the gate (plan hash, four eyes) or its report"],
+    ["approve", "approve a restore waiting at its gate (as the signed-in identity; four eyes apply)"],
+    ["reject", "reject a restore waiting at its gate"],
+    ["cancel", "stop a restore: rejected at its gate, or marked terminated (never resumed) if interrupted"],
+  ] as const) {
+    restore
+      .command(action)
+      .description(what)
+      .argument("<id>", "the restore's id, e.g. restore-workspace-dr")
+      .option("--app <url>", "the deployed Function App (https://…): call its routes with an Entra token")
+      .option(
+        "--scope <scope>",
+        "token scope for --app (default $AZDR_APP_SCOPE), e.g. api://<client id>/.default",
+      )
+      .option("--comment <text>", "recorded with the decision")
+      .option("--plan-hash <sha256>", "decide only if the run still waits on this plan")
+      .option("--approver-name <name>", "not signed in to Azure: record this name, marked NOT verified")
+      .action(
+        withContext((ctx, id: string, options: RunCommandOptions) =>
+          restoreRunCommand(ctx, action, id, options),
+        ),
+      );
+  }
+  restore
     .description(
       "restore a snapshot (runbook 7.3 workspace, 7.4 unity-catalog) through the app's own HTTP route: --plan writes nothing; --apply shows the plan, asks, then restores",
     )
     .argument("<scenario>", "workspace | unity-catalog")
-    .requiredOption("--source <id>", "config id of the backed-up workspace or metastore")
-    .requiredOption("--target <id>", "config id of the workspace or metastore to restore into")
+    .option("--source <id>", "config id of the backed-up workspace or metastore")
+    .option("--target <id>", "config id of the workspace or metastore to restore into")
     .option(
       "--snapshot <latest|id|time>",
       "latest (default), a snapshot id, or an ISO time (newest good at or before it)",
@@ -163,6 +193,11 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
     .addOption(new Option("--apply", "restore (after the plan is approved)"))
     .option("--yes", "approve the plan without asking (required with --apply when stdin is not a terminal)")
     .option("--approval-timeout <minutes>", "how long an apply waits for approval (default 60)")
+    .option(
+      "--allow-primary-target",
+      "restore into a primary (PRODUCTION) target or into the source itself; a second approver is then required",
+    )
+    .option("--approver-name <name>", "not signed in to Azure: record this name, marked NOT verified")
     .action(
       withContext((ctx, scenario: string, options: RestoreOptions) => restoreCommand(ctx, scenario, options)),
     );

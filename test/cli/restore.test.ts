@@ -134,10 +134,30 @@ describe("azdr restore", () => {
       /interrupted: restore restore-workspace-dr is saved .*re-run the same command to resume/,
     );
 
+    // Neither a plan nor a different request touches the interrupted apply: they name it and stop.
+    platform.sim.log.clear();
+    for (const argv of [
+      [...base, "--plan"],
+      [...base, "--plan", "--yes"],
+      [...base, "--apply", "--yes", "--existing", "update"],
+    ]) {
+      const other = await cli(platform, argv);
+      expect(other.code, other.stderr).toBe(1);
+      expect(other.stderr).toMatch(
+        /restore restore-workspace-dr holds dr: apply requested by alice at .*different request/,
+      );
+      expect(other.stderr).toMatch(/azdr restore status restore-workspace-dr/);
+      expect(other.stderr).toMatch(/azdr restore approve restore-workspace-dr/);
+    }
+    expect(drWrites()).toEqual([]);
+    const status = await cli(platform, ["--json", "restore", "status", "restore-workspace-dr"]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ mode: "apply", requestedBy: "alice" });
+
     const second = await cli(platform, [...base, "--apply", "--yes"]);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(
-      /resuming restore restore-workspace-dr: an earlier run \(apply, by alice \(azdr CLI\)\)/,
+      /resuming restore restore-workspace-dr: an earlier run of the same request \(apply, by alice\)/,
     );
     expect(second.stdout).toMatch(/Completed: workspace \(runbook 7\.3\) from primary to dr, apply/);
     expect(second.stdout).toMatch(/approved by alice at /);
@@ -152,20 +172,92 @@ describe("azdr restore", () => {
     expect(new Set(tags).size).toBe(source.jobs.size);
   });
 
-  it("--apply --yes completes (pre-approved) and --json returns the report", async () => {
-    const run = await cli(platform, ["--json", ...base, "--apply", "--yes", "--existing", "update"]);
-    expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as RestoreReport;
+  it("an overwriting --apply --yes waits for a second approver; `azdr restore approve` by another person releases it", async () => {
+    const run = await cli(platform, [...base, "--apply", "--yes", "--existing", "update"]);
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stderr).toMatch(
+      /four-eyes rule \(the plan overwrites, replaces or revokes \d+ thing\(s\)\), so alice cannot approve it/,
+    );
+    expect(run.stderr).toMatch(/another DR\.Approver runs: azdr restore approve restore-workspace-dr/);
+
+    // alice cannot approve it with the subcommand either: 403-like refusal naming the rule.
+    const self = await cli(platform, ["restore", "approve", "restore-workspace-dr"]);
+    expect(self.code).toBe(1);
+    expect(self.stderr).toMatch(/refused \(403\): four-eyes rule: alice requested this restore/);
+
+    const bob = async () => ({ id: "oid-bob", name: "bob", roles: [], source: "azure-login" as const });
+    const approved = await cli(platform, ["--json", "restore", "approve", "restore-workspace-dr"], {
+      signedIn: bob,
+    });
+    expect(approved.code, approved.stderr).toBe(0);
+    const report = JSON.parse(approved.stdout) as RestoreReport;
     expect(report.phase).toBe("Completed");
-    // The plan overwrites (existing=update): pre-approval does not cover it, so --yes approved it
-    // through the approve route, on record.
-    expect(report.approval).toMatchObject({ approved: true });
+    expect(report.approval).toMatchObject({ approved: true, by: "bob", verified: true });
+    expect(report.approval?.planHash).toMatch(/^[0-9a-f]{64}$/);
     expect(report.reportMarkdownPath).toMatch(/^reports\/.*\.md$/);
     const markdown = await platform.runtime.store.blobs.get("restore-reports", report.reportMarkdownPath);
     expect(markdown?.toString()).toMatch(/# Restore report: workspace/);
     expect(platform.sim.workspace("dr").state.jobs.size).toBe(
       platform.sim.workspace("primary").state.jobs.size,
     );
+  });
+
+  it("nobody signed in: refused unless --approver-name, which is recorded as NOT verified", async () => {
+    const nobody = { signedIn: async () => undefined };
+    const refused = await cli(platform, [...base, "--plan"], nobody);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--approver-name: no signed-in Azure identity/);
+    expect(refused.stderr).toMatch(/fix: sign in with `az login`, or pass --approver-name/);
+    const named = await cli(platform, ["--json", ...base, "--plan", "--approver-name", "carol"], nobody);
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stderr).toMatch(/WARNING: no signed-in Azure identity; recording "carol" .*NOT verified/);
+  });
+
+  it("a primary target is refused without --allow-primary-target, and --yes never pre-approves it", async () => {
+    platform.sim.log.clear();
+    const refused = await cli(platform, [
+      "restore",
+      "workspace",
+      "--source",
+      "primary",
+      "--target",
+      "primary",
+      "--plan",
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /--target \(target\): "primary" is the source itself: this restore would write to PRODUCTION/,
+    );
+    const plan = await cli(platform, [
+      "restore",
+      "workspace",
+      "--source",
+      "primary",
+      "--target",
+      "primary",
+      "--plan",
+      "--allow-primary-target",
+    ]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/WARNING: this restore writes to PRODUCTION \(`primary`\)/);
+    const apply = await cli(platform, [
+      "restore",
+      "workspace",
+      "--source",
+      "primary",
+      "--target",
+      "primary",
+      "--apply",
+      "--yes",
+      "--allow-primary-target",
+    ]);
+    expect(apply.code).toBe(4);
+    expect(apply.stderr).toMatch(/four-eyes rule \(the restore writes to a PRODUCTION target\)/);
+    const rejected = await cli(platform, ["restore", "reject", "restore-workspace-primary"]);
+    expect(rejected.code, rejected.stderr).toBe(4);
+    expect(
+      platform.sim.log.entries.filter((e) => e.service.includes("primary") && e.method !== "GET"),
+    ).toEqual([]);
   });
 });
 

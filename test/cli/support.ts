@@ -34,7 +34,7 @@ export function cliIO(
       },
       databricks: { maxAttempts: 8, rateShare: 1, limits: UNPACED },
     },
-    user: "alice",
+    signedIn: async () => ({ id: "oid-alice", name: "alice", roles: [], source: "azure-login" }),
     pollMs: 40,
     ...extra,
   };

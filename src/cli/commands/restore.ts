@@ -1,16 +1,28 @@
-// `azdr restore workspace|unity-catalog`: builds the restore request from flags and starts it
-// THROUGH the registered HTTP route, so validation (400 with field + fix) and "one restore per
-// target" (409) behave exactly as in production. Approval goes through the approve/reject routes.
-// Orchestration state lives in the backup store account, so an interrupted restore resumes when
-// the same command runs again.
+// `azdr restore workspace|unity-catalog`: builds the restore request from flags, validates it with
+// the same parser as the HTTP route (origin "cli": the only origin that may pre-approve an additive
+// plan) and starts it in the local host, as the signed-in Azure identity. Decisions go through the
+// same recorded, single-winner gate as the approve/reject routes. Orchestration state lives in the
+// backup store account: an interrupted apply resumes when the SAME request runs again, and nothing
+// else (a --plan, another request) ever resumes or approves it.
+// `azdr restore status|cancel|approve|reject <id>` act on one run, in-process or against the
+// deployed app (--app https://…, with an Entra token).
 import { failFast, workspacesFor } from "./doctor.js";
-import { userInfo } from "node:os";
 import type { LocalAzdr } from "../../host/local-azdr.js";
-import { TERMINAL_STATUSES } from "../../host/store.js";
+import { TERMINAL_STATUSES, type InstanceRecord } from "../../host/store.js";
+import { appAccessToken, signedInIdentity } from "../../lib/clients/azure-login.js";
 import type { RestoreReport } from "../../lib/restore/engine.js";
+import { describePrincipal, type Principal } from "../../lib/restore/identity.js";
+import {
+  parseRestoreRequest,
+  requestHash,
+  restoreInstanceId,
+  RestoreRequestError,
+  type RestoreRequest,
+} from "../../lib/restore/request.js";
 import { REPORTS_CONTAINER, reportPath } from "../../lib/store/layout.js";
-import type { RestoreProgress } from "../../orchestrators/restore.js";
-import { CLI_HOST_CONTAINER, startAzdr, type CliContext } from "../context.js";
+import { decideRestore, startRestore } from "../../functions/restore-http.js";
+import type { RestoreInput, RestoreProgress } from "../../orchestrators/restore.js";
+import { blobInstanceStore, CLI_HOST_CONTAINER, startAzdr, type CliContext } from "../context.js";
 import { CliUsageError, EXIT, pause, table, type ExitCode, type Output } from "../io.js";
 import { ProgressBoard } from "../progress.js";
 
@@ -28,6 +40,8 @@ export interface RestoreOptions {
   apply?: boolean;
   yes?: boolean;
   approvalTimeout?: string;
+  allowPrimaryTarget?: boolean;
+  approverName?: string;
 }
 
 interface Problem {
@@ -50,6 +64,8 @@ const FLAG_OF_FIELD: [RegExp, string][] = [
   [/^remap\.workspaceUrls/, "--remap-workspace-url"],
   [/^approvalTimeoutMinutes/, "--approval-timeout"],
   [/^mode/, "--plan / --apply"],
+  [/^preApproved/, "--yes"],
+  [/^allowPrimaryTarget/, "--allow-primary-target"],
 ];
 
 function flagOf(field: string): string {
@@ -87,8 +103,18 @@ function mappings(values: string[] | undefined, flag: string, field: string, pro
 }
 
 /** The request body exactly as a runbook link would POST it. Throws CliUsageError on flag problems. */
-export function buildRequest(options: RestoreOptions, user: string): Record<string, unknown> {
+export function buildRequest(options: RestoreOptions): Record<string, unknown> {
   const problems: Problem[] = [];
+  // Not commander's requiredOption: that would also demand them of `restore status <id>` & co.
+  for (const flag of ["source", "target"] as const) {
+    if (!options[flag]) {
+      problems.push({
+        field: flag,
+        message: `required option '--${flag} <id>' not specified`,
+        fix: `pass --${flag} <config id>`,
+      });
+    }
+  }
   if (options.plan === options.apply) {
     problems.push({
       field: "mode",
@@ -124,21 +150,42 @@ export function buildRequest(options: RestoreOptions, user: string): Record<stri
     ...(options.existing !== undefined ? { existing: options.existing } : {}),
     ...(Object.keys(remap).length ? { remap } : {}),
     mode: apply ? "apply" : "plan",
-    ...(apply && options.yes ? { preApproved: true } : {}),
+    ...(apply && options.yes && !options.allowPrimaryTarget ? { preApproved: true } : {}),
+    ...(options.allowPrimaryTarget ? { allowPrimaryTarget: true } : {}),
     ...(timeout !== undefined
       ? { approvalTimeoutMinutes: /^\s*-?\d+(\.\d+)?\s*$/.test(timeout) ? Number(timeout) : timeout }
       : {}),
-    requestedBy: `${user} (azdr CLI)`,
   };
 }
 
-export function osUser(ctx: CliContext): string {
-  if (ctx.io.user) return ctx.io.user;
-  try {
-    return userInfo().username;
-  } catch {
-    return ctx.env["USER"] ?? ctx.env["USERNAME"] ?? "unknown";
+/**
+ * Who runs this command: the signed-in Azure identity; else, only with --approver-name, that name
+ * recorded as NOT verified (with a warning). Nobody signed in and no name: a usage error.
+ */
+export async function cliIdentity(ctx: CliContext, approverName: string | undefined): Promise<Principal> {
+  const signedIn = await (ctx.io.signedIn ?? (() => signedInIdentity()))();
+  if (signedIn) {
+    if (approverName) ctx.out.err(`note: --approver-name ignored: you are signed in as ${signedIn.name}`);
+    return { ...signedIn, source: "azure-login" };
   }
+  if (approverName?.trim()) {
+    ctx.out.err(
+      `WARNING: no signed-in Azure identity; recording "${approverName}" as given with --approver-name, NOT verified (the report says so)`,
+    );
+    return {
+      id: `os-user:${approverName.trim().toLowerCase()}`,
+      name: approverName.trim(),
+      roles: [],
+      source: "os-user",
+    };
+  }
+  throw new CliUsageError("cannot tell who you are", [
+    {
+      field: "--approver-name",
+      message: "no signed-in Azure identity (az login, environment credentials or a managed identity)",
+      fix: "sign in with `az login`, or pass --approver-name <your name> to be recorded as an unverified name",
+    },
+  ]);
 }
 
 const text = (value: unknown): string => (typeof value === "string" ? value : "");
@@ -178,26 +225,45 @@ const EXIT_OF_PHASE: Record<RestoreReport["phase"], ExitCode> = {
   TimedOut: EXIT.notApproved,
 };
 
+/** Records a decision through the shared gate; false (with the reason printed) when it did not win. */
 async function decide(
   ctx: CliContext,
   azdr: LocalAzdr,
   id: string,
   approved: boolean,
-  user: string,
+  who: Principal,
   comment: string,
-): Promise<void> {
-  const response = await azdr.app.invokeHttp(approved ? "restoreHttpApprove" : "restoreHttpReject", {
-    params: { id },
-    body: { by: user, comment },
-    method: "POST",
+  planHash?: string,
+): Promise<boolean> {
+  const outcome = await decideRestore(azdr.app.client(), id, who, approved, {
+    comment,
+    now: ctx.now(),
+    ...(planHash ? { planHash } : {}),
   });
-  if (response.status !== 202) {
-    const body = await readBody(response);
-    throw new Error(
-      `${approved ? "approval" : "rejection"} of ${id} answered ${response.status}: ${text(body["message"]) || JSON.stringify(body)}`,
-    );
+  if (outcome.status === 409 && outcome.body["error"] === "ALREADY_DECIDED") {
+    ctx.out.err(`note: restore ${id} was ${text(outcome.body["message"])}`);
+    return false;
   }
-  ctx.out.err(`${approved ? "approved" : "rejected"} by ${user}`);
+  if (outcome.status !== 200) {
+    ctx.out.err(
+      `${approved ? "approval" : "rejection"} of ${id} refused (${outcome.status}): ${text(outcome.body["message"])}`,
+    );
+    return false;
+  }
+  ctx.out.err(`${approved ? "approved" : "rejected"} by ${describePrincipal(who)}`);
+  return true;
+}
+
+/** The run holding a target, in words, with what the user can do about it. */
+function holderMessage(id: string, record: InstanceRecord): string {
+  const input = record.input as Partial<RestoreInput> | undefined;
+  const progress = record.customStatus as RestoreProgress | undefined;
+  return [
+    `restore ${id} holds ${input?.request?.target ?? "this target"}: ${input?.request?.mode ?? "?"} requested by ${input?.requester?.name ?? input?.request?.requestedBy ?? "?"} at ${record.createdTime}, ${record.status}${progress?.phase ? ` (${progress.phase})` : ""}, with a different request`,
+    `  see it:    azdr restore status ${id}`,
+    `  stop it:   azdr restore cancel ${id}`,
+    `  decide it: azdr restore approve ${id}   |   azdr restore reject ${id}`,
+  ].join("\n");
 }
 
 export async function restoreCommand(
@@ -206,8 +272,7 @@ export async function restoreCommand(
   options: RestoreOptions,
 ): Promise<ExitCode> {
   const { out } = ctx;
-  const user = osUser(ctx);
-  const body = buildRequest(options, user);
+  const body = buildRequest(options);
   const apply = body["mode"] === "apply";
   const interactive = ctx.io.stdinIsTTY === true && ctx.io.prompt !== undefined;
   if (apply && !options.yes && !interactive) {
@@ -220,44 +285,58 @@ export async function restoreCommand(
     ]);
   }
   if (!apply && options.yes) out.err("note: --yes has no effect with --plan (a plan writes nothing)");
+  let request: RestoreRequest;
+  try {
+    request = parseRestoreRequest(body, ctx.config, scenario, "cli");
+  } catch (error) {
+    if (!(error instanceof RestoreRequestError)) throw error;
+    printProblems(out, "invalid restore request: nothing was started", error.problems);
+    return EXIT.badInput;
+  }
+  const who = await cliIdentity(ctx, options.approverName);
+  const id = restoreInstanceId(request);
+  const hash = requestHash(request);
+
+  // Look before starting the host: a host loads (and carries on with) any run it is asked about,
+  // so a run that is not ours is never touched, only described.
+  const instances = blobInstanceStore(ctx);
+  const held = await instances.get(id);
+  let resuming = false;
+  if (held && !TERMINAL_STATUSES.has(held.status)) {
+    const heldHash = (held.input as Partial<RestoreInput> | undefined)?.requestHash;
+    if (heldHash !== hash) {
+      out.err(`error: ${holderMessage(id, held)}`);
+      return EXIT.failed;
+    }
+    resuming = true;
+  }
 
   const unreachable = await failFast(ctx, workspacesFor(ctx, [options.source, options.target]));
   if (unreachable !== undefined) return unreachable;
   const azdr = await startAzdr(ctx, "blob");
-  let id = "";
   let interrupted = false;
   let result: ExitCode;
   try {
-    const response = await azdr.app.invokeHttp("restoreHttpStart", {
-      params: { scenario },
-      body,
-      method: "POST",
-    });
-    const answer = await readBody(response);
-    if (response.status === 400 || response.status === 404) {
-      printProblems(
-        out,
-        "invalid restore request: nothing was started",
-        (answer["problems"] ?? []) as Problem[],
+    if (resuming) {
+      const earlier = held!.input as RestoreInput;
+      out.err(
+        `resuming restore ${id}: an earlier run of the same request (${earlier.request.mode}, by ${earlier.requester.name}) was interrupted; following it`,
       );
-      return EXIT.badInput;
-    }
-    id = text(answer["id"]);
-    if (response.status === 409) {
-      const existing = id ? await azdr.host.getStatus(id) : undefined;
-      if (!existing || TERMINAL_STATUSES.has(existing.runtimeStatus)) {
-        out.err(`error: ${text(answer["message"]) || "a restore of this target is already running"}`);
+    } else {
+      let started;
+      try {
+        started = await startRestore(azdr.app.client(), request, who);
+      } catch (error) {
+        if (!(error instanceof RestoreRequestError)) throw error;
+        printProblems(out, "invalid restore request: nothing was started", error.problems);
+        return EXIT.badInput;
+      }
+      if (!started.started) {
+        out.err(
+          `error: restore ${id} of ${request.target} was started by someone else just now; see azdr restore status ${id}`,
+        );
         return EXIT.failed;
       }
-      const earlier = (existing.input as { request?: { mode?: string; requestedBy?: string } } | undefined)
-        ?.request;
-      out.err(
-        `resuming restore ${id}: an earlier run (${earlier?.mode ?? "?"}, by ${earlier?.requestedBy ?? "?"}) was interrupted; following it with its original request`,
-      );
-    } else if (response.status !== 202) {
-      out.err(`error: the restore route answered ${response.status}: ${JSON.stringify(answer)}`);
-      return EXIT.failed;
-    } else {
       out.debug(`started ${id}`);
     }
 
@@ -277,11 +356,23 @@ export async function restoreCommand(
         if (markdown && !out.json) out.out(markdown.trimEnd());
         if (markdown && !out.json) out.out("");
       }
-      if (progress?.phase === "awaiting-approval" && !decided && !finished) {
+      // Only an apply of this very request is ever decided here (a plan has no gate).
+      if (apply && progress?.phase === "awaiting-approval" && progress.gate && !decided && !finished) {
         decided = true;
         board.finish();
+        const gate = progress.gate;
+        if (gate.fourEyes && gate.requester.id === who.id) {
+          out.err(
+            [
+              `restore ${id} waits for a second approver until ${progress.approvalDeadline ?? "its timeout"}: four-eyes rule (${gate.fourEyesReason}), so ${who.name} cannot approve it.`,
+              `  another DR.Approver runs: azdr restore approve ${id}   (or POST the approve link, with plan hash ${gate.planHash})`,
+              `  follow it:               azdr restore status ${id}`,
+            ].join("\n"),
+          );
+          return EXIT.notApproved;
+        }
         if (options.yes) {
-          await decide(ctx, azdr, id, true, user, "approved with --yes at the azdr CLI");
+          await decide(ctx, azdr, id, true, who, "approved with --yes at the azdr CLI", gate.planHash);
         } else if (interactive && ctx.io.prompt) {
           const counts = progress.counts
             ? Object.entries(progress.counts)
@@ -300,14 +391,10 @@ export async function restoreCommand(
             azdr,
             id,
             ok,
-            user,
+            who,
             ok ? "approved at the azdr CLI prompt" : "declined at the azdr CLI prompt",
+            gate.planHash,
           );
-        } else {
-          out.err(
-            `restore ${id} is waiting for approval until ${progress.approvalDeadline ?? "its timeout"}: re-run with --yes to approve it, or use the approve/reject links`,
-          );
-          return EXIT.notApproved;
         }
       }
       const phase = (status.output as Partial<RestoreReport> | undefined)?.phase;
@@ -326,20 +413,7 @@ export async function restoreCommand(
     }
     board.finish();
     if (interrupted) return EXIT.interrupted;
-
-    const final = await azdr.host.getStatus(id);
-    if (final?.runtimeStatus !== "Completed") {
-      out.err(
-        `error: restore ${id} ${final?.runtimeStatus ?? "vanished"}: ${JSON.stringify(final?.output ?? "")}`,
-      );
-      result = EXIT.failed;
-    } else {
-      const report = final.output as RestoreReport;
-      printReport(out, report);
-      result = EXIT_OF_PHASE[report.phase] ?? EXIT.failed;
-      // Finished: nothing to resume, keep the host container tidy (the report is in the store).
-      await azdr.host.purge(id).catch(() => false);
-    }
+    result = await finish(ctx, azdr, id);
   } finally {
     await azdr.close();
     if (interrupted) {
@@ -349,6 +423,152 @@ export async function restoreCommand(
     }
   }
   return result;
+}
+
+/** Prints the finished run's report and clears its host record; the exit code of its phase. */
+async function finish(ctx: CliContext, azdr: LocalAzdr, id: string): Promise<ExitCode> {
+  const final = await azdr.host.getStatus(id);
+  if (final?.runtimeStatus !== "Completed") {
+    ctx.out.err(
+      `error: restore ${id} ${final?.runtimeStatus ?? "vanished"}: ${JSON.stringify(final?.output ?? "")}`,
+    );
+    return EXIT.failed;
+  }
+  const report = final.output as RestoreReport;
+  printReport(ctx.out, report);
+  // Finished: nothing to resume, keep the host container tidy (the report is in the store).
+  await azdr.host.purge(id).catch(() => false);
+  return EXIT_OF_PHASE[report.phase] ?? EXIT.failed;
+}
+
+export interface RunCommandOptions {
+  app?: string;
+  scope?: string;
+  comment?: string;
+  planHash?: string;
+  approverName?: string;
+}
+
+/** `azdr restore status|cancel|approve|reject <id>`: in-process, or against the deployed app. */
+export async function restoreRunCommand(
+  ctx: CliContext,
+  action: "status" | "cancel" | "approve" | "reject",
+  id: string,
+  options: RunCommandOptions,
+): Promise<ExitCode> {
+  if (options.app) return remoteRunCommand(ctx, action, id, options);
+  const { out } = ctx;
+  const instances = blobInstanceStore(ctx);
+  const record = await instances.get(id);
+  if (!record) {
+    out.err(
+      `error: no restore ${id} in the local host state (${CLI_HOST_CONTAINER}); for the deployed app add --app https://<app>.azurewebsites.net`,
+    );
+    return EXIT.failed;
+  }
+  const progress = record.customStatus as RestoreProgress | undefined;
+  const input = record.input as Partial<RestoreInput> | undefined;
+  if (action === "status") {
+    const summary = {
+      id,
+      runtimeStatus: record.status,
+      phase: progress?.phase,
+      mode: input?.request?.mode,
+      target: input?.request?.target,
+      requestedBy: input?.requester?.name,
+      createdTime: record.createdTime,
+      lastUpdatedTime: record.lastUpdatedTime,
+      ...(progress?.gate ? { gate: progress.gate, approvalDeadline: progress.approvalDeadline } : {}),
+      ...(TERMINAL_STATUSES.has(record.status) ? { output: record.output } : {}),
+    };
+    if (out.json) out.result(summary);
+    else
+      out.out(
+        Object.entries(summary)
+          .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
+          .join("\n"),
+      );
+    return EXIT.ok;
+  }
+  if (TERMINAL_STATUSES.has(record.status)) {
+    out.err(`error: restore ${id} already finished (${record.status}); nothing to ${action}`);
+    return EXIT.failed;
+  }
+  const who = await cliIdentity(ctx, options.approverName);
+  if (action === "cancel" && progress?.phase !== "awaiting-approval") {
+    // Not at the gate (interrupted mid-way): mark it terminated without loading it into a host, so
+    // not one more write happens; what was written stays, as the report of the next run shows.
+    await instances.put({
+      ...record,
+      status: "Terminated",
+      output: `cancelled by ${describePrincipal(who)} at ${ctx.now().toISOString()}`,
+      inbox: [],
+      lastUpdatedTime: ctx.now().toISOString(),
+    });
+    out.err(`restore ${id} cancelled by ${who.name}; it will not resume`);
+    return EXIT.ok;
+  }
+  const approved = action === "approve";
+  const azdr = await startAzdr(ctx, "blob");
+  try {
+    const ok = await decide(
+      ctx,
+      azdr,
+      id,
+      approved,
+      who,
+      options.comment ?? (action === "cancel" ? "cancelled at the azdr CLI" : `${action}d at the azdr CLI`),
+      options.planHash,
+    );
+    if (!ok) return EXIT.failed;
+    // In-process, this command's host is the one that carries the decision out: follow it.
+    await azdr.host.waitForCompletion(id, { timeoutMs: 24 * 3600_000 });
+    return await finish(ctx, azdr, id);
+  } finally {
+    await azdr.close();
+  }
+}
+
+async function remoteRunCommand(
+  ctx: CliContext,
+  action: "status" | "cancel" | "approve" | "reject",
+  id: string,
+  options: RunCommandOptions,
+): Promise<ExitCode> {
+  const base = new URL(options.app!);
+  if (base.protocol !== "https:" && base.hostname !== "127.0.0.1" && base.hostname !== "localhost") {
+    throw new CliUsageError("--app must be https", [
+      { field: "--app", message: `${options.app} is not https`, fix: "use https://<app>.azurewebsites.net" },
+    ]);
+  }
+  const scope = options.scope ?? ctx.env["AZDR_APP_SCOPE"];
+  if (!scope) {
+    throw new CliUsageError("which app registration to get a token for?", [
+      {
+        field: "--scope",
+        message: "no token scope for the deployed app",
+        fix: "pass --scope api://<app registration client id>/.default or set AZDR_APP_SCOPE",
+      },
+    ]);
+  }
+  const token = await (ctx.io.appToken ?? ((s: string) => appAccessToken(s)))(scope);
+  const path = `/api/restore/instances/${encodeURIComponent(id)}${action === "status" ? "" : `/${action === "cancel" ? "reject" : action}`}`;
+  const response = await fetch(new URL(path, base), {
+    method: action === "status" ? "GET" : "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    ...(action === "status"
+      ? {}
+      : {
+          body: JSON.stringify({
+            comment: options.comment ?? `${action} at the azdr CLI`,
+            ...(options.planHash ? { planHash: options.planHash } : {}),
+          }),
+        }),
+  });
+  const answer = await readBody(response);
+  if (ctx.out.json) ctx.out.result({ status: response.status, ...answer });
+  else ctx.out.out(`${response.status} ${JSON.stringify(answer, null, 2)}`);
+  return response.ok ? EXIT.ok : EXIT.failed;
 }
 
 function printReport(out: Output, report: RestoreReport): void {
