@@ -5,6 +5,8 @@ import type { RestoreProgress } from "../../src/orchestrators/restore.js";
 import type { RestoreReport } from "../../src/lib/restore/engine.js";
 import { REPORTS_CONTAINER } from "../../src/lib/store/layout.js";
 import { SOURCE_JOB_TAG } from "../../src/lib/restore/workspace-scenario.js";
+import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/identity.js";
+import { requestHash } from "../../src/lib/restore/request.js";
 import { appRegistry, startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
 
 type Json = Record<string, unknown>;
@@ -12,6 +14,7 @@ type Json = Record<string, unknown>;
 let platform: TestPlatform | undefined;
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  delete process.env.WEBSITE_AUTH_ENABLED;
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await platform?.close();
   platform = undefined;
@@ -68,8 +71,46 @@ async function startApp(
   return { host: h, app, poison };
 }
 
-async function post(app: LocalApp, scenario: string, body: unknown) {
-  const response = await app.invokeHttp("restoreHttpStart", { params: { scenario }, body, method: "POST" });
+/** What App Service authentication injects for a signed-in caller (trusted only when it is on). */
+const ALICE = { id: "oid-alice", name: "alice@contoso.example", roles: [RESTORE_ROLES.operator] };
+const BOB = { id: "oid-bob", name: "bob@contoso.example", roles: [RESTORE_ROLES.approver] };
+const as = (who: { id: string; name: string; roles: string[] }) => ({
+  "x-ms-client-principal": encodeClientPrincipal(who),
+});
+
+/** App Service authentication on, as App Service signals it (WEBSITE_AUTH_ENABLED). */
+function authenticationOn(): void {
+  process.env.WEBSITE_AUTH_ENABLED = "True";
+}
+
+async function post(
+  app: LocalApp,
+  scenario: string,
+  body: unknown,
+  headers: Record<string, string> = as(ALICE),
+) {
+  const response = await app.invokeHttp("restoreHttpStart", {
+    params: { scenario },
+    body,
+    method: "POST",
+    headers,
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+async function decide(
+  app: LocalApp,
+  id: string,
+  approved: boolean,
+  who: { id: string; name: string; roles: string[] } | undefined,
+  body: Json = {},
+) {
+  const response = await app.invokeHttp(approved ? "restoreHttpApprove" : "restoreHttpReject", {
+    params: { id },
+    body,
+    method: "POST",
+    ...(who ? { headers: as(who) } : {}),
+  });
   return { status: response.status, body: (await response.json()) as Json };
 }
 
@@ -120,6 +161,7 @@ describe("7.3 Databricks workspace restore", () => {
 
   it("restores into an empty workspace after approval: objects byte-identical, jobs paused and remapped, config equal", async () => {
     platform = await backedUpPlatform();
+    authenticationOn();
     const { host, app } = await startApp();
     const started = await post(app, "workspace", {
       source: "primary",
@@ -137,18 +179,18 @@ describe("7.3 Databricks workspace restore", () => {
     expect(second.status).toBe(409);
     expect(second.body["statusUri"]).toMatch(/restore-workspace-dr/);
 
-    const noBy = await app.invokeHttp("restoreHttpApprove", { params: { id }, body: {}, method: "POST" });
-    expect(noBy.status).toBe(400);
-    const approved = await app.invokeHttp("restoreHttpApprove", {
-      params: { id },
-      body: { by: "oncall@example.com", comment: "drill" },
-      method: "POST",
-    });
-    expect(approved.status).toBe(202);
+    const anonymous = await decide(app, id, true, undefined, { by: "oncall@example.com" });
+    expect(anonymous.status).toBe(401);
+    const operatorOnly = await decide(app, id, true, { ...BOB, roles: [RESTORE_ROLES.operator] });
+    expect(operatorOnly.status).toBe(403);
+    expect(operatorOnly.body["message"]).toMatch(/lacks the app role DR\.Approver/);
+    const approved = await decide(app, id, true, BOB, { comment: "drill" });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ approved: true, by: { name: BOB.name, source: "easy-auth" } });
     const done = await host.waitForCompletion(id, { timeoutMs: 120_000 });
     const report = done.output as RestoreReport;
     expect(report.phase, JSON.stringify(report.reasons)).toBe("Completed");
-    expect(report.approval).toMatchObject({ approved: true, by: "oncall@example.com", comment: "drill" });
+    expect(report.approval).toMatchObject({ approved: true, by: BOB.name, comment: "drill", verified: true });
     expect(report.validation.every((v) => v.ok)).toBe(true);
 
     const source = platform.sim.workspace("primary").state;
@@ -278,11 +320,14 @@ describe("7.3 Databricks workspace restore", () => {
       preApproved: true,
     };
     const { parseRestoreRequest } = await import("../../src/lib/restore/request.js");
-    const parsed = parseRestoreRequest(request, platform.config);
-    await first.startNew(ORCHESTRATORS.restore, {
-      instanceId: "restore-workspace-dr",
-      input: { request: parsed },
-    });
+    // Pre-approval is the in-process CLI's: the request is parsed as the CLI does.
+    const parsed = parseRestoreRequest(request, platform.config, undefined, "cli");
+    const input = {
+      request: parsed,
+      requester: { id: "oid-alice", name: "alice", source: "azure-login" },
+      requestHash: requestHash(parsed),
+    };
+    await first.startNew(ORCHESTRATORS.restore, { instanceId: "restore-workspace-dr", input });
     const failed = await first.waitForCompletion("restore-workspace-dr", { timeoutMs: 120_000 });
     expect((failed.output as RestoreReport).phase).toBe("Failed");
     expect((failed.output as RestoreReport).reasons.join()).toMatch(/re-run the same request/);
@@ -299,10 +344,7 @@ describe("7.3 Databricks workspace restore", () => {
     // A new host process over the same instance store runs the same request again.
     const second = new LocalDurableHost({ registry: await appRegistry(), store, timers: "virtual" });
     cleanups.push(() => second.shutdown());
-    await second.startNew(ORCHESTRATORS.restore, {
-      instanceId: "restore-workspace-dr",
-      input: { request: parsed },
-    });
+    await second.startNew(ORCHESTRATORS.restore, { instanceId: "restore-workspace-dr", input });
     const done = await second.waitForCompletion("restore-workspace-dr", { timeoutMs: 120_000 });
     const report = done.output as RestoreReport;
     const failures = await platform.runtime.store.blobs.get(REPORTS_CONTAINER, report.reportPath);
@@ -321,10 +363,7 @@ describe("7.3 Databricks workspace restore", () => {
       [...target.clusters.values()].map(() => "TERMINATED"),
     );
     // And once more: everything is skipped, still nothing duplicated.
-    await second.startNew(ORCHESTRATORS.restore, {
-      instanceId: "restore-workspace-dr",
-      input: { request: parsed },
-    });
+    await second.startNew(ORCHESTRATORS.restore, { instanceId: "restore-workspace-dr", input });
     await second.waitForCompletion("restore-workspace-dr", { timeoutMs: 120_000 });
     expect(target.jobs.size).toBe(source.jobs.size);
     expect(target.clusters.size).toBe(source.clusters.size);
@@ -332,6 +371,7 @@ describe("7.3 Databricks workspace restore", () => {
 
   it("a rejected or unanswered approval changes nothing", async () => {
     platform = await backedUpPlatform();
+    authenticationOn();
     const { host, app } = await startApp();
     // Two simultaneous requests for one target: one starts, the other gets 409 (never a 500).
     const raced = await Promise.all(
@@ -347,14 +387,15 @@ describe("7.3 Databricks workspace restore", () => {
     });
     const id = String(started.body["id"]);
     await waitForPhase(host, id, "awaiting-approval");
-    await app.invokeHttp("restoreHttpReject", {
-      params: { id },
-      body: { by: "lead@example.com", comment: "wrong target" },
-      method: "POST",
-    });
+    const rejection = await decide(app, id, false, BOB, { comment: "wrong target" });
+    expect(rejection.status).toBe(200);
     const rejected = (await host.waitForCompletion(id)).output as RestoreReport;
     expect(rejected.phase).toBe("Rejected");
-    expect(rejected.approval).toMatchObject({ approved: false, by: "lead@example.com" });
+    expect(rejected.approval).toMatchObject({ approved: false, by: BOB.name });
+    // The gate is closed: a late approval is told what won.
+    const late = await decide(app, id, true, BOB);
+    expect(late.status).toBe(409);
+    expect(late.body["message"]).toMatch(/already rejected by bob@contoso\.example .* at /);
 
     const again = await post(app, "workspace", {
       source: "primary",
@@ -363,43 +404,187 @@ describe("7.3 Databricks workspace restore", () => {
       approvalTimeoutMinutes: 30,
     });
     expect(again.status).toBe(202);
-    // Nobody answers: the virtual clock reaches the deadline.
+    // Nobody answers: the virtual clock reaches the deadline; the gate records its own timeout.
     const timedOut = (await host.waitForCompletion(String(again.body["id"]))).output as RestoreReport;
     expect(timedOut.phase).toBe("TimedOut");
+    const afterTimeout = await decide(app, String(again.body["id"]), true, BOB);
+    expect(afterTimeout.status).toBe(409);
+    expect(afterTimeout.body["message"]).toMatch(/timed out/);
     expect(drWrites(platform)).toEqual([]);
   });
 
-  it("pre-approval covers additive restores only: a plan that overwrites waits for an explicit approval", async () => {
+  it("preApproved is refused over HTTP and from the queue; the request starts nothing", async () => {
+    platform = await backedUpPlatform();
+    const { host, app, poison } = await startApp();
+    const http = await post(app, "workspace", {
+      source: "primary",
+      target: "dr",
+      mode: "apply",
+      preApproved: true,
+    });
+    expect(http.status).toBe(400);
+    expect(http.body["problems"]).toEqual([
+      expect.objectContaining({
+        field: "preApproved",
+        message: expect.stringMatching(/not accepted from an HTTP caller: only the in-process azdr CLI/),
+      }),
+    ]);
+    const queued = await app.invokeQueue("restoreQueueStart", {
+      scenario: "workspace",
+      source: "primary",
+      target: "dr",
+      mode: "apply",
+      preApproved: true,
+    });
+    expect(queued.outcome).toBe("poisoned");
+    expect(poison.messages(`${RESTORE_QUEUE}-poison`)[0]?.reason).toMatch(
+      /preApproved: is not accepted from a queue message/,
+    );
+    expect(await host.listInstances()).toEqual([]);
+    expect(drWrites(platform)).toEqual([]);
+  });
+
+  it("a primary target is refused, then accepted with allowPrimaryTarget and released only by a second approver", async () => {
+    platform = await backedUpPlatform();
+    authenticationOn();
+    const { host, app } = await startApp();
+    platform.sim.log.clear();
+    const refused = await post(app, "workspace", { source: "primary", target: "primary", mode: "apply" });
+    expect(refused.status).toBe(400);
+    expect(refused.body["problems"]).toEqual([
+      expect.objectContaining({
+        field: "target",
+        message: '"primary" is the source itself: this restore would write to PRODUCTION',
+      }),
+    ]);
+    const started = await post(app, "workspace", {
+      source: "primary",
+      target: "primary",
+      mode: "apply",
+      allowPrimaryTarget: true,
+    });
+    expect(started.status).toBe(202);
+    const id = String(started.body["id"]);
+    const waiting = await waitForPhase(host, id, "awaiting-approval");
+    expect(waiting.gate).toMatchObject({
+      primaryTarget: true,
+      fourEyes: true,
+      requester: { name: ALICE.name, source: "easy-auth" },
+    });
+    const markdown = await platform.runtime.store.blobs.get(REPORTS_CONTAINER, `plans/${waiting.planId}.md`);
+    expect(markdown?.toString()).toMatch(/WARNING: this restore writes to PRODUCTION \(`primary`\)/);
+    // The requester, even holding DR.Approver, cannot release it.
+    const self = await decide(app, id, true, {
+      ...ALICE,
+      roles: [RESTORE_ROLES.operator, RESTORE_ROLES.approver],
+    });
+    expect(self.status).toBe(403);
+    expect(self.body).toMatchObject({ rule: "four-eyes" });
+    expect(self.body["message"]).toMatch(/four-eyes rule: alice@contoso\.example requested this restore/);
+    // A decision about another plan cannot release this one.
+    const stale = await decide(app, id, true, BOB, { planHash: "0".repeat(64) });
+    expect(stale.status).toBe(409);
+    expect(stale.body["error"]).toBe("PLAN_CHANGED");
+    const approved = await decide(app, id, true, BOB, { planHash: waiting.gate?.planHash });
+    expect(approved.status).toBe(200);
+    const report = (await host.waitForCompletion(id, { timeoutMs: 120_000 })).output as RestoreReport;
+    // Released and executed (restoring a workspace onto itself skips what exists, so validation
+    // may find untagged jobs: PartiallyFailed is that, not the gate).
+    expect(["Completed", "PartiallyFailed"], JSON.stringify(report.reasons)).toContain(report.phase);
+    expect(report.approval).toMatchObject({ by: BOB.name, planHash: waiting.gate?.planHash });
+  });
+
+  it("concurrent approvals and rejections: exactly one wins, every other caller is told which", async () => {
+    platform = await backedUpPlatform();
+    authenticationOn();
+    const { host, app } = await startApp();
+    const approvers = [1, 2, 3, 4, 5, 6].map((n) => ({
+      id: `oid-approver-${n}`,
+      name: `approver${n}@contoso.example`,
+      roles: [RESTORE_ROLES.approver],
+    }));
+    for (let round = 0; round < 8; round++) {
+      // A narrow restore (nothing selected), so an approved round finishes at once.
+      const started = await post(app, "workspace", {
+        source: "primary",
+        target: "dr",
+        mode: "apply",
+        include: ["/nothing-selected"],
+      });
+      expect(started.status, JSON.stringify(started.body)).toBe(202);
+      const id = String(started.body["id"]);
+      await waitForPhase(host, id, "awaiting-approval");
+      const answers = await Promise.all(
+        approvers.map((who, i) => decide(app, id, (i + round) % 2 === 0, who)),
+      );
+      const winners = answers.filter((a) => a.status === 200);
+      expect(winners, JSON.stringify(answers.map((a) => a.status))).toHaveLength(1);
+      const winner = winners[0]!.body as { approved: boolean; by: { name: string } };
+      for (const loser of answers.filter((a) => a.status !== 200)) {
+        expect(loser.status).toBe(409);
+        expect(loser.body["message"]).toMatch(
+          new RegExp(
+            `^already ${winner.approved ? "approved" : "rejected"} by ${winner.by.name.replace(".", "\\.")} .* at `,
+          ),
+        );
+      }
+      const report = (await host.waitForCompletion(id)).output as RestoreReport;
+      expect(report.phase).toBe(winner.approved ? "Completed" : "Rejected");
+      expect(report.approval?.by).toBe(winner.by.name);
+    }
+  });
+
+  it("without App Service authentication a principal header or a body `by` names nobody, and links carry no key", async () => {
     platform = await backedUpPlatform();
     const { host, app } = await startApp();
-    const first = await post(app, "workspace", {
-      source: "primary",
-      target: "dr",
-      mode: "apply",
-      preApproved: true,
-    });
-    expect(((await host.waitForCompletion(String(first.body["id"]))).output as RestoreReport).phase).toBe(
-      "Completed",
-    );
-    platform.sim.log.clear();
-    const overwrite = await post(app, "workspace", {
-      source: "primary",
-      target: "dr",
-      mode: "apply",
-      preApproved: true,
-      existing: "update",
-    });
-    const waiting = await waitForPhase(host, String(overwrite.body["id"]), "awaiting-approval");
-    expect(waiting.destructive?.join(" ")).toMatch(/OVERWRITTEN/);
-    expect(drWrites(platform)).toEqual([]);
-    await app.invokeHttp("restoreHttpReject", {
-      params: { id: String(overwrite.body["id"]) },
-      body: { by: "lead@example.com" },
+    const forged = {
+      "x-ms-client-principal": encodeClientPrincipal(BOB),
+      "x-ms-client-principal-name": BOB.name,
+    };
+    const response = await app.invokeHttp("restoreHttpStart", {
+      params: { scenario: "workspace" },
+      body: { source: "primary", target: "dr", mode: "apply", requestedBy: BOB.name },
       method: "POST",
+      headers: forged,
+      query: { code: "SECRET-FUNCTION-KEY" },
     });
-    expect(((await host.waitForCompletion(String(overwrite.body["id"]))).output as RestoreReport).phase).toBe(
-      "Rejected",
-    );
+    expect(response.status).toBe(202);
+    const texts: string[] = [JSON.stringify([...response.headers.entries()]), await response.text()];
+    const id = "restore-workspace-dr";
+    const waiting = await waitForPhase(host, id, "awaiting-approval");
+    // The forged name is not the requester: a function-key caller, unverified.
+    expect(waiting.gate?.requester).toMatchObject({ id: "function-key", source: "function-key" });
+    const status = await app.invokeHttp("restoreHttpStatus", {
+      params: { id },
+      query: { code: "SECRET-FUNCTION-KEY" },
+    });
+    texts.push(JSON.stringify([...status.headers.entries()]), await status.text());
+    for (const approved of [true, false]) {
+      const decision = await app.invokeHttp(approved ? "restoreHttpApprove" : "restoreHttpReject", {
+        params: { id },
+        body: { by: BOB.name },
+        method: "POST",
+        headers: forged,
+        query: { code: "SECRET-FUNCTION-KEY" },
+      });
+      expect(decision.status).toBe(401);
+      texts.push(JSON.stringify([...decision.headers.entries()]), await decision.text());
+    }
+    const again = await app.invokeHttp("restoreHttpStart", {
+      params: { scenario: "workspace" },
+      body: { source: "primary", target: "dr", mode: "plan" },
+      method: "POST",
+      query: { code: "SECRET-FUNCTION-KEY" },
+    });
+    expect(again.status).toBe(409);
+    texts.push(JSON.stringify([...again.headers.entries()]), await again.text());
+    for (const text of texts) {
+      expect(text).not.toMatch(/SECRET-FUNCTION-KEY/);
+      expect(text).not.toMatch(/code=/);
+    }
+    expect(texts.join()).toMatch(/\/api\/restore\/instances\/restore-workspace-dr\/approve/);
+    expect(drWrites(platform)).toEqual([]);
+    await host.terminate(id, "test over");
   });
 
   it("bad requests get a 4xx naming the field and the fix, and start nothing", async () => {
