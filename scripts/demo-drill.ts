@@ -17,6 +17,7 @@ import { backupTimerName } from "../src/functions/backup-timers.js";
 import type { BackupRunOutput } from "../src/orchestrators/backup.js";
 import type { RestoreProgress } from "../src/orchestrators/restore.js";
 import { startLocalAzdr, type LocalAzdr } from "../src/host/local-azdr.js";
+import { encodeClientPrincipal, RESTORE_ROLES } from "../src/lib/restore/identity.js";
 
 export interface DemoOptions {
   notebooks?: number;
@@ -35,7 +36,32 @@ export interface DemoResult {
 }
 
 const TOKEN_SETTING = "AZDR_DEMO_DATABRICKS_TOKEN";
-const DEMO_USER = "on-call@contoso.example";
+// Two people, as App Service authentication would name them: the on-call operator requests the
+// restores, the DR lead approves them (four eyes). Their "tokens" are demo stand-ins for Entra
+// tokens; the local host plays App Service authentication and turns them into principals.
+interface DemoPerson {
+  id: string;
+  name: string;
+  roles: string[];
+}
+const DEMO_OPERATOR: DemoPerson = {
+  id: "oid-on-call",
+  name: "on-call@contoso.example",
+  roles: [RESTORE_ROLES.operator],
+};
+const DEMO_APPROVER: DemoPerson = {
+  id: "oid-dr-lead",
+  name: "dr-lead@contoso.example",
+  roles: [RESTORE_ROLES.approver],
+};
+const DEMO_TOKENS: Record<string, DemoPerson> = {
+  "Bearer demo-operator-token": DEMO_OPERATOR,
+  "Bearer demo-approver-token": DEMO_APPROVER,
+};
+const demoEasyAuth = (authorization: string | undefined) => {
+  const who = authorization ? DEMO_TOKENS[authorization] : undefined;
+  return who ? encodeClientPrincipal(who) : undefined;
+};
 
 function demoConfig(sim: PlatformSimulator): PlatformConfig {
   const azure = sim.azure!;
@@ -161,6 +187,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     azdr = await startLocalAzdr({
       config,
       timers: "real",
+      easyAuth: demoEasyAuth,
       runtime: {
         env: { [TOKEN_SETTING]: sim.token },
         storeConnection: { connectionString: azurite.connectionString },
@@ -243,18 +270,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const requests = [
       {
         scenario: "unity-catalog",
-        body: { source: "primary-metastore", target: "dr-metastore", mode: "apply", requestedBy: DEMO_USER },
+        body: { source: "primary-metastore", target: "dr-metastore", mode: "apply" },
       },
       {
         scenario: "workspace",
-        body: { source: "primary", target: "dr", mode: "apply", requestedBy: DEMO_USER },
+        body: { source: "primary", target: "dr", mode: "apply" },
       },
     ];
     const links: { scenario: string; statusUri: string; approveUri: string; id: string }[] = [];
     for (const { scenario, body } of requests) {
       const response = await fetch(`${app.origin}/api/restore/${scenario}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: "Bearer demo-operator-token" },
         body: JSON.stringify(body),
       });
       const json = (await response.json()) as {
@@ -269,7 +296,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       links.push({ scenario, statusUri: json.statusUri, approveUri: json.approveUri, id: json.id });
     }
     const status = async (uri: string) =>
-      (await (await fetch(uri)).json()) as {
+      (await (await fetch(uri, { headers: { authorization: "Bearer demo-operator-token" } })).json()) as {
         runtimeStatus: string;
         progress?: RestoreProgress;
         output?: RestoreReport;
@@ -290,11 +317,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       for (const d of waiting.destructive ?? []) write(`        attention: ${d}`);
       const approve = await fetch(link.approveUri, {
         method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ by: DEMO_USER, comment: "DR drill" }),
+        headers: { "content-type": "application/json", authorization: "Bearer demo-approver-token" },
+        body: JSON.stringify({ comment: "DR drill", planHash: waiting.gate?.planHash }),
       });
-      if (approve.status !== 202) throw new Error(`approval of ${link.scenario} answered ${approve.status}`);
-      write(`      approved ${link.scenario} as ${DEMO_USER}`);
+      if (approve.status !== 200)
+        throw new Error(`approval of ${link.scenario} answered ${approve.status}: ${await approve.text()}`);
+      write(
+        `      approved ${link.scenario} as ${DEMO_APPROVER.name} (requested by ${DEMO_OPERATOR.name}; plan ${waiting.gate?.planHash.slice(0, 12)}…)`,
+      );
     }
     const reports: { report: RestoreReport; declaredAt: Date }[] = [];
     const lastLine = new Map<string, string>();

@@ -20,7 +20,10 @@ describe("npm run demo (the main job on its embedded default)", () => {
     expect(result.exitCode, output).toBe(0);
     expect(output).toMatch(/RPO status/);
     expect(output).toMatch(/POST \/api\/restore\/workspace → 202/);
-    expect(output).toMatch(/approved workspace as/);
+    // Four eyes over the HTTP links: the operator requests, another person approves.
+    expect(output).toMatch(
+      /approved workspace as dr-lead@contoso\.example \(requested by on-call@contoso\.example/,
+    );
     expect(result.drill?.passed).toBe(true);
     const components = [...(result.drill?.components ?? [])].sort((a, b) =>
       b.component.localeCompare(a.component),

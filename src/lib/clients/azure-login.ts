@@ -7,7 +7,8 @@ import { principalFromAccessToken, type Principal } from "../restore/identity.js
 const ARM_SCOPE = "https://management.azure.com/.default";
 
 let shared: TokenCredential | undefined;
-const credentialOf = (credential?: TokenCredential) => credential ?? (shared ??= new DefaultAzureCredential());
+const credentialOf = (credential?: TokenCredential) =>
+  credential ?? (shared ??= new DefaultAzureCredential());
 
 /** The signed-in identity, or undefined when nobody is signed in (no credential available). */
 export async function signedInIdentity(credential?: TokenCredential): Promise<Principal | undefined> {
