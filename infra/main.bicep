@@ -88,6 +88,18 @@ param azureMlResourceGroups array = []
 @description('Grant the restore-time roles (storage failover and blob range restore, Azure ML). Off by default: grant them just in time (PIM) or turn this on for a drill.')
 param enableRestoreRoles bool = false
 
+// --- who may call the restore routes (App Service authentication, Entra ID) ---------------------
+
+@description('Client id of the Entra app registration that fronts the Function App (App Service authentication). Its app roles DR.Operator and DR.Approver decide who may request and who may approve restores.')
+@minLength(36)
+param authClientId string
+
+@description('Tenant of that app registration; empty: this deployment\'s tenant.')
+param authTenantId string = ''
+
+@description('Token audiences accepted besides api://<authClientId> (e.g. a custom application ID URI).')
+param authAllowedAudiences array = []
+
 @description('Create the Event Grid deletion alert (one subscription-level system topic). Needs the deployed function platformResourceDeleted: enable after the first azd deploy.')
 param enableDeletionEvents bool = false
 
@@ -303,6 +315,9 @@ module functionApp 'modules/function-app.bicep' = {
     extraAppSettings: extraAppSettings
     maximumInstanceCount: maximumInstanceCount
     virtualNetworkSubnetId: functionSubnetId
+    authClientId: authClientId
+    authTenantId: empty(authTenantId) ? tenant().tenantId : authTenantId
+    authAllowedAudiences: authAllowedAudiences
   }
   // The host starts with identity-based storage: its roles must exist first.
   dependsOn: [

@@ -99,6 +99,16 @@ param schedules object = {
   verify: '0 0 6 * * 0'
 }
 
+@description('Client id of the Entra app registration in front of the app (App Service authentication).')
+@minLength(36)
+param authClientId string
+
+@description('Tenant id of that app registration.')
+param authTenantId string
+
+@description('Token audiences accepted besides api://<authClientId>.')
+param authAllowedAudiences array = []
+
 @description('Any other AZDR__ settings (limits, naming overrides), flattened: { "AZDR__limits__batchSize": "100" }.')
 param extraAppSettings object = {}
 
@@ -304,6 +314,48 @@ resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
   name: 'scm'
   properties: {
     allow: false
+  }
+}
+
+// App Service authentication (Easy Auth, Entra ID) in front of every route: a caller without a
+// valid token for the app registration gets 401 before any function runs, and the app receives
+// the caller's claims (app roles DR.Operator / DR.Approver) in x-ms-client-principal, which it
+// trusts because App Service then reports WEBSITE_AUTH_ENABLED=True. Only the Event Grid trigger's
+// system-key webhook is excluded: Event Grid cannot present an Entra token for it.
+resource authentication 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: [
+        '/runtime/webhooks/eventgrid'
+      ]
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: concat(['api://${authClientId}', authClientId], authAllowedAudiences)
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
   }
 }
 

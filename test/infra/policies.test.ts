@@ -19,6 +19,7 @@ import {
   noPrivilegedSubscriptionRoles,
   requiredAppSettingsSet,
   restoreRolesLeastPrivilege,
+  restoreRoutesAuthenticated,
   roleAssignmentsExplained,
   roleIdsMatchNames,
   storageSoftDelete,
@@ -486,5 +487,54 @@ resource ag 'Microsoft.Insights/actionGroups@2023-01-01' = {
     expect(problems).toContain("action group 'ag' must be enabled");
     expect(problems).toContain("action group 'ag' has no emailReceivers");
     expect(problems).toContain("action group 'ag' has no webhookReceivers");
+describe("restore routes: App Service authentication in front, none anonymous", () => {
+  it("holds for infra/", () => expect(restoreRoutesAuthenticated(files)).toEqual([]));
+
+  it("fails for an app without authsettingsV2, with authentication off, and with a restore route excluded", async () => {
+    expect(restoreRoutesAuthenticated(await snippet(GOOD_APP))).toEqual([
+      expect.stringContaining("needs a config 'authsettingsV2'"),
+    ]);
+    const weak = await snippet(`${GOOD_APP}
+param clientId string
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: false }
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+      excludedPaths: [ '/runtime/webhooks/eventgrid', '/api/restore/instances/*' ]
+    }
+    identityProviders: { azureActiveDirectory: { enabled: true, registration: { clientId: clientId } } }
+  }
+}
+`);
+    const problems = restoreRoutesAuthenticated(weak).join("\n");
+    expect(problems).toContain("platform.enabled must be true");
+    expect(problems).toContain("requireAuthentication must be true");
+    expect(problems).toContain("unauthenticatedClientAction must be Return401");
+    expect(problems).toContain(
+      "excluded path '/api/restore/instances/*' makes /api/restore/instances/restore-workspace-dr",
+    );
+    expect(problems).not.toContain("/runtime/webhooks/eventgrid");
+    expect(problems).not.toContain("clientId");
+  });
+
+  it("every restore HTTP route also requires a function key (never anonymous)", async () => {
+    const { appRegistry } = await import("../support/platform.js");
+    const registry = await appRegistry();
+    const routes = registry
+      .byKind("http")
+      .filter((fn) =>
+        (typeof fn.trigger["route"] === "string" ? fn.trigger["route"] : "").startsWith("restore/"),
+      );
+    expect(routes.map((fn) => fn.name).sort()).toEqual([
+      "restoreHttpApprove",
+      "restoreHttpReject",
+      "restoreHttpStart",
+      "restoreHttpStatus",
+    ]);
+    for (const fn of routes) expect(fn.trigger["authLevel"], fn.name).toBe("function");
   });
 });

@@ -571,6 +571,68 @@ export function basicPublishingDisabled(files: BicepFile[]): string[] {
   return out;
 }
 
+/** Routes a person uses to request, follow and decide restores (see src/functions/restore-http.ts). */
+export const RESTORE_ROUTE_PATHS = [
+  "/api/restore/workspace",
+  "/api/restore/instances/restore-workspace-dr",
+  "/api/restore/instances/restore-workspace-dr/approve",
+  "/api/restore/instances/restore-workspace-dr/reject",
+];
+
+/**
+ * App Service authentication (authsettingsV2) in front of every Function App: on, Entra ID with the
+ * app registration from a parameter, unauthenticated callers answered 401, and no excluded path
+ * that reaches a restore route (so none the approver uses is anonymous).
+ */
+export function restoreRoutesAuthenticated(files: BicepFile[]): string[] {
+  const out: string[] = [];
+  const list = all(files);
+  const apps = functionApps(files);
+  if (apps.length === 0) out.push("no Function App (Microsoft.Web/sites, kind functionapp) declared");
+  for (const app of apps) {
+    const where = `${at(app.file, app.node)} Function App '${app.symbol}'`;
+    const auth = children(list, app, "Microsoft.Web/sites/config").find(
+      (c) => bodyValue(c).name === "authsettingsV2",
+    );
+    if (!auth) {
+      out.push(`${where} needs a config 'authsettingsV2' (App Service authentication)`);
+      continue;
+    }
+    const props = get(bodyValue(auth), "properties");
+    const is = (expected: string | boolean, ...keys: string[]) =>
+      always(get(props, ...keys), (x) =>
+        typeof x === "string" && typeof expected === "string"
+          ? x.toLowerCase() === expected.toLowerCase()
+          : x === expected,
+      );
+    if (!is(true, "platform", "enabled")) out.push(`${where}: authsettingsV2 platform.enabled must be true`);
+    if (!is(true, "globalValidation", "requireAuthentication"))
+      out.push(`${where}: authsettingsV2 globalValidation.requireAuthentication must be true`);
+    if (!is("Return401", "globalValidation", "unauthenticatedClientAction"))
+      out.push(`${where}: authsettingsV2 globalValidation.unauthenticatedClientAction must be Return401`);
+    if (!is(true, "identityProviders", "azureActiveDirectory", "enabled"))
+      out.push(`${where}: authsettingsV2 needs identityProviders.azureActiveDirectory.enabled: true`);
+    const clientId = get(props, "identityProviders", "azureActiveDirectory", "registration", "clientId");
+    if (clientId === undefined || (typeof clientId === "string" && clientId.trim() === ""))
+      out.push(`${where}: authsettingsV2 needs the app registration's clientId (a parameter)`);
+    const excluded = get(props, "globalValidation", "excludedPaths");
+    for (const value of possible(excluded)) {
+      if (!Array.isArray(value)) continue;
+      for (const path of value) {
+        if (typeof path !== "string") {
+          out.push(`${where}: excluded path ${show(path)} is not a literal, so it cannot be checked`);
+          continue;
+        }
+        const prefix = path.replace(/\*.*$/, "").toLowerCase();
+        const reached = RESTORE_ROUTE_PATHS.filter((route) => route.toLowerCase().startsWith(prefix));
+        if (reached.length)
+          out.push(`${where}: excluded path '${path}' makes ${reached.join(", ")} anonymous`);
+      }
+    }
+  }
+  return out;
+}
+
 // --- structure: what a compiler would catch first ------------------------------------------------
 
 /** Module paths exist; params passed exist in the module; required module params are passed. */
