@@ -487,6 +487,9 @@ resource ag 'Microsoft.Insights/actionGroups@2023-01-01' = {
     expect(problems).toContain("action group 'ag' must be enabled");
     expect(problems).toContain("action group 'ag' has no emailReceivers");
     expect(problems).toContain("action group 'ag' has no webhookReceivers");
+  });
+});
+
 describe("restore routes: App Service authentication in front, none anonymous", () => {
   it("holds for infra/", () => expect(restoreRoutesAuthenticated(files)).toEqual([]));
 
