@@ -9,6 +9,7 @@ import { LocalApp, type LocalDurableHost } from "../../src/host/index.js";
 import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import type { RestoreProgress } from "../../src/orchestrators/restore.js";
 import type { Notification } from "../../src/lib/notify/index.js";
+import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/identity.js";
 import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 
@@ -20,6 +21,7 @@ let platform: TestPlatform | undefined;
 let receiver: WebhookReceiver | undefined;
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  delete process.env.WEBSITE_AUTH_ENABLED;
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await platform?.close();
   platform = undefined;
@@ -135,10 +137,16 @@ describe("notifications from the running app", () => {
     expect((await backup(host, "databricks-notebooks", "20261201t090000z")).runtimeStatus).toBe("Completed");
     expect((await backup(host, "databricks-config", "20261201t090000z")).runtimeStatus).toBe("Completed");
 
+    // App Service authentication names the requester and the approver (two people).
+    process.env.WEBSITE_AUTH_ENABLED = "True";
+    const principal = (name: string, role: string) => ({
+      "x-ms-client-principal": encodeClientPrincipal({ id: `oid-${name}`, name, roles: [role] }),
+    });
     const started = await app.invokeHttp("restoreHttpStart", {
       params: { scenario: "workspace" },
       query: { code: FUNCTION_KEY },
-      body: { source: "primary", target: "dr", mode: "apply", requestedBy: "alice@contoso.com" },
+      headers: principal("alice@contoso.com", RESTORE_ROLES.operator),
+      body: { source: "primary", target: "dr", mode: "apply" },
     });
     expect(started.status).toBe(202);
     const { id } = (await started.json()) as { id: string };
@@ -166,9 +174,10 @@ describe("notifications from the running app", () => {
 
     const approved = await app.invokeHttp("restoreHttpApprove", {
       params: { id },
-      body: { by: "bob@contoso.com" },
+      headers: principal("bob@contoso.com", RESTORE_ROLES.approver),
+      body: {},
     });
-    expect(approved.status).toBe(202);
+    expect(approved.status).toBe(200);
     expect((await host.waitForCompletion(id)).runtimeStatus).toBe("Completed");
 
     const finished = generic(r).find((n) => n.event === "restore-finished");
