@@ -85,7 +85,14 @@ const retry = () => {
 };
 
 const restoreOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { request, requester } = context.df.getInput<RestoreInput>();
+  const input = context.df.getInput<RestoreInput>();
+  const { request } = input;
+  // Runs started before requesters were recorded carry none: nobody, so nobody passes four eyes as them.
+  const requester = input.requester ?? {
+    id: "unrecorded",
+    name: "an unrecorded requester",
+    source: "function-key",
+  };
   const instanceId = context.df.instanceId;
   const started = context.df.currentUtcDateTime;
   const planId = `${instanceId}-${slotStamp(started)}`;

@@ -173,7 +173,16 @@ describe("fail fast before backup and restore", () => {
     expect(backup.stderr).toContain("nothing was started");
     const restore = await cli(
       platform,
-      ["restore", "workspace", "--source", "primary", "--target", "primary", "--plan"],
+      [
+        "restore",
+        "workspace",
+        "--source",
+        "primary",
+        "--target",
+        "primary",
+        "--plan",
+        "--allow-primary-target",
+      ],
       { config },
     );
     expect(restore.code).toBe(1);

@@ -6,7 +6,8 @@ import type { LocalDurableHost } from "../../src/host/index.js";
 import { APPROVAL_EVENT, ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import type { RestoreProgress } from "../../src/orchestrators/restore.js";
 import type { RestoreReport } from "../../src/lib/restore/engine.js";
-import { parseRestoreRequest } from "../../src/lib/restore/request.js";
+import { parseRestoreRequest, requestHash } from "../../src/lib/restore/request.js";
+import { recordDecision } from "../../src/lib/restore/approval.js";
 import type { RestorePlan } from "../../src/lib/restore/plan.js";
 import {
   REPORTS_CONTAINER,
@@ -127,7 +128,19 @@ describe("restore and the snapshot store", () => {
     expect(gc.unreadableManifests).toEqual([]);
 
     // Approved at last: the restore finds everything it planned.
-    await host.raiseEvent(id, APPROVAL_EVENT, { approved: true, by: "oncall@example.com" });
+    // (A decision is recorded create-only first; the event only tells the restore to read it.)
+    const gate = ((await host.getStatus(id))?.customStatus as RestoreProgress | undefined)?.gate;
+    expect(gate).toBeDefined();
+    await recordDecision(p.runtime, {
+      instanceId: id,
+      planId: gate!.planId,
+      planHash: gate!.planHash,
+      approved: true,
+      by: { id: "oid-oncall", name: "oncall@example.com", source: "easy-auth" },
+      at: new Date().toISOString(),
+      kind: "decision",
+    });
+    await host.raiseEvent(id, APPROVAL_EVENT, {});
     const report = (await host.waitForCompletion(id, { timeoutMs: 180_000 })).output as RestoreReport;
     expect(report.phase, report.reasons.join("; ")).toBe("Completed");
     const notebooks = [...p.sim.workspace("dr").state.tree.objects.values()].filter(
@@ -157,8 +170,17 @@ describe("restore and the snapshot store", () => {
     const request = parseRestoreRequest(
       { scenario: "workspace", source: "primary", target: "dr", mode: "apply", preApproved: true },
       p.config,
+      undefined,
+      "cli",
     );
-    await host.startNew(ORCHESTRATORS.restore, { instanceId: "restore-workspace-dr", input: { request } });
+    await host.startNew(ORCHESTRATORS.restore, {
+      instanceId: "restore-workspace-dr",
+      input: {
+        request,
+        requester: { id: "oid-alice", name: "alice", source: "azure-login" },
+        requestHash: requestHash(request),
+      },
+    });
     const report = (await host.waitForCompletion("restore-workspace-dr", { timeoutMs: 120_000 }))
       .output as RestoreReport;
     expect(report.phase).toBe("Failed");

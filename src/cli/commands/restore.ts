@@ -7,6 +7,7 @@
 // `azdr restore status|cancel|approve|reject <id>` act on one run, in-process or against the
 // deployed app (--app https://…, with an Entra token).
 import { failFast, workspacesFor } from "./doctor.js";
+import { userInfo } from "node:os";
 import type { LocalAzdr } from "../../host/local-azdr.js";
 import { TERMINAL_STATUSES, type InstanceRecord } from "../../host/store.js";
 import { appAccessToken, signedInIdentity } from "../../lib/clients/azure-login.js";
@@ -156,6 +157,17 @@ export function buildRequest(options: RestoreOptions): Record<string, unknown> {
       ? { approvalTimeoutMinutes: /^\s*-?\d+(\.\d+)?\s*$/.test(timeout) ? Number(timeout) : timeout }
       : {}),
   };
+}
+
+/** A name for records that are not approvals (accepting a snapshot): signed-in identity, else the OS user. */
+export async function actorName(ctx: CliContext): Promise<string> {
+  const signedIn = await (ctx.io.signedIn ?? (() => signedInIdentity()))();
+  if (signedIn) return signedIn.name;
+  try {
+    return `${userInfo().username} (OS user, not verified)`;
+  } catch {
+    return `${ctx.env["USER"] ?? ctx.env["USERNAME"] ?? "unknown"} (OS user, not verified)`;
+  }
 }
 
 /**

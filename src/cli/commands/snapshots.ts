@@ -9,7 +9,7 @@ import { describeRef } from "../../lib/store/backup-store.js";
 import { describePhase, isGood, type SnapshotRow } from "../../lib/store/snapshot-index.js";
 import { verifySnapshot, verifyStore, type VerifyOptions } from "../../lib/store/verify.js";
 import { openRuntime, type CliContext } from "../context.js";
-import { osUser } from "./restore.js";
+import { actorName } from "./restore.js";
 import { CliUsageError, EXIT, formatBytes, table, type ExitCode } from "../io.js";
 
 const REF_EXAMPLE = "databricks/primary/workspace-objects/20261126t010000z";
@@ -330,7 +330,7 @@ async function verifyAll(
  */
 export async function snapshotsAccept(ctx: CliContext, refArg: string): Promise<ExitCode> {
   const ref = await resolveSuspectRef(ctx, refArg);
-  const by = osUser(ctx);
+  const by = await actorName(ctx);
   let row: SnapshotRow;
   try {
     row = await openRuntime(ctx).store.accept(ref, by, ctx.now());
