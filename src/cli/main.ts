@@ -163,6 +163,8 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
     .addOption(new Option("--apply", "restore (after the plan is approved)"))
     .option("--yes", "approve the plan without asking (required with --apply when stdin is not a terminal)")
     .option("--approval-timeout <minutes>", "how long an apply waits for approval (default 60)")
+    .option("--details", "print every object of the plan (default: counts per step and kind)")
+    .option("--report-dir <dir>", "where the report is written locally (default .azdr/reports)")
     .action(
       withContext((ctx, scenario: string, options: RestoreOptions) => restoreCommand(ctx, scenario, options)),
     );
