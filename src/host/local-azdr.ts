@@ -20,6 +20,8 @@ export interface LocalAzdrOptions {
   instances?: InstanceStore;
   poison?: PoisonSink;
   log?: HostLogger;
+  /** Loopback port of the app's HTTP routes (default: any free port). */
+  port?: number;
 }
 
 export interface LocalAzdr {
@@ -41,7 +43,11 @@ export async function startLocalAzdr(options: LocalAzdrOptions): Promise<LocalAz
     ...(options.log ? { log: options.log } : {}),
   });
   await host.resumeAll();
-  const app = await LocalApp.start({ host, poison: options.poison ?? new MemoryPoisonSink() });
+  const app = await LocalApp.start({
+    host,
+    poison: options.poison ?? new MemoryPoisonSink(),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  });
   return {
     runtime,
     registry,
