@@ -233,6 +233,29 @@ describe("Databricks workspace configuration backup", () => {
 });
 
 describe("Databricks workspace configuration backup, hourly and incremental", () => {
+  it("a first config backup with no notebooks snapshot yet lists the tree itself: every notebook's and folder's permissions are there", async () => {
+    platform = await startTestPlatform({
+      sim: { workspaces: [{ name: "primary", seed: { notebooks: 12, directories: 3 } }], metastores: [] },
+    });
+    // As in a first `azdr backup all`: workspace config runs before any workspace-objects snapshot exists.
+    const out = await runBackup("databricks-config", "20261126t013000z");
+    expect(out.phase).toBe("Completed");
+    const manifest = await manifestOf(platform, "workspace-config", "20261126t013000z");
+    const permissionPaths = new Set(
+      manifest.entries.filter((e) => e.kind === "permissions").map((e) => e.path),
+    );
+    const tree = platform.sim.workspace("primary").state.tree;
+    const expected = [...tree.objects.values()]
+      .filter((o) => (o.object_type === "NOTEBOOK" || o.object_type === "DIRECTORY") && o.object_id)
+      .map(
+        (o) =>
+          `permissions/${o.object_type === "NOTEBOOK" ? "notebooks" : "directories"}/${o.object_id}.json`,
+      );
+    expect(expected.filter((p) => p.startsWith("permissions/notebooks/"))).toHaveLength(12);
+    for (const path of expected) expect(permissionPaths).toContain(path);
+    expect(manifest.summary?.["objectPermissionsFrom"]).toBe("workspace listing");
+  });
+
   it("reads in full only the jobs whose listed settings changed (and a job too long to list), carries the others, and reads every job's permissions", async () => {
     platform = await startTestPlatform({
       sim: {

@@ -11,7 +11,7 @@ import type { SnapshotRef } from "../store/layout.js";
 import { sha256Hex, type FailedEntry, type ManifestEntry, type VanishedEntry } from "../store/manifest.js";
 import type { SourceContext } from "./context.js";
 import { workspaceConfigFor, workspaceLabel } from "./databricks-notebooks-source.js";
-import { workspaceHealth } from "./databricks-workspace.js";
+import { listTree, workspaceHealth } from "./databricks-workspace.js";
 import { collect, mapLimit } from "../concurrency.js";
 
 type Json = Record<string, unknown>;
@@ -140,6 +140,64 @@ export function clusterSpec(cluster: Json): Json {
   return spec;
 }
 
+/**
+ * Notebook and folder permissions are keyed by object id. The ids come from the newest good
+ * workspace-objects snapshot; when there is none yet (a first `backup all`, where both kinds start
+ * together) the tree is listed here, so the first config snapshot is never silently without them.
+ */
+async function planObjectPermissions(
+  ctx: SourceContext,
+  client: DatabricksClient,
+  sourceId: string,
+): Promise<{
+  work: ConfigWork[];
+  failed: FailedEntry[];
+  vanished: VanishedEntry[];
+  from: "workspace-objects snapshot" | "workspace listing";
+}> {
+  const objects: { kind: string; path: string; objectId: unknown }[] = [];
+  const good = await ctx.store.latestGood("databricks", sourceId, "workspace-objects");
+  const manifest = good
+    ? await ctx.store.readManifest({
+        domain: "databricks",
+        sourceId,
+        component: "workspace-objects",
+        snapshotId: good.snapshotId,
+      })
+    : undefined;
+  let listing: { failed: FailedEntry[]; vanished: VanishedEntry[] } = { failed: [], vanished: [] };
+  if (manifest) {
+    for (const entry of manifest.entries)
+      objects.push({ kind: entry.kind, path: entry.path, objectId: entry.meta?.["objectId"] });
+  } else {
+    const workspace = workspaceConfigFor(ctx, sourceId);
+    const tree = await listTree(client, workspace.backupRoot, {
+      concurrency: ctx.config.limits.maxConcurrentRequests,
+      health: workspaceHealth(client, workspaceLabel(workspace), workspace.backupRoot),
+    });
+    listing = tree;
+    for (const object of tree.objects)
+      objects.push({ kind: object.object_type ?? "", path: object.path ?? "", objectId: object.object_id });
+  }
+  const work: ConfigWork[] = [];
+  for (const { kind, path, objectId } of objects) {
+    if ((kind !== "NOTEBOOK" && kind !== "DIRECTORY") || typeof objectId !== "number" || objectId === 0)
+      continue;
+    work.push({
+      type: "permissions",
+      objectType: kind === "NOTEBOOK" ? "notebooks" : "directories",
+      objectId: String(objectId),
+      label: path,
+    });
+  }
+  return {
+    work,
+    failed: listing.failed,
+    vanished: listing.vanished,
+    from: manifest ? "workspace-objects snapshot" : "workspace listing",
+  };
+}
+
 export const configSource: BackupSource<SourceContext, ConfigWork> = {
   kind: "databricks-config",
   domain: "databricks",
@@ -250,36 +308,14 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
       });
     }
 
-    // Notebook and directory permissions: object ids from the latest workspace-objects snapshot.
-    const objects = await ctx.store.latestGood("databricks", target.sourceId, "workspace-objects");
-    if (objects) {
-      const manifest = await ctx.store.readManifest({
-        domain: "databricks",
-        sourceId: target.sourceId,
-        component: "workspace-objects",
-        snapshotId: objects.snapshotId,
-      });
-      for (const entry of manifest?.entries ?? []) {
-        const objectId = entry.meta?.["objectId"] as number | string | undefined;
-        if (
-          (entry.kind !== "NOTEBOOK" && entry.kind !== "DIRECTORY") ||
-          objectId === undefined ||
-          objectId === 0
-        )
-          continue;
-        work.push({
-          type: "permissions",
-          objectType: entry.kind === "NOTEBOOK" ? "notebooks" : "directories",
-          objectId: String(objectId),
-          label: entry.path,
-        });
-      }
-    }
+    const objectPermissions = await planObjectPermissions(ctx, client, target.sourceId);
+    work.push(...objectPermissions.work);
     return {
-      carried: { entries },
+      carried: { entries, failed: objectPermissions.failed, vanished: objectPermissions.vanished },
       work,
       summary: {
         workspaceUrl: workspace.url,
+        objectPermissionsFrom: objectPermissions.from,
         jobs: jobs.listed,
         jobsUnchanged: jobs.carried.length,
         policies: policies.length,
