@@ -9,6 +9,9 @@ const ACCOUNT = "devstoreaccount1";
 // Azurite's well-known development key: public, documented, and only valid against Azurite.
 const KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+/** Azurite loads thousands of modules before it listens: on a busy 2-core machine that took 30 s. */
+const STARTUP_TIMEOUT_MS = 90_000;
+
 export interface RunningAzurite {
   connectionString: string;
   blobEndpoint: string;
@@ -82,9 +85,9 @@ export async function startAzurite(): Promise<RunningAzurite> {
   process.once("exit", killOnExit);
   try {
     await Promise.all([
-      waitForPort(blobPort, child, 20_000),
-      waitForPort(queuePort, child, 20_000),
-      waitForPort(tablePort, child, 20_000),
+      waitForPort(blobPort, child, STARTUP_TIMEOUT_MS),
+      waitForPort(queuePort, child, STARTUP_TIMEOUT_MS),
+      waitForPort(tablePort, child, STARTUP_TIMEOUT_MS),
     ]);
   } catch (error) {
     child.kill("SIGKILL");

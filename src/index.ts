@@ -9,6 +9,8 @@ import "./functions/restore-http.js";
 import "./functions/restore-queue.js";
 import "./functions/platform-alerts.js";
 import "./functions/maintenance.js";
+import "./functions/dashboard.js";
+import "./orchestrators/notify.js";
 
 // A bad platform config fails the app at start, listing every problem, rather than at the first timer.
 app.hook.appStart(() => {

@@ -84,7 +84,7 @@ param keyVaults array = []
 @description('config storageAccounts: [{ id, name?, resourceGroup? }].')
 param storageAccounts array = []
 
-@description('Timer schedules (NCRONTAB, UTC). The timers read them as %AZDR__schedules__<key>%, so every key must be set; defaults mirror src/lib/config/schema.ts.')
+@description('Timer schedules (NCRONTAB, UTC). The timers read them as %AZDR_SCHEDULE_<KEY>% (no __ in binding expressions: azure-functions-host#10246), so every key must be set; defaults mirror src/lib/config/schema.ts.')
 param schedules object = {
   notebooks: '0 5 * * * *'
   workspaceConfig: '0 35 * * * *'
@@ -229,17 +229,17 @@ var baseAppSettings = {
   AZDR__backupStore__indexTable: indexTableName
   // One JSON setting: the domain keys contain dashes, which Linux app setting names cannot.
   AZDR__retention__days: string(retentionDays)
-  AZDR__schedules__notebooks: schedules.notebooks
-  AZDR__schedules__workspaceConfig: schedules.workspaceConfig
-  AZDR__schedules__unityCatalog: schedules.unityCatalog
-  AZDR__schedules__azureMlModels: schedules.azureMlModels
-  AZDR__schedules__azureMlAssets: schedules.azureMlAssets
-  AZDR__schedules__foundry: schedules.foundry
-  AZDR__schedules__keyVault: schedules.keyVault
-  AZDR__schedules__storage: schedules.storage
-  AZDR__schedules__rpoCheck: schedules.rpoCheck
-  AZDR__schedules__retention: schedules.retention
-  AZDR__schedules__verify: schedules.verify
+  AZDR_SCHEDULE_NOTEBOOKS: schedules.notebooks
+  AZDR_SCHEDULE_WORKSPACE_CONFIG: schedules.workspaceConfig
+  AZDR_SCHEDULE_UNITY_CATALOG: schedules.unityCatalog
+  AZDR_SCHEDULE_AZURE_ML_MODELS: schedules.azureMlModels
+  AZDR_SCHEDULE_AZURE_ML_ASSETS: schedules.azureMlAssets
+  AZDR_SCHEDULE_FOUNDRY: schedules.foundry
+  AZDR_SCHEDULE_KEY_VAULT: schedules.keyVault
+  AZDR_SCHEDULE_STORAGE: schedules.storage
+  AZDR_SCHEDULE_RPO_CHECK: schedules.rpoCheck
+  AZDR_SCHEDULE_RETENTION: schedules.retention
+  AZDR_SCHEDULE_VERIFY: schedules.verify
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

@@ -409,7 +409,7 @@ export class AzureState {
       contentType,
       createdAt: now,
       etag: `"0x${this.nextId().toUpperCase()}"`,
-      md5: createHash("md5").update(content).digest("base64"),
+      md5: digestInSlices("md5", content).toString("base64"),
     };
     let blob = container.blobs.get(name);
     if (!blob) {
@@ -617,4 +617,12 @@ const PAIRS: Record<string, string> = {
 
 export function pairedRegion(location: string): string {
   return PAIRS[location.toLowerCase()] ?? `${location}-paired`;
+}
+
+/** A digest of a body of any size (hash.update takes at most 2 GiB − 1 at a time). */
+export function digestInSlices(algorithm: "md5" | "sha256", content: Buffer): Buffer {
+  const hash = createHash(algorithm);
+  for (let offset = 0; offset < content.length; offset += 256 * 1024 * 1024)
+    hash.update(content.subarray(offset, offset + 256 * 1024 * 1024));
+  return hash.digest();
 }

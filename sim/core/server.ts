@@ -6,6 +6,9 @@ import type { AddressInfo } from "node:net";
 import { FaultPlan, type FaultRule } from "./faults.js";
 import { RequestLog } from "./request-log.js";
 
+/** Response bodies larger than this are written in slices of this size. */
+const SLICE_BYTES = 16 * 1024 * 1024;
+
 export interface SimRequest {
   method: string;
   /** Path without the query string, URL-decoded per segment by the router. */
@@ -213,6 +216,22 @@ export class SimService {
         headers["content-type"] ??= "application/json";
       }
       res.writeHead(response.status, headers);
+      // Large bodies (a multi-GiB artifact) go out in slices, with back-pressure: one write of
+      // more than 2 GiB is refused by the socket layer.
+      if (Buffer.isBuffer(payload) && payload.length > SLICE_BYTES) {
+        const body = payload;
+        let offset = 0;
+        const writeMore = () => {
+          while (offset < body.length) {
+            const slice = body.subarray(offset, offset + SLICE_BYTES);
+            offset += slice.length;
+            if (!res.write(slice)) return void res.once("drain", writeMore);
+          }
+          res.end();
+        };
+        writeMore();
+        return;
+      }
       res.end(payload);
     };
     if (this.outageState === "reset") {

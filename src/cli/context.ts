@@ -129,8 +129,13 @@ export function blobInstanceStore(ctx: CliContext): InstanceStore {
 }
 
 /** The app's registrations in the local host, with real timers. */
-export async function startAzdr(ctx: CliContext, instances: "memory" | "blob"): Promise<LocalAzdr> {
+export async function startAzdr(
+  ctx: CliContext,
+  instances: "memory" | "blob",
+  port?: number,
+): Promise<LocalAzdr> {
   return startLocalAzdr({
+    ...(port !== undefined ? { port } : {}),
     config: ctx.config,
     runtime: ctx.runtimeOptions,
     timers: "real",

@@ -25,6 +25,7 @@ import {
   snapshotsVerify,
 } from "./commands/snapshots.js";
 import { statusCommand } from "./commands/status.js";
+import { dashboardCommand, type DashboardOptions } from "./commands/dashboard.js";
 import { createContext, type CliContext, type GlobalOptions } from "./context.js";
 import { CliUsageError, EXIT, Output, type CliIO, type ExitCode } from "./io.js";
 
@@ -198,6 +199,8 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
       "restore into a primary (PRODUCTION) target or into the source itself; a second approver is then required",
     )
     .option("--approver-name <name>", "not signed in to Azure: record this name, marked NOT verified")
+    .option("--details", "print every object of the plan (default: counts per step and kind)")
+    .option("--report-dir <dir>", "where the report is written locally (default .azdr/reports)")
     .action(
       withContext((ctx, scenario: string, options: RestoreOptions) => restoreCommand(ctx, scenario, options)),
     );
@@ -216,6 +219,14 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
       "RPO status: every objective against the newest good snapshot (exit 1 if any is stale or missing)",
     )
     .action(withContext((ctx) => statusCommand(ctx)));
+
+  program
+    .command("dashboard")
+    .description(
+      "serve the status dashboard (the Function App's page) on 127.0.0.1 against the same store, until Ctrl-C",
+    )
+    .option("--port <n>", "loopback port (default: any free port)")
+    .action(withContext((ctx, options: DashboardOptions) => dashboardCommand(ctx, options)));
 
   return program;
 }

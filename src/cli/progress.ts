@@ -1,10 +1,12 @@
-// Progress on stderr, one line per item (a backup source, a restore): on a terminal the lines are
-// redrawn in place; otherwise (CI logs, pipes) a line is printed when an item changes step and at
-// most every few seconds while its counts move, so logs stay short.
+// Progress on stderr, one line per item (a backup source, a restore). On a terminal the board is
+// redrawn in place by log-update and erased before a prompt and at the end, so nothing is left
+// above the question or the summary. Otherwise (CI logs, pipes) a plain line is printed when an
+// item changes step and at most every few seconds while its counts move, so logs stay short.
+import { createLogUpdate } from "log-update";
 import type { Output } from "./io.js";
 
 export interface ProgressState {
-  /** e.g. "plan", "export 12/40", "executing". */
+  /** e.g. "plan", "export", "step 2/7: Notebooks and files". */
   step: string;
   done?: number;
   total?: number;
@@ -30,12 +32,23 @@ export function bar(done: number, total: number, width = BAR_WIDTH): string {
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.round(ratio * 100)).padStart(3)}%`;
 }
 
+/**
+ * Counts as shown: a bar only when there is more than one unit to go through, since a single batch
+ * would sit at 0% until it is done; otherwise just what is being worked on.
+ */
+export function countsText(state: ProgressState): string {
+  const { done = 0, total, unit } = state;
+  if (total === undefined || total <= 0) return "";
+  const units = unit ? ` ${unit}` : "";
+  if (total === 1) return ` (1${units.replace(/(ch)?es$|s$/, "$1")}, in progress)`;
+  return ` ${bar(done, total)} ${done}/${total}${units}`;
+}
+
 export class ProgressBoard {
   private readonly items = new Map<string, Item>();
-  private drawnLines = 0;
-  private drawn = "";
   private readonly tty: boolean;
   private readonly intervalMs: number;
+  private readonly live: ReturnType<typeof createLogUpdate> | undefined;
 
   constructor(
     private readonly out: Output,
@@ -43,6 +56,19 @@ export class ProgressBoard {
   ) {
     this.tty = options.tty ?? out.stderrIsTTY;
     this.intervalMs = options.intervalMs ?? 5_000;
+    // log-update writes through Output (redaction); the cursor is left alone (no process hooks).
+    this.live = this.tty
+      ? createLogUpdate(
+          {
+            write: (text: string) => out.errRaw(text),
+            isTTY: true,
+            get columns() {
+              return out.columns;
+            },
+          } as unknown as NodeJS.WriteStream,
+          { showCursor: true },
+        )
+      : undefined;
   }
 
   update(key: string, label: string, state: ProgressState): void {
@@ -55,24 +81,15 @@ export class ProgressBoard {
 
   private text(item: Item): string {
     const { state } = item;
-    const counts =
-      state.total !== undefined && state.total > 0
-        ? ` ${bar(state.done ?? 0, state.total)} ${state.done ?? 0}/${state.total}${state.unit ? ` ${state.unit}` : ""}`
-        : "";
     const labelWidth = Math.max(...[...this.items.values()].map((i) => i.label.length));
-    return `${item.label.padEnd(labelWidth)}  ${state.final ?? state.step}${state.final ? "" : counts}`;
+    return `${item.label.padEnd(labelWidth)}  ${state.final ?? state.step}${state.final ? "" : countsText(state)}`;
   }
 
   /** Draws the current state (call after updates; cheap when nothing changed). */
   render(): void {
-    if (this.tty) {
+    if (this.live) {
       const width = Math.max(20, this.out.columns - 1);
-      const lines = [...this.items.values()].map((i) => this.text(i).slice(0, width));
-      if (this.drawnLines === lines.length && this.drawn === lines.join("\n")) return;
-      this.drawn = lines.join("\n");
-      const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : "";
-      this.out.errRaw(`${up}${lines.map((l) => `\x1b[2K${l}\n`).join("")}`);
-      this.drawnLines = lines.length;
+      this.live([...this.items.values()].map((i) => this.text(i).slice(0, width)).join("\n"));
       return;
     }
     const now = Date.now();
@@ -88,10 +105,14 @@ export class ProgressBoard {
     }
   }
 
-  /** Final draw; later output starts below the board. */
+  /** Erases the board on a terminal (before a prompt or other output); the next render redraws it. */
+  clear(): void {
+    this.live?.clear();
+  }
+
+  /** The end: on a terminal the board is erased (the summary follows); in logs, the last lines. */
   finish(): void {
-    this.render();
-    this.drawnLines = 0;
-    this.drawn = "";
+    if (this.live) this.live.clear();
+    else this.render();
   }
 }

@@ -4,6 +4,7 @@ import { app, type InvocationContext, type Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import { BACKUP_KINDS } from "../lib/backup/catalog.js";
 import type { BackupKind } from "../lib/backup/engine.js";
+import { scheduleSettingName } from "../lib/config/load.js";
 import { scheduleSlot, slotStamp } from "../lib/schedule.js";
 import { backupInstanceId, type BackupRunInput } from "../orchestrators/backup.js";
 import { ORCHESTRATORS } from "../orchestrators/names.js";
@@ -55,8 +56,9 @@ export function backupTimerName(kind: BackupKind): string {
 for (const info of Object.values(BACKUP_KINDS)) {
   if (!info.source) continue;
   app.timer(backupTimerName(info.kind), {
-    // Resolved from app settings by the host; infra sets every schedule from the config defaults.
-    schedule: `%AZDR__schedules__${info.schedule}%`,
+    // Resolved from app settings by the host (AZDR_SCHEDULE_*: no "__" in binding expressions);
+    // infra sets every schedule from the config defaults.
+    schedule: `%${scheduleSettingName(info.schedule)}%`,
     extraInputs: [df.input.durableClient()],
     handler: async (_timer: Timer, context: InvocationContext) => {
       await startScheduledBackup(info.kind, new Date(), df.getClient(context), (m) => context.log(m));

@@ -1,6 +1,7 @@
 // Housekeeping on the config's schedules: RPO status (logged as warnings that alerts can watch,
 // stored as JSON, served over HTTP), retention + garbage collection of the backup store, and a
 // weekly sampled deep verify that marks damaged snapshots so they stop being good.
+import { scheduleSettingName } from "../lib/config/load.js";
 import {
   app,
   type HttpRequest,
@@ -85,7 +86,7 @@ export async function runVerify(now: Date, log: (message: string) => void) {
 }
 
 app.timer("rpoCheckTimer", {
-  schedule: "%AZDR__schedules__rpoCheck%",
+  schedule: `%${scheduleSettingName("rpoCheck")}%`,
   handler: async (_timer: Timer, context: InvocationContext) => {
     const rt = runtime();
     // The heartbeat alert in infra fires when these stop: the app is not running its timers.
@@ -97,14 +98,14 @@ app.timer("rpoCheckTimer", {
 });
 
 app.timer("retentionTimer", {
-  schedule: "%AZDR__schedules__retention%",
+  schedule: `%${scheduleSettingName("retention")}%`,
   handler: async (_timer: Timer, context: InvocationContext) => {
     await runRetention(new Date(), (m) => context.log(m));
   },
 });
 
 app.timer("verifyTimer", {
-  schedule: "%AZDR__schedules__verify%",
+  schedule: `%${scheduleSettingName("verify")}%`,
   handler: async (_timer: Timer, context: InvocationContext) => {
     await runVerify(new Date(), (m) => context.warn(m));
   },

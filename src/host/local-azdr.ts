@@ -24,6 +24,8 @@ export interface LocalAzdrOptions {
   resumeAll?: boolean;
   /** Play App Service authentication on the loopback routes (see LocalAppOptions.easyAuth). */
   easyAuth?: (authorization: string | undefined) => string | undefined;
+  /** Loopback port of the app's HTTP routes (default: any free port). */
+  port?: number;
 }
 
 export interface LocalAzdr {
@@ -49,6 +51,7 @@ export async function startLocalAzdr(options: LocalAzdrOptions): Promise<LocalAz
     host,
     poison: options.poison ?? new MemoryPoisonSink(),
     ...(options.easyAuth ? { easyAuth: options.easyAuth } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
   });
   return {
     runtime,

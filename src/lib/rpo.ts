@@ -12,7 +12,7 @@ import type { PlatformConfig } from "./config/schema.js";
 import { errorMessage, isAzdrError } from "./errors.js";
 import { longestGapHours } from "./schedule.js";
 import type { BackupStore } from "./store/backup-store.js";
-import type { SnapshotRow } from "./store/snapshot-index.js";
+import { describePhase, isGood, type SnapshotRow } from "./store/snapshot-index.js";
 
 export const RPO_STATES = [
   "fresh",
@@ -240,18 +240,21 @@ async function snapshotRow(
   if (!newest)
     return { ...row, state: "missing", evidence: "no snapshot", detail: `no snapshot yet: ${runIt}` };
 
-  // A Failed last run leaves the previous good snapshot as the evidence, with the failure said.
+  // A Failed (or damaged) last snapshot leaves the previous good one as the evidence, with the
+  // failure said; PartiallyFailed and unaccepted Suspect snapshots are the row's state themselves.
   let failedRun: string | undefined;
   let subject: SnapshotRow | undefined = newest;
-  if (newest.phase === "Failed") {
-    failedRun = `the last run (${newest.snapshotId}) Failed: ${await firstReasons(ctx, info, newest)}`;
+  if (newest.phase === "Failed" || newest.damaged) {
+    failedRun = newest.damaged
+      ? `the newest snapshot (${newest.snapshotId}) is damaged: ${newest.damaged}`
+      : `the last run (${newest.snapshotId}) Failed: ${await firstReasons(ctx, info, newest)}`;
     subject = await ctx.store.latestGood(domain, sourceId, component);
     if (!subject)
       return {
         ...row,
         state: "missing",
         evidence: `no good snapshot; ${failedRun}`,
-        detail: `every snapshot failed: ${runIt}`,
+        detail: `no good snapshot to restore from: ${runIt}`,
       };
   }
   const ageMinutes = minutesBetween(now, new Date(subject.endedAt));
@@ -264,22 +267,21 @@ async function snapshotRow(
   // Skips another backup covers (Git folders: the workspace-config repos) leave no gap.
   const gaps =
     subject.skippedCount > 0 ? await uncoveredSkips(ctx, info, subject) : { uncovered: 0, covered: 0 };
-  const evidence = `snapshot ${subject.snapshotId} ${subject.phase}, ${subject.objectCount} objects${
+  const evidence = `snapshot ${subject.snapshotId} ${describePhase(subject)}, ${subject.objectCount} objects${
     gaps.uncovered ? `, ${gaps.uncovered} skipped` : ""
   }${gaps.covered ? `, ${gaps.covered} kept by another backup` : ""}${
     subject.failedCount ? `, ${subject.failedCount} failed` : ""
   }${failedRun ? `; ${failedRun}` : ""}`;
 
-  const phase: string = subject.phase;
-  if (phase === "Suspect") {
+  if (subject.phase === "Suspect" && !isGood(subject)) {
     return {
       ...measured,
       state: "suspect",
       evidence,
-      detail: `the snapshot is Suspect: ${await firstReasons(ctx, info, subject)}; inspect it with \`azdr snapshots show ${domain}/${sourceId}/${component}/${subject.snapshotId}\``,
+      detail: `the snapshot is Suspect: ${await firstReasons(ctx, info, subject)}; inspect it with \`azdr snapshots show ${domain}/${sourceId}/${component}/${subject.snapshotId}\` and, if the change is real, accept it: \`azdr snapshots accept ${domain}/${sourceId}/${component}/${subject.snapshotId}\``,
     };
   }
-  if (phase === "PartiallyFailed" || gaps.uncovered > 0 || subject.failedCount > 0) {
+  if (subject.phase === "PartiallyFailed" || gaps.uncovered > 0 || subject.failedCount > 0) {
     return {
       ...measured,
       state: "partial",
@@ -309,8 +311,8 @@ async function manifestOf(ctx: RpoContext, info: BackupKindInfo, row: SnapshotRo
 }
 
 async function firstReasons(ctx: RpoContext, info: BackupKindInfo, row: SnapshotRow): Promise<string> {
-  const fromIndex = (row as SnapshotRow & { reasons?: unknown }).reasons;
-  if (Array.isArray(fromIndex) && fromIndex.length) return listSome(fromIndex.map(String), 2);
+  // The index row carries the reasons (shortened); older rows may not: read the manifest then.
+  if (row.reasons?.length) return listSome(row.reasons, 2);
   const manifest = await manifestOf(ctx, info, row);
   return manifest?.reasons.length ? listSome(manifest.reasons, 2) : "no reason recorded";
 }

@@ -146,10 +146,11 @@ const backupSourceOrchestrator: OrchestrationHandler = function* (context: Orche
     snapshotId: target.snapshotId,
     phase: commit.phase,
     objects: commit.objectCount,
-    exported: summaries.reduce((sum, s) => sum + s.entries, 0),
+    // exported + carried = objects: read from the source in this run, or reused unchanged.
+    exported: (plan.captured ?? 0) + summaries.reduce((sum, s) => sum + s.entries, 0),
     carried: plan.carried,
     skipped: (plan.skipped ?? 0) + summaries.reduce((sum, s) => sum + s.skipped, 0),
-    failed: summaries.reduce((sum, s) => sum + s.failed, 0),
+    failed: (plan.failed ?? 0) + summaries.reduce((sum, s) => sum + s.failed, 0),
     vanished: summaries.reduce((sum, s) => sum + (s.vanished ?? 0), 0),
     newBodies: stat("newBodies"),
     bytes: commit.totalBytes,

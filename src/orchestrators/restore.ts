@@ -70,6 +70,12 @@ export interface RestoreProgress {
   stepTitle?: string;
   done?: number;
   total?: number;
+  /** Position of the running step among the steps with work (1-based), so small steps show movement. */
+  stepIndex?: number;
+  stepCount?: number;
+  /** Objects of finished steps plus the running step's done, out of every step's objects. */
+  overallDone?: number;
+  overallTotal?: number;
   approvalDeadline?: string;
   /** While awaiting approval: the plan hash, the requester and the four-eyes rule. */
   gate?: GateView;
@@ -257,18 +263,25 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
     }
     if (phase === "Completed") {
       const work = plan.steps.filter((s) => s.batches > 0);
+      const overallTotal = work.reduce((sum, s) => sum + s.items, 0);
+      let finishedItems = 0;
       try {
-        for (const step of work) {
+        for (const [index, step] of work.entries()) {
           const totals = { created: 0, updated: 0, skipped: 0, failed: 0 };
           stepTotals.set(step.name, totals);
           for (let batch = 0; batch < step.batches; batch++) {
+            const done = Math.min(batch * RESTORE_BATCH, step.items);
             context.df.setCustomStatus({
               ...planStatus,
               phase: "executing",
               step: step.name,
               stepTitle: step.title,
-              done: Math.min(batch * RESTORE_BATCH, step.items),
+              done,
               total: step.items,
+              stepIndex: index + 1,
+              stepCount: work.length,
+              overallDone: finishedItems + done,
+              overallTotal,
             } satisfies RestoreProgress);
             const outcome = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreBatch, retry(), {
               request,
@@ -281,6 +294,7 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
             totals.skipped += outcome.skipped;
             totals.failed += outcome.failed;
           }
+          finishedItems += step.items;
         }
       } catch (error) {
         phase = "Failed";

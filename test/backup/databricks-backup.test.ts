@@ -232,6 +232,76 @@ describe("Databricks workspace configuration backup", () => {
   });
 });
 
+describe("Databricks workspace configuration backup, hourly and incremental", () => {
+  it("a first config backup with no notebooks snapshot yet lists the tree itself: every notebook's and folder's permissions are there", async () => {
+    platform = await startTestPlatform({
+      sim: { workspaces: [{ name: "primary", seed: { notebooks: 12, directories: 3 } }], metastores: [] },
+    });
+    // As in a first `azdr backup all`: workspace config runs before any workspace-objects snapshot exists.
+    const out = await runBackup("databricks-config", "20261126t013000z");
+    expect(out.phase).toBe("Completed");
+    const manifest = await manifestOf(platform, "workspace-config", "20261126t013000z");
+    const permissionPaths = new Set(
+      manifest.entries.filter((e) => e.kind === "permissions").map((e) => e.path),
+    );
+    const tree = platform.sim.workspace("primary").state.tree;
+    const expected = [...tree.objects.values()]
+      .filter((o) => (o.object_type === "NOTEBOOK" || o.object_type === "DIRECTORY") && o.object_id)
+      .map(
+        (o) =>
+          `permissions/${o.object_type === "NOTEBOOK" ? "notebooks" : "directories"}/${o.object_id}.json`,
+      );
+    expect(expected.filter((p) => p.startsWith("permissions/notebooks/"))).toHaveLength(12);
+    for (const path of expected) expect(permissionPaths).toContain(path);
+    expect(manifest.summary?.["objectPermissionsFrom"]).toBe("workspace listing");
+  });
+
+  it("reads in full only the jobs whose listed settings changed (and a job too long to list), carries the others, and reads every job's permissions", async () => {
+    platform = await startTestPlatform({
+      sim: {
+        workspaces: [{ name: "primary", seed: { notebooks: 3, directories: 1, jobs: 6, bigJob: true } }],
+        metastores: [],
+      },
+    });
+    const p = platform;
+    const state = p.sim.workspace("primary").state;
+    const seed = p.sim.seeds.workspaces["primary"]!;
+    const jobsRead = () =>
+      new Set(
+        p.sim.log.filter("/api/2.2/jobs/get").map((e) => Number(new URLSearchParams(e.query).get("job_id"))),
+      );
+    await runBackup("databricks-config", "20261126t013500z");
+    expect(jobsRead().size).toBe(state.jobs.size);
+    const first = await manifestOf(p, "workspace-config", "20261126t013500z");
+
+    // An hour later, nothing changed: only the job with over 100 tasks (listed truncated) is read again.
+    p.sim.log.clear();
+    const second = await runBackup("databricks-config", "20261126t023500z");
+    expect(second.phase).toBe("Completed");
+    expect([...jobsRead()]).toEqual([seed.bigJobId]);
+    const jobAclReads = p.sim.log.entries.filter((e) => e.path.startsWith("/api/2.0/permissions/jobs/"));
+    expect(jobAclReads).toHaveLength(state.jobs.size);
+    const carried = await manifestOf(p, "workspace-config", "20261126t023500z");
+    const jobEntries = (m: Manifest) =>
+      Object.fromEntries(m.entries.filter((e) => e.kind === "job").map((e) => [e.path, e.sha256]));
+    expect(jobEntries(carried)).toEqual(jobEntries(first));
+    expect(carried.summary).toMatchObject({ jobs: state.jobs.size, jobsUnchanged: state.jobs.size - 1 });
+
+    // One job's settings change: that job is read again and its new settings are in the snapshot.
+    const changedId = seed.jobIds.find((id) => id !== seed.bigJobId)!;
+    state.jobs.get(changedId)!.settings["timeout_seconds"] = 4321;
+    p.sim.log.clear();
+    await runBackup("databricks-config", "20261126t033500z");
+    expect([...jobsRead()].sort()).toEqual([changedId, seed.bigJobId].sort());
+    const third = await manifestOf(p, "workspace-config", "20261126t033500z");
+    const changed = third.entries.find((e) => e.path === `jobs/${changedId}.json`)!;
+    expect(changed.sha256).not.toBe(jobEntries(first)[`jobs/${changedId}.json`]);
+    const body = await p.runtime.store.getJson<{ settings: { timeout_seconds: number } }>(changed.sha256);
+    expect(body.settings.timeout_seconds).toBe(4321);
+    expect(third.counts["job"]).toBe(state.jobs.size);
+  });
+});
+
 describe("Unity Catalog backup", () => {
   it("captures every securable with its grants and owner, across empty pages", async () => {
     platform = await startTestPlatform({

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { Output, Redactor } from "../../src/cli/io.js";
-import { ProgressBoard } from "../../src/cli/progress.js";
+import { countsText, ProgressBoard } from "../../src/cli/progress.js";
 
 function output(isTTY: boolean) {
   const err: string[] = [];
@@ -15,22 +15,42 @@ function output(isTTY: boolean) {
 }
 
 describe("progress board", () => {
-  it("redraws in place on a terminal", () => {
+  it("redraws in place on a terminal and erases itself before a prompt and at the end", () => {
     const { out, err } = output(true);
     const board = new ProgressBoard(out);
     board.update("a", "notebooks primary", { step: "export", done: 1, total: 4, unit: "batches" });
     board.update("b", "config primary", { step: "plan" });
     board.render();
+    // Without the synchronized-output markers log-update wraps each frame in.
+    const text = () => err.join("").replaceAll("\x1b[?2026h", "").replaceAll("\x1b[?2026l", "");
+    expect(text()).toBe(
+      "notebooks primary  export [######------------------]  25% 1/4 batches\nconfig primary     plan\n",
+    );
+    err.length = 0;
     board.update("a", "notebooks primary", { step: "export", done: 4, total: 4, unit: "batches" });
     board.render();
-    expect(err[0]).toBe(
-      "\x1b[2Knotebooks primary  export [######------------------]  25% 1/4 batches\n\x1b[2Kconfig primary     plan\n",
+    // Redrawn in place: the old lines erased (cursor up, line erase), the new state written.
+    expect(text().startsWith("\x1b[2K\x1b[1A\x1b[2K\x1b[1A\x1b[2K\x1b[G")).toBe(true);
+    expect(text()).toContain("notebooks primary  export [########################] 100% 4/4 batches");
+    err.length = 0;
+    board.clear(); // before a prompt: every board line erased, nothing left above the question
+    expect(text()).toBe("\x1b[2K\x1b[1A\x1b[2K\x1b[1A\x1b[2K\x1b[G");
+    err.length = 0;
+    board.render(); // and drawn again afterwards
+    expect(text()).toContain("config primary     plan");
+    err.length = 0;
+    board.finish();
+    expect(text()).toBe("\x1b[2K\x1b[1A\x1b[2K\x1b[1A\x1b[2K\x1b[G");
+  });
+
+  it("does not sit at 0% on a single batch: it says it is in progress", () => {
+    expect(countsText({ step: "export", done: 0, total: 1, unit: "batches" })).toBe(
+      " (1 batch, in progress)",
     );
-    expect(
-      err[1]?.startsWith(
-        "\x1b[2F\x1b[2Knotebooks primary  export [########################] 100% 4/4 batches\n",
-      ),
-    ).toBe(true);
+    expect(countsText({ step: "export", done: 1, total: 4, unit: "batches" })).toBe(
+      " [######------------------]  25% 1/4 batches",
+    );
+    expect(countsText({ step: "plan" })).toBe("");
   });
 
   it("prints plain lines when not a terminal: on step changes and at most every interval", () => {

@@ -1,4 +1,7 @@
 // azdr restore, in-process: through the app's own HTTP routes, against the simulator and Azurite.
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SOURCE_JOB_TAG } from "../../src/lib/restore/workspace-scenario.js";
 import type { RestoreReport } from "../../src/lib/restore/engine.js";
@@ -88,18 +91,61 @@ describe("azdr restore", () => {
     expect(drWrites()).toEqual([]);
   });
 
-  it("--plan prints the plan and writes nothing to the target", async () => {
+  it("--plan prints a summary per step (--details every object), saves the report locally and writes nothing to the target", async () => {
     platform.sim.log.clear();
-    const run = await cli(platform, [...base, "--plan"]);
+    const reports = await mkdtemp(join(tmpdir(), "azdr-reports-"));
+    const run = await cli(platform, [...base, "--plan", "--report-dir", reports]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^# Restore plan: workspace \(runbook 7\.3\)/);
-    expect(run.stdout).toMatch(/\| create \| .*notebook/);
+    expect(run.stdout).toMatch(
+      /^Restore plan restore-workspace-dr-\d{8}t\d{6}z: workspace \(runbook 7\.3\) from primary to dr/,
+    );
+    expect(run.stdout).toMatch(/step\s+objects\s+create\s+update\s+skip\s+conflict\s+unsupported\s+kinds/);
+    // Counts per step and kind, not one row per object.
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `\\s${SEED.notebooks + SEED.files}\\s+${SEED.notebooks + SEED.files}\\s+0\\s+0\\s+0\\s+0\\s+.*NOTEBOOK ${SEED.notebooks}`,
+      ),
+    );
+    expect(run.stdout).toMatch(/^total\s+\d+/m);
+    expect(run.stdout).not.toMatch(/\| create \|/);
+    expect(run.stdout).toMatch(/every object: --details/);
     expect(run.stdout).toMatch(/Planned: workspace \(runbook 7\.3\) from primary to dr, plan/);
-    expect(run.stdout).toMatch(/report: restore-reports\/reports\/restore-workspace-dr-\d{8}t\d{6}z\.md/);
+    const saved =
+      /report: (\S+\.md) \(JSON beside it; in the backup store: restore-reports\/reports\/restore-workspace-dr-\d{8}t\d{6}z\.md\)/.exec(
+        run.stdout,
+      );
+    expect(saved?.[1]?.startsWith(reports)).toBe(true);
+    expect(await readFile(saved![1]!, "utf8")).toMatch(/# Restore report: workspace/);
+    expect(JSON.parse(await readFile(saved![1]!.replace(/\.md$/, ".json"), "utf8"))).toMatchObject({
+      phase: "Planned",
+    });
     expect(run.stderr).toMatch(/restore workspace → dr\s+Planned/);
+
+    const details = await cli(platform, [...base, "--plan", "--details", "--report-dir", reports]);
+    expect(details.code, details.stderr).toBe(0);
+    expect(details.stdout).toMatch(/^# Restore plan: workspace \(runbook 7\.3\)/);
+    expect(details.stdout).toMatch(/\| create \| .*notebook/);
+
+    const json = await cli(platform, ["--json", ...base, "--plan", "--report-dir", reports]);
+    const answer = JSON.parse(json.stdout) as {
+      localReport: string;
+      planSteps: {
+        name: string;
+        objects: number;
+        counts: Record<string, number>;
+        kinds: Record<string, number>;
+      }[];
+    };
+    expect(answer.localReport.startsWith(reports)).toBe(true);
+    const notebooks = answer.planSteps.find((step) => step.kinds["NOTEBOOK"]);
+    expect(notebooks).toMatchObject({
+      counts: { create: SEED.notebooks + SEED.files },
+      kinds: { NOTEBOOK: SEED.notebooks },
+    });
+    expect(answer.planSteps.find((step) => step.kinds["job"])?.objects).toBe(SEED.jobs);
     expect(platform.sim.log.entries.some((e) => e.service.includes("dr"))).toBe(true);
     expect(drWrites()).toEqual([]);
-  });
+  }, 180_000);
 
   it("--apply on a terminal asks; anything but yes rejects through the reject route (exit 4)", async () => {
     platform.sim.log.clear();
@@ -113,9 +159,28 @@ describe("azdr restore", () => {
     });
     expect(run.code, run.stderr).toBe(4);
     expect(questions[0]).toMatch(/Apply this plan to dr \(\d+ create, /);
-    expect(run.stdout).toMatch(/^# Restore plan/);
+    expect(run.stdout).toMatch(/^Restore plan /);
     expect(run.stdout).toMatch(/Rejected: .*\n\s+reason: rejected by alice: declined at the azdr CLI prompt/);
     expect(drWrites()).toEqual([]);
+  });
+
+  it("on a terminal the progress board is erased before the question, so nothing is left above it", async () => {
+    const stderr: string[] = [];
+    let atPrompt = "";
+    const run = await cli(platform, [...base, "--apply"], {
+      stdinIsTTY: true,
+      stderr: { write: (text: string) => stderr.push(text), isTTY: true, columns: 120 },
+      prompt: async () => {
+        atPrompt = stderr.join("");
+        return "no";
+      },
+    });
+    expect(run.code).toBe(4);
+    expect(atPrompt).toContain("restore workspace → dr"); // the board was drawn…
+    const lastBoard = atPrompt.lastIndexOf("restore workspace → dr");
+    const erased = atPrompt.indexOf("\x1b[2K\x1b[G", lastBoard);
+    expect(erased, "the board is erased after its last draw").toBeGreaterThan(lastBoard);
+    expect(atPrompt.slice(erased)).not.toMatch(/restore workspace → dr/);
   });
 
   it("an interrupted apply resumes when the same command runs again, creating nothing twice", async () => {
@@ -160,6 +225,8 @@ describe("azdr restore", () => {
       /resuming restore restore-workspace-dr: an earlier run of the same request \(apply, by alice\)/,
     );
     expect(second.stdout).toMatch(/Completed: workspace \(runbook 7\.3\) from primary to dr, apply/);
+    // Progress over the whole restore, step by step (small steps do not sit at 0%).
+    expect(second.stderr).toMatch(/restore workspace → dr\s+step \d+\/\d+ .*\d+\/\d+ objects/);
     expect(second.stdout).toMatch(/approved by alice at /);
     expect(second.stdout).toMatch(/validation: (\d+)\/\1 checks OK/);
 
@@ -288,7 +355,7 @@ describe("azdr restore unity-catalog", () => {
         "data-engineers=dr-data-engineers",
       ]);
       expect(plan.code, plan.stderr).toBe(0);
-      expect(plan.stdout).toMatch(/^# Restore plan: unity-catalog \(runbook 7\.4\)/);
+      expect(plan.stdout).toMatch(/^Restore plan \S+: unity-catalog \(runbook 7\.4\)/);
       expect(plan.stdout).toMatch(
         /Planned: unity-catalog \(runbook 7\.4\) from primary-metastore to dr-metastore/,
       );

@@ -43,6 +43,30 @@ describe("local.settings.sample.json", () => {
     expect(missing).toEqual([]);
   });
 
+  it('no binding expression names a setting with "__" (the host\'s .NET configuration reads it as a section: azure-functions-host#10246)', () => {
+    const names = registry
+      .all()
+      .flatMap((fn) =>
+        [fn.trigger, ...fn.extraInputs, ...fn.extraOutputs, fn.returnBinding].flatMap((b) =>
+          b ? settingsOf(b).map((name) => `${fn.name}: ${name}`) : [],
+        ),
+      );
+    expect(names.filter((n) => /AZDR_SCHEDULE_/.test(n)).length).toBeGreaterThan(0);
+    expect(names.filter((n) => n.split(": ")[1]!.includes("__"))).toEqual([]);
+  });
+
+  it("the timers' schedule settings are the config's schedules (one value, no mismatch)", () => {
+    const config = loadConfigFromAppSettings({ ...values, AZDR_SCHEDULE_NOTEBOOKS: "0 7 * * * *" });
+    expect(config.schedules.notebooks).toBe("0 7 * * * *");
+    expect(() =>
+      loadConfigFromAppSettings({
+        ...values,
+        AZDR_SCHEDULE_NOTEBOOKS: "0 7 * * * *",
+        AZDR__schedules__notebooks: "0 9 * * * *",
+      }),
+    ).toThrow(/schedules\.notebooks: AZDR_SCHEDULE_NOTEBOOKS .* and AZDR__schedules__notebooks .* disagree/);
+  });
+
   it("sets what the worker and the config's secret settings need", () => {
     expect(values["FUNCTIONS_WORKER_RUNTIME"]).toBe("node");
     const config = loadConfigFromAppSettings(values);

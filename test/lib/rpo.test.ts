@@ -230,11 +230,11 @@ describe("RPO status: every row of the runbook's table, measured by its own evid
     expect(rowOf(bareRows, "ml-models").detail).toMatch(/no source configured in azureMl.workspaces/);
   }, 240_000);
 
-  it("skipped objects and a PartiallyFailed run are partial with what is missing; a schedule slower than its objective is stale-by-design and a startup warning", async () => {
+  it("skipped objects and a PartiallyFailed run are partial with what is missing; a shrink is suspect until accepted; a schedule slower than its objective is stale-by-design and a startup warning", async () => {
     platform = await startTestPlatform({
       sim: {
         workspaces: [
-          { name: "primary", seed: { notebooks: 4, directories: 1, jobs: 2, oversizedNotebooks: 1 } },
+          { name: "primary", seed: { notebooks: 4, directories: 1, jobs: 8, oversizedNotebooks: 1 } },
         ],
         metastores: [],
       },
@@ -277,6 +277,29 @@ describe("RPO status: every row of the runbook's table, measured by its own evid
     // A clean run, then a daily schedule for jobs whose objective is 1 hour.
     await backup("databricks-config", "20261126t113500z");
     expect(rowOf(await rpoStatus(p.runtime, new Date()), "databricks-jobs").state).toBe("fresh");
+
+    // Every job disappears: the shrink guard holds the snapshot back as Suspect, and the row says why.
+    p.sim.workspace("primary").state.jobs.clear();
+    await backup("databricks-config", "20261126t123500z");
+    const ref = "databricks/primary/workspace-config/20261126t123500z";
+    expectRow(rowOf(await rpoStatus(p.runtime, new Date()), "databricks-jobs"), "suspect", {
+      evidence: /^snapshot 20261126t123500z Suspect, /,
+      detail: new RegExp(`Suspect: shrink guard: .*accept it: \`azdr snapshots accept ${ref}\``),
+    });
+    // The deletion was intended: once accepted, the snapshot is good and the row fresh.
+    await p.runtime.store.accept(
+      {
+        domain: "databricks",
+        sourceId: "primary",
+        component: "workspace-config",
+        snapshotId: "20261126t123500z",
+      },
+      "alice@contoso.com",
+      new Date(),
+    );
+    expectRow(rowOf(await rpoStatus(p.runtime, new Date()), "databricks-jobs"), "fresh", {
+      evidence: /Suspect \(accepted by alice@contoso\.com\)/,
+    });
     const daily = parseConfig({
       ...p.config,
       schedules: { ...p.config.schedules, workspaceConfig: "0 30 1 * * *" },

@@ -121,6 +121,16 @@ function describeFailure(status: InstanceStatus | undefined): string {
   return output === undefined || output === null ? status.runtimeStatus : JSON.stringify(output);
 }
 
+/** What each column of the backup summary counts (printed under the table). */
+export const BACKUP_LEGEND = [
+  "objects     entries in the snapshot: exported + carried",
+  "exported    read from the source in this run (new or changed objects, folders, and all of a source that is read whole each time)",
+  "carried     unchanged since the previous snapshot (same id, modified time and size, or etag): reused without reading it again",
+  "skipped     not backed up, with a reason (over a size limit, a type the API cannot export): listed below and by `azdr snapshots show`",
+  "failed      could not be read; the snapshot is PartiallyFailed",
+  "new bodies  contents not already in the store (identical contents are stored once)",
+].join("\n");
+
 export async function backupCommand(
   ctx: CliContext,
   what: string,
@@ -266,6 +276,8 @@ export async function backupCommand(
         rows,
       ),
     );
+    out.out("");
+    out.out(BACKUP_LEGEND);
     out.out("");
     for (const r of result.runs) {
       if (r.error) out.out(`${r.kind}: the run ${r.runtimeStatus}: ${r.error}`);

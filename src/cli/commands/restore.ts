@@ -6,8 +6,9 @@
 // else (a --plan, another request) ever resumes or approves it.
 // `azdr restore status|cancel|approve|reject <id>` act on one run, in-process or against the
 // deployed app (--app https://…, with an Entra token).
-import { failFast, workspacesFor } from "./doctor.js";
+import { mkdir, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
+import { join, resolve } from "node:path";
 import type { LocalAzdr } from "../../host/local-azdr.js";
 import { TERMINAL_STATUSES, type InstanceRecord } from "../../host/store.js";
 import { appAccessToken, signedInIdentity } from "../../lib/clients/azure-login.js";
@@ -20,12 +21,14 @@ import {
   RestoreRequestError,
   type RestoreRequest,
 } from "../../lib/restore/request.js";
+import { stepCounts, type PlanStepCounts, type RestorePlan } from "../../lib/restore/plan.js";
 import { REPORTS_CONTAINER, reportPath } from "../../lib/store/layout.js";
 import { decideRestore, startRestore } from "../../functions/restore-http.js";
 import type { RestoreInput, RestoreProgress } from "../../orchestrators/restore.js";
 import { blobInstanceStore, CLI_HOST_CONTAINER, startAzdr, type CliContext } from "../context.js";
 import { CliUsageError, EXIT, pause, table, type ExitCode, type Output } from "../io.js";
 import { ProgressBoard } from "../progress.js";
+import { failFast, workspacesFor } from "./doctor.js";
 
 export interface RestoreOptions {
   source: string;
@@ -43,6 +46,10 @@ export interface RestoreOptions {
   approvalTimeout?: string;
   allowPrimaryTarget?: boolean;
   approverName?: string;
+  /** Print every object of the plan (default: a summary per step). */
+  details?: boolean;
+  /** Where the report is written locally (default .azdr/reports). */
+  reportDir?: string;
 }
 
 interface Problem {
@@ -210,16 +217,85 @@ async function readBody(response: { json(): Promise<unknown> }): Promise<Record<
   }
 }
 
-async function planMarkdown(azdr: LocalAzdr, planId: string): Promise<string | undefined> {
-  const body = await azdr.runtime.store.blobs.get(REPORTS_CONTAINER, reportPath("plan", planId, "md"));
-  return body?.toString("utf8");
+/** Default folder of the local copy of each restore report. */
+export const DEFAULT_REPORT_DIR = join(".azdr", "reports");
+
+async function storedText(azdr: LocalAzdr, path: string): Promise<string | undefined> {
+  return (await azdr.runtime.store.blobs.get(REPORTS_CONTAINER, path))?.toString("utf8");
+}
+
+async function storedPlan(azdr: LocalAzdr, planId: string): Promise<RestorePlan | undefined> {
+  const text = await storedText(azdr, reportPath("plan", planId, "json"));
+  return text ? (JSON.parse(text) as RestorePlan) : undefined;
+}
+
+/** The plan as a person approves it: counts per step and kind, what is destructive, what blocks. */
+export function planSummaryText(plan: RestorePlan, steps: PlanStepCounts[]): string {
+  const problems = plan.preflight.filter((c) => !c.ok);
+  const lines = [
+    `Restore plan ${plan.planId}: ${plan.scenario} (runbook ${plan.section}) from ${plan.source} to ${plan.target}`,
+    `snapshots: ${plan.snapshots.map((s) => `${s.domain}/${s.sourceId}/${s.component}/${s.snapshotId}`).join(", ")}`,
+    problems.length === 0
+      ? `preflight: ${plan.preflight.length} check(s) OK`
+      : `preflight: ${problems.length} of ${plan.preflight.length} check(s) not OK`,
+    ...problems.map(
+      (c) => `  ${c.blocking ? "BLOCKING" : "WARNING"} ${c.name}: ${c.detail}${c.fix ? ` — ${c.fix}` : ""}`,
+    ),
+    "",
+    table(
+      ["step", "objects", "create", "update", "skip", "conflict", "unsupported", "kinds"],
+      [
+        ...steps.map((s) => [
+          s.title,
+          s.objects,
+          s.counts.create,
+          s.counts.update,
+          s.counts.skip,
+          s.counts.conflict,
+          s.counts.unsupported,
+          Object.entries(s.kinds)
+            .sort(([, a], [, b]) => b - a)
+            .map(([kind, n]) => `${kind} ${n}`)
+            .join(", "),
+        ]),
+        [
+          "total",
+          plan.items.length,
+          plan.counts.create,
+          plan.counts.update,
+          plan.counts.skip,
+          plan.counts.conflict,
+          plan.counts.unsupported,
+          "",
+        ],
+      ],
+    ),
+  ];
+  if (plan.destructive.length)
+    lines.push("", `destructive (${plan.destructive.length}):`, ...plan.destructive.map((d) => `  - ${d}`));
+  if (plan.notes.length) lines.push("", "notes:", ...plan.notes.map((n) => `  - ${n}`));
+  lines.push(
+    "",
+    `every object: --details, or ${REPORTS_CONTAINER}/${reportPath("plan", plan.planId, "md")} in the backup store`,
+  );
+  return lines.join("\n");
 }
 
 function progressState(progress: RestoreProgress | undefined) {
   if (!progress) return { step: "starting" };
   if (progress.phase === "executing") {
+    const step = `${progress.stepTitle ?? progress.step ?? ""}`.trim();
+    // The whole restore's objects: a run of small steps moves along instead of sitting at 0%.
+    if (progress.overallTotal !== undefined && progress.stepIndex !== undefined) {
+      return {
+        step: `step ${progress.stepIndex}/${progress.stepCount ?? "?"} ${step}`,
+        done: progress.overallDone ?? 0,
+        total: progress.overallTotal,
+        unit: "objects",
+      };
+    }
     return {
-      step: `executing ${progress.stepTitle ?? progress.step ?? ""}`.trim(),
+      step: `executing ${step}`,
       done: progress.done ?? 0,
       total: progress.total ?? 0,
       unit: "objects",
@@ -354,6 +430,7 @@ export async function restoreCommand(
 
     const board = new ProgressBoard(out);
     let planShown = false;
+    let planSteps: PlanStepCounts[] | undefined;
     let decided = false;
     const label = `restore ${scenario} → ${options.target}`;
     for (;;) {
@@ -363,15 +440,21 @@ export async function restoreCommand(
       const finished = TERMINAL_STATUSES.has(status.runtimeStatus);
       if (!planShown && progress?.planId && (finished || progress.phase !== "preflight")) {
         planShown = true;
-        const markdown = await planMarkdown(azdr, progress.planId);
-        board.finish();
-        if (markdown && !out.json) out.out(markdown.trimEnd());
-        if (markdown && !out.json) out.out("");
+        const plan = await storedPlan(azdr, progress.planId);
+        planSteps = plan ? stepCounts(plan) : undefined;
+        board.clear();
+        if (plan && !out.json) {
+          const markdown = options.details
+            ? await storedText(azdr, reportPath("plan", progress.planId, "md"))
+            : undefined;
+          out.out((markdown ?? planSummaryText(plan, planSteps ?? [])).trimEnd());
+          out.out("");
+        }
       }
       // Only an apply of this very request is ever decided here (a plan has no gate).
       if (apply && progress?.phase === "awaiting-approval" && progress.gate && !decided && !finished) {
         decided = true;
-        board.finish();
+        board.clear();
         const gate = progress.gate;
         if (gate.fourEyes && gate.requester.id === who.id) {
           out.err(
@@ -425,7 +508,7 @@ export async function restoreCommand(
     }
     board.finish();
     if (interrupted) return EXIT.interrupted;
-    result = await finish(ctx, azdr, id);
+    result = await finish(ctx, azdr, id, planSteps, options.reportDir);
   } finally {
     await azdr.close();
     if (interrupted) {
@@ -438,7 +521,13 @@ export async function restoreCommand(
 }
 
 /** Prints the finished run's report and clears its host record; the exit code of its phase. */
-async function finish(ctx: CliContext, azdr: LocalAzdr, id: string): Promise<ExitCode> {
+async function finish(
+  ctx: CliContext,
+  azdr: LocalAzdr,
+  id: string,
+  planSteps?: PlanStepCounts[],
+  reportDir: string = DEFAULT_REPORT_DIR,
+): Promise<ExitCode> {
   const final = await azdr.host.getStatus(id);
   if (final?.runtimeStatus !== "Completed") {
     ctx.out.err(
@@ -447,7 +536,8 @@ async function finish(ctx: CliContext, azdr: LocalAzdr, id: string): Promise<Exi
     return EXIT.failed;
   }
   const report = final.output as RestoreReport;
-  printReport(ctx.out, report);
+  const localReport = await saveReport(azdr, report, reportDir);
+  printReport(ctx.out, report, planSteps, localReport);
   // Finished: nothing to resume, keep the host container tidy (the report is in the store).
   await azdr.host.purge(id).catch(() => false);
   return EXIT_OF_PHASE[report.phase] ?? EXIT.failed;
@@ -583,9 +673,30 @@ async function remoteRunCommand(
   return response.ok ? EXIT.ok : EXIT.failed;
 }
 
-function printReport(out: Output, report: RestoreReport): void {
+/** A local copy of the report (Markdown and JSON), readable when the store is not. */
+async function saveReport(azdr: LocalAzdr, report: RestoreReport, dir: string): Promise<string> {
+  const folder = resolve(dir);
+  await mkdir(folder, { recursive: true });
+  const file = join(folder, `${report.planId}.md`);
+  const markdown = await storedText(azdr, report.reportMarkdownPath);
+  await writeFile(file, markdown ?? `# Restore ${report.planId}\n\n${report.phase}\n`);
+  await writeFile(join(folder, `${report.planId}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}
+
+function printReport(
+  out: Output,
+  report: RestoreReport,
+  planSteps: PlanStepCounts[] | undefined,
+  localReport: string,
+): void {
   if (out.json) {
-    out.result({ ...report, reportContainer: REPORTS_CONTAINER });
+    out.result({
+      ...report,
+      reportContainer: REPORTS_CONTAINER,
+      localReport,
+      planSteps: planSteps ?? [],
+    });
     return;
   }
   const lines: string[] = [];
@@ -630,7 +741,7 @@ function printReport(out: Output, report: RestoreReport): void {
   }
   lines.push(
     "",
-    `report: ${REPORTS_CONTAINER}/${report.reportMarkdownPath} (JSON: ${REPORTS_CONTAINER}/${report.reportPath})`,
+    `report: ${localReport} (JSON beside it; in the backup store: ${REPORTS_CONTAINER}/${report.reportMarkdownPath})`,
   );
   if (report.planPath) lines.push(`plan:   ${REPORTS_CONTAINER}/${reportPath("plan", report.planId, "md")}`);
   out.out(lines.join("\n"));

@@ -30,6 +30,11 @@ export interface PlanOutput<W> {
   carried: SnapshotPart;
   /** Work for the batches, in order; the engine cuts it into batches. */
   work: W[];
+  /**
+   * How many of `carried.entries` were taken unchanged from the previous snapshot without reading
+   * them again (incremental sources); the others were read from the source while planning.
+   */
+  reused?: number;
   summary?: Record<string, unknown>;
 }
 
@@ -49,7 +54,12 @@ export interface BackupSource<Ctx, W = unknown> {
 export interface PlanResult {
   batches: number;
   workItems: number;
+  /** Entries taken unchanged from the previous snapshot, not read again. */
   carried: number;
+  /** Entries read from the source while planning (directories, config objects, definitions). */
+  captured?: number;
+  /** Objects that failed while planning (a listing or definition that could not be read). */
+  failed?: number;
   /** Objects the plan already knows it cannot back up (unsupported types, over the size limit). */
   skipped?: number;
   previousSnapshotId?: string;
@@ -150,8 +160,10 @@ export async function runPlan<Ctx, W>(
   return {
     batches,
     workItems: output.work.length,
-    carried: output.carried.entries.length,
+    carried: output.reused ?? 0,
+    captured: output.carried.entries.length - (output.reused ?? 0),
     skipped: output.carried.skipped?.length ?? 0,
+    failed: output.carried.failed?.length ?? 0,
     ...(previous ? { previousSnapshotId: previous.snapshotId } : {}),
   };
 }

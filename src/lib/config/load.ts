@@ -242,9 +242,51 @@ export function documentFromAppSettings(
   return root;
 }
 
+/**
+ * The app setting a timer's schedule binding reads: `%AZDR_SCHEDULE_NOTEBOOKS%`. Not
+ * `AZDR__schedules__notebooks`: the Functions host resolves %…% through .NET configuration, where
+ * `__` in a setting name becomes the `:` section separator, so such a name may never resolve
+ * (azure-functions-host#10246) and the timer would not load.
+ */
+export function scheduleSettingName(key: string): string {
+  return `AZDR_SCHEDULE_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+}
+
+function scheduleKeys(): string[] {
+  return Object.keys(configJsonSchema().properties?.["schedules"]?.properties ?? {});
+}
+
+/**
+ * The schedules come from the timers' own settings (AZDR_SCHEDULE_*), so the slot a timer computes
+ * and the schedule it fires on are one value. AZDR__schedules__<key> is still read; set to a
+ * different value it is a config error rather than a silent mismatch.
+ */
+function withScheduleSettings(
+  settings: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const merged = { ...settings };
+  const problems: ConfigProblem[] = [];
+  for (const key of scheduleKeys()) {
+    const timer = settings[scheduleSettingName(key)]?.trim();
+    const nested = `${APP_SETTINGS_PREFIX}schedules__${key}`;
+    const direct = settings[nested]?.trim();
+    if (!timer) continue;
+    if (direct && direct !== timer)
+      problems.push({
+        path: `schedules.${key}`,
+        message: `${scheduleSettingName(key)} ("${timer}") and ${nested} ("${direct}") disagree; the timer fires on ${scheduleSettingName(key)}`,
+        example: `remove ${nested}`,
+      });
+    merged[nested] = timer;
+  }
+  if (problems.length) throw new ConfigError("app settings (AZDR__*)", problems);
+  return merged;
+}
+
 export function loadConfigFromAppSettings(
-  settings: Record<string, string | undefined> = process.env,
+  input: Record<string, string | undefined> = process.env,
 ): PlatformConfig {
+  const settings = withScheduleSettings(input);
   const names = Object.keys(settings).filter((k) => k.startsWith(APP_SETTINGS_PREFIX) && settings[k]?.trim());
   const segmentsOf = (name: string) => name.slice(APP_SETTINGS_PREFIX.length).split("__").filter(Boolean);
   return parseConfig(documentFromAppSettings(settings), "app settings (AZDR__*)", {
@@ -259,12 +301,11 @@ export function loadConfigFromAppSettings(
 }
 
 /**
- * Settings the Functions host itself resolves (timer schedules as %AZDR__schedules__<key>%): they
+ * Settings the Functions host itself resolves (timer schedules as %AZDR_SCHEDULE_<KEY>%): they
  * must exist as app settings even though the config schema has defaults for them.
  */
 export function hostResolvedAppSettings(): string[] {
-  const schedules = configJsonSchema().properties?.["schedules"]?.properties ?? {};
-  return Object.keys(schedules).map((key) => `${APP_SETTINGS_PREFIX}schedules__${key}`);
+  return scheduleKeys().map(scheduleSettingName);
 }
 
 /** Settings a deployment must provide: required config keys without defaults, as AZDR__ names. */

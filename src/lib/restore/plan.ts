@@ -138,3 +138,22 @@ export function selected(key: string, include: string[], exclude: string[]): boo
   if (include.length && !include.some((p) => key.startsWith(p))) return false;
   return !exclude.some((p) => key.startsWith(p));
 }
+
+export interface PlanStepCounts {
+  name: string;
+  title: string;
+  objects: number;
+  counts: Record<PlanAction, number>;
+  /** Objects per kind in this step (NOTEBOOK, job, catalog…). */
+  kinds: Record<string, number>;
+}
+
+/** Per step: how many objects, what happens to them, and of which kinds (steps in plan order). */
+export function stepCounts(plan: RestorePlan): PlanStepCounts[] {
+  return plan.steps.map((step) => {
+    const items = plan.items.filter((i) => i.step === step.name);
+    const kinds: Record<string, number> = {};
+    for (const item of items) kinds[item.kind] = (kinds[item.kind] ?? 0) + 1;
+    return { name: step.name, title: step.title, objects: items.length, counts: countActions(items), kinds };
+  });
+}

@@ -212,6 +212,7 @@ export const azureMlModelsSource: BackupSource<SourceContext, CopyWork> = {
       toCopy: work.length,
     });
     return {
+      reused: carriedFiles,
       carried: { entries, skipped, failed },
       work,
       summary: {
@@ -266,6 +267,7 @@ export const azureMlAssetsSource: BackupSource<SourceContext, CopyWork> = {
     const environments = await listVersioned(ctx, await collect(ctx.azure.ml.listEnvironments(ws)), (name) =>
       ctx.azure.ml.listEnvironmentVersions(ws, name),
     );
+    let reusedContextFiles = 0;
     let environmentVersions = 0;
     for (const { container, versions } of environments) {
       const name = String(container["name"]);
@@ -299,6 +301,7 @@ export const azureMlAssetsSource: BackupSource<SourceContext, CopyWork> = {
             previous: before,
           });
           entries.push(...copies.carried);
+          reusedContextFiles += copies.carried.length;
           work.push(...copies.work);
         } catch (error) {
           if (isAzdrError(error) && error.retryable) throw error;
@@ -344,6 +347,7 @@ export const azureMlAssetsSource: BackupSource<SourceContext, CopyWork> = {
     }
 
     return {
+      reused: reusedContextFiles,
       carried: { entries, skipped, failed },
       work,
       summary: {

@@ -63,6 +63,7 @@ export const notebooksSource: BackupSource<SourceContext, WorkItem> = {
         vanished: listing.vanished,
       },
       work: plan.toExport,
+      reused: plan.carried.length - plan.directories,
       summary: {
         workspaceUrl: workspace.url,
         root: workspace.backupRoot,

@@ -280,7 +280,7 @@ describe("app settings the host resolves", () => {
   it("names every timer schedule, and an empty app setting counts as not set", async () => {
     const { hostResolvedAppSettings } = await import("../../../src/lib/config/index.js");
     expect(hostResolvedAppSettings()).toEqual(
-      expect.arrayContaining(["AZDR__schedules__notebooks", "AZDR__schedules__unityCatalog"]),
+      expect.arrayContaining(["AZDR_SCHEDULE_NOTEBOOKS", "AZDR_SCHEDULE_UNITY_CATALOG"]),
     );
     const config = loadConfigFromAppSettings({
       AZDR__env: "prod",

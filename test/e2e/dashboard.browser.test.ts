@@ -1,0 +1,250 @@
+// The status dashboard in a real browser (headless Chromium from Debian, driven by playwright-core)
+// against the app's own registrations in the local host, the simulator and Azurite: the page loads
+// with no console errors and no request beyond the app, shows every component, approves a waiting
+// restore through the same route as the API, refuses a requester approving their own restore, and
+// shows progress while a restore runs. It also writes the README's screenshot (docs/dashboard.png).
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { LocalApp, type LocalDurableHost } from "../../src/host/index.js";
+import type { DrillReport } from "../../src/lib/drill.js";
+import type { RestoreReport } from "../../src/lib/restore/engine.js";
+import { rpoStatus } from "../../src/lib/rpo.js";
+import { REPORTS_CONTAINER, reportPath } from "../../src/lib/store/layout.js";
+import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
+import type { RestoreProgress } from "../../src/orchestrators/restore.js";
+import { browserSkipReason, launchChromium } from "../support/browser.js";
+import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const skip = browserSkipReason();
+
+let platform: TestPlatform;
+let host: LocalDurableHost;
+let app: LocalApp;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+
+function drill(id: string, endedAt: string, measured: [number, number], passed = true): DrillReport {
+  const component = (key: string, label: string, scenario: string, seconds: number, rto: number) => ({
+    component: key,
+    label,
+    scenario,
+    instanceId: `restore-${scenario}`,
+    phase: "Completed" as const,
+    rtoSeconds: rto,
+    measuredSeconds: seconds,
+    withinRto: seconds <= rto,
+    validationOk: true,
+    reportPath: "reports/x.md",
+  });
+  return {
+    drillId: id,
+    startedAt: endedAt,
+    endedAt,
+    disaster: ["primary workspace deleted"],
+    rpoBeforeDisaster: [],
+    components: [
+      component("databricks-workspace", "Databricks Workspace", "workspace", measured[0], 3 * 3600),
+      component("unity-catalog", "Unity Catalog", "unity-catalog", measured[1], 2 * 3600),
+    ],
+    validation: [],
+    passed,
+    reasons: passed ? [] : ["unity-catalog: validation found differences"],
+  };
+}
+
+async function backup(kind: string, slot: string): Promise<void> {
+  const instanceId = `backup-${kind}-${slot}`;
+  await host.startNew(ORCHESTRATORS.backupRun, { instanceId, input: { kind, slot, sourceIds: ["primary"] } });
+  expect((await host.waitForCompletion(instanceId)).runtimeStatus).toBe("Completed");
+}
+
+async function startRestore(requestedBy: string): Promise<string> {
+  const response = await app.invokeHttp("restoreHttpStart", {
+    params: { scenario: "workspace" },
+    body: { source: "primary", target: "dr", mode: "apply", existing: "update", requestedBy },
+  });
+  expect(response.status).toBe(202);
+  const { id } = (await response.json()) as { id: string };
+  for (let i = 0; i < 400; i++) {
+    await host.idle();
+    const progress = (await host.getStatus(id))?.customStatus as RestoreProgress | undefined;
+    if (progress?.phase === "awaiting-approval") return id;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`restore ${id} never reached its approval gate`);
+}
+
+/** A page that records console errors, page errors and every request it makes. */
+async function openDashboard(query = ""): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const page = await browser.context.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("request", (request) => requests.push(request.url()));
+  await page.goto(`${app.origin}/api/dashboard${query}`);
+  await page.waitForSelector("body[data-loaded=true]", { timeout: 45_000 }).catch(async (error: Error) => {
+    const shown = await page.textContent("#announcer").catch(() => "");
+    throw new Error(`${error.message}\nannouncer: ${shown}\nerrors: ${errors.join("\n")}`);
+  });
+  return { page, errors, requests };
+}
+
+describe.skipIf(skip !== undefined)(
+  `dashboard in headless Chromium${skip ? ` (skipped: ${skip})` : ""}`,
+  () => {
+    beforeAll(async () => {
+      browser = await launchChromium();
+      platform = await startTestPlatform({
+        sim: {
+          workspaces: [
+            {
+              name: "primary",
+              seed: {
+                notebooks: 40,
+                directories: 4,
+                files: 2,
+                jobs: 6,
+                clusters: 2,
+                policies: 2,
+                pools: 1,
+                secretScopes: 1,
+                repos: 1,
+                initScripts: 1,
+              },
+            },
+            { name: "dr", seed: false },
+          ],
+          metastores: [],
+        },
+        config: { unityCatalog: { metastores: [] } },
+      });
+      host = await startHost();
+      app = await LocalApp.start({ host });
+      await backup("databricks-notebooks", "20261201t090000z");
+      await backup("databricks-config", "20261201t090000z");
+      const blobs = platform.runtime.store.blobs;
+      for (const report of [
+        drill("drill-20261015t090000z", "2026-10-15T10:10:00.000Z", [2900, 2400]),
+        drill("drill-20261112t090000z", "2026-11-12T09:50:00.000Z", [2100, 2250], false),
+        drill("drill-20261130t090000z", "2026-11-30T09:40:00.000Z", [1500, 1800]),
+      ])
+        await blobs.put(
+          REPORTS_CONTAINER,
+          reportPath("drill", report.drillId, "json"),
+          JSON.stringify(report),
+        );
+    }, 180_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await app?.close();
+      await host?.shutdown();
+      await platform?.close();
+    });
+
+    it("loads with no console errors, fetches nothing but the app, and shows every component", async () => {
+      const { page, errors, requests } = await openDashboard();
+      const rows = await rpoStatus(platform.runtime, new Date());
+      const rpoText = (await page.textContent("#rpo-table")) ?? "";
+      for (const row of rows) {
+        expect(rpoText).toContain(row.label);
+        if (row.sourceId) expect(rpoText).toContain(row.sourceId);
+      }
+      const snapshots = (await page.textContent("#snapshot-table")) ?? "";
+      expect(snapshots).toContain("databricks / primary / workspace-objects");
+      expect(snapshots).toContain("databricks / primary / workspace-config");
+      const trends = (await page.textContent("#trend-table")) ?? "";
+      expect(trends).toContain("Databricks Workspace");
+      expect(trends).toContain("48 min → 35 min → 25 min");
+      expect(await page.locator("h2").allTextContents()).toEqual([
+        "Summary",
+        "Waiting for approval",
+        "Restores",
+        "Recovery point objectives",
+        "Recent snapshots",
+        "Drills and recovery time",
+        "Notifications",
+      ]);
+      expect(errors).toEqual([]);
+      expect(requests.filter((url) => !url.startsWith(app.origin))).toEqual([]);
+      await page.close();
+    });
+
+    it("approves a waiting restore from the page and shows its progress while it runs", async () => {
+      const id = await startRestore("alice@contoso.com");
+      // Writes into the DR workspace are slowed so the run spans many page refreshes.
+      platform.sim.faults.add("dr", { route: /^POST /, latencyMs: 30 });
+      const { page, errors } = await openDashboard("?refresh=700");
+      const approve = page.getByRole("button", { name: `Approve restore ${id}` });
+      await approve.waitFor();
+      expect(await page.textContent("#approval-list")).toContain("workspace → dr");
+
+      await mkdir(path.join(repo, "docs"), { recursive: true });
+      await page.screenshot({ path: path.join(repo, "docs", "dashboard.png"), fullPage: true });
+
+      // Record every progress text the restore row shows from now on.
+      // (In the page's own JavaScript: this test file is compiled without DOM types.)
+      await page.evaluate(`(() => {
+        const rowId = ${JSON.stringify(`restore=${id}`)};
+        const seen = (window.progressSeen = []);
+        new MutationObserver(() => {
+          const cells = document.getElementById("restore-table").querySelector('[id="' + rowId + '"]')?.querySelectorAll("td");
+          if (!cells) return;
+          const text = cells[3].textContent + " " + cells[4].textContent;
+          if (text !== seen[seen.length - 1]) seen.push(text);
+        }).observe(document.getElementById("restore-table"), { childList: true, subtree: true });
+      })()`);
+
+      await page.getByLabel("Your name or email (recorded as approver)").fill("bob@contoso.com");
+      await approve.click();
+      await page.getByText(`Restore ${id} approved by bob@contoso.com.`).waitFor();
+      const report = (await host.waitForCompletion(id)).output as RestoreReport;
+      expect(report.approval).toMatchObject({ approved: true, by: "bob@contoso.com" });
+      await page.locator(`[id="restore=${id}"] .state`).filter({ hasText: report.phase }).waitFor();
+
+      const seen = await page.evaluate<string[]>("window.progressSeen");
+      const executing = [...new Set(seen.filter((s) => /\d+\/\d+/.test(s)))];
+      expect(executing.length, `progress states shown: ${JSON.stringify(seen)}`).toBeGreaterThanOrEqual(2);
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 240_000);
+
+    it("shows the route's refusal (no approver named), then rejects the restore from the page", async () => {
+      const id = await startRestore("carol@contoso.com");
+      const { page, errors } = await openDashboard();
+      await page.getByLabel("Your name or email (recorded as approver)").fill("");
+      await page.getByRole("button", { name: `Approve restore ${id}` }).click();
+      await page.getByText("Refused (400): by: who approves or rejects is required").waitFor();
+      expect(((await host.getStatus(id))?.customStatus as RestoreProgress).phase).toBe("awaiting-approval");
+
+      await page.getByLabel("Your name or email (recorded as approver)").fill("dave@contoso.com");
+      await page.getByRole("button", { name: `Reject restore ${id}` }).click();
+      await page.getByText(`Restore ${id} rejected by dave@contoso.com.`).waitFor();
+      const report = (await host.waitForCompletion(id)).output as RestoreReport;
+      expect(report).toMatchObject({
+        phase: "Rejected",
+        approval: { approved: false, by: "dave@contoso.com" },
+      });
+      expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+      await page.close();
+    }, 180_000);
+
+    // The rule itself (a requester cannot approve their own restore) is issue 12's, in
+    // restore-http.ts; it is not on main yet. The page shows whatever the route answers (see above).
+    it.skip("refuses a requester approving their own restore (needs issue 12's four-eyes rule on main)", async () => {
+      const id = await startRestore("erin@contoso.com");
+      const { page } = await openDashboard();
+      await page.getByLabel("Your name or email (recorded as approver)").fill("erin@contoso.com");
+      await page.getByRole("button", { name: `Approve restore ${id}` }).click();
+      await page.getByText(/^Refused \(4\d\d\)/).waitFor();
+      expect(((await host.getStatus(id))?.customStatus as RestoreProgress).phase).toBe("awaiting-approval");
+      await page.close();
+    });
+  },
+);
