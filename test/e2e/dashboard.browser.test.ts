@@ -11,6 +11,7 @@ import type { Page } from "playwright-core";
 import { LocalApp, type LocalDurableHost } from "../../src/host/index.js";
 import type { DrillReport } from "../../src/lib/drill.js";
 import type { RestoreReport } from "../../src/lib/restore/engine.js";
+import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/identity.js";
 import { rpoStatus } from "../../src/lib/rpo.js";
 import { REPORTS_CONTAINER, reportPath } from "../../src/lib/store/layout.js";
 import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
@@ -25,6 +26,18 @@ let platform: TestPlatform;
 let host: LocalDurableHost;
 let app: LocalApp;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
+
+// The local app plays App Service authentication: "Bearer <name>" signs in as that person, with
+// both restore roles, so only the four-eyes rule tells requester and approver apart.
+function principalOf(name: string): string {
+  return encodeClientPrincipal({
+    id: name,
+    name,
+    roles: [RESTORE_ROLES.operator, RESTORE_ROLES.approver],
+  });
+}
+const signedIn = (authorization: string | undefined) =>
+  authorization?.startsWith("Bearer ") ? principalOf(authorization.slice("Bearer ".length)) : undefined;
 
 function drill(id: string, endedAt: string, measured: [number, number], passed = true): DrillReport {
   const component = (key: string, label: string, scenario: string, seconds: number, rto: number) => ({
@@ -64,7 +77,8 @@ async function backup(kind: string, slot: string): Promise<void> {
 async function startRestore(requestedBy: string): Promise<string> {
   const response = await app.invokeHttp("restoreHttpStart", {
     params: { scenario: "workspace" },
-    body: { source: "primary", target: "dr", mode: "apply", existing: "update", requestedBy },
+    headers: { "x-ms-client-principal": principalOf(requestedBy) },
+    body: { source: "primary", target: "dr", mode: "apply", existing: "update" },
   });
   expect(response.status).toBe(202);
   const { id } = (await response.json()) as { id: string };
@@ -78,8 +92,13 @@ async function startRestore(requestedBy: string): Promise<string> {
 }
 
 /** A page that records console errors, page errors and every request it makes. */
-async function openDashboard(query = ""): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+async function openDashboard(
+  query = "",
+  as = "viewer@contoso.com",
+): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const page = await browser.context.newPage();
+  // The browser's App Service sign-in, as the platform would attach it to every request.
+  await page.setExtraHTTPHeaders({ authorization: `Bearer ${as}` });
   const errors: string[] = [];
   const requests: string[] = [];
   page.on("console", (message) => {
@@ -122,10 +141,11 @@ describe.skipIf(skip !== undefined)(
           ],
           metastores: [],
         },
-        config: { unityCatalog: { metastores: [] } },
+        // Every apply needs a second person here, so the page's refusal of self-approval shows.
+        config: { unityCatalog: { metastores: [] }, restore: { fourEyes: { workspace: "always" } } },
       });
       host = await startHost();
-      app = await LocalApp.start({ host });
+      app = await LocalApp.start({ host, easyAuth: signedIn });
       await backup("databricks-notebooks", "20261201t090000z");
       await backup("databricks-config", "20261201t090000z");
       const blobs = platform.runtime.store.blobs;
@@ -180,7 +200,7 @@ describe.skipIf(skip !== undefined)(
       const id = await startRestore("alice@contoso.com");
       // Writes into the DR workspace are slowed so the run spans many page refreshes.
       platform.sim.faults.add("dr", { route: /^POST /, latencyMs: 30 });
-      const { page, errors } = await openDashboard("?refresh=700");
+      const { page, errors } = await openDashboard("?refresh=700", "bob@contoso.com");
       const approve = page.getByRole("button", { name: `Approve restore ${id}` });
       await approve.waitFor();
       expect(await page.textContent("#approval-list")).toContain("workspace → dr");
@@ -201,11 +221,10 @@ describe.skipIf(skip !== undefined)(
         }).observe(document.getElementById("restore-table"), { childList: true, subtree: true });
       })()`);
 
-      await page.getByLabel("Your name or email (recorded as approver)").fill("bob@contoso.com");
       await approve.click();
       await page.getByText(`Restore ${id} approved by bob@contoso.com.`).waitFor();
       const report = (await host.waitForCompletion(id)).output as RestoreReport;
-      expect(report.approval).toMatchObject({ approved: true, by: "bob@contoso.com" });
+      expect(report.approval).toMatchObject({ approved: true, by: "bob@contoso.com", verified: true });
       await page.locator(`[id="restore=${id}"] .state`).filter({ hasText: report.phase }).waitFor();
 
       const seen = await page.evaluate<string[]>("window.progressSeen");
@@ -215,15 +234,16 @@ describe.skipIf(skip !== undefined)(
       await page.close();
     }, 240_000);
 
-    it("shows the route's refusal (no approver named), then rejects the restore from the page", async () => {
+    it("refuses the requester approving their own restore (four eyes), then another person rejects it from the page", async () => {
       const id = await startRestore("carol@contoso.com");
-      const { page, errors } = await openDashboard();
-      await page.getByLabel("Your name or email (recorded as approver)").fill("");
-      await page.getByRole("button", { name: `Approve restore ${id}` }).click();
-      await page.getByText("Refused (400): by: who approves or rejects is required").waitFor();
+      const own = await openDashboard("", "carol@contoso.com");
+      await own.page.getByRole("button", { name: `Approve restore ${id}` }).click();
+      await own.page.getByText(/^Refused \(403\): .*four-eyes/).waitFor();
       expect(((await host.getStatus(id))?.customStatus as RestoreProgress).phase).toBe("awaiting-approval");
+      expect(own.errors.filter((e) => !/status of 403/.test(e))).toEqual([]);
+      await own.page.close();
 
-      await page.getByLabel("Your name or email (recorded as approver)").fill("dave@contoso.com");
+      const { page, errors } = await openDashboard("", "dave@contoso.com");
       await page.getByRole("button", { name: `Reject restore ${id}` }).click();
       await page.getByText(`Restore ${id} rejected by dave@contoso.com.`).waitFor();
       const report = (await host.waitForCompletion(id)).output as RestoreReport;
@@ -231,20 +251,8 @@ describe.skipIf(skip !== undefined)(
         phase: "Rejected",
         approval: { approved: false, by: "dave@contoso.com" },
       });
-      expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+      expect(errors).toEqual([]);
       await page.close();
     }, 180_000);
-
-    // The rule itself (a requester cannot approve their own restore) is issue 12's, in
-    // restore-http.ts; it is not on main yet. The page shows whatever the route answers (see above).
-    it.skip("refuses a requester approving their own restore (needs issue 12's four-eyes rule on main)", async () => {
-      const id = await startRestore("erin@contoso.com");
-      const { page } = await openDashboard();
-      await page.getByLabel("Your name or email (recorded as approver)").fill("erin@contoso.com");
-      await page.getByRole("button", { name: `Approve restore ${id}` }).click();
-      await page.getByText(/^Refused \(4\d\d\)/).waitFor();
-      expect(((await host.getStatus(id))?.customStatus as RestoreProgress).phase).toBe("awaiting-approval");
-      await page.close();
-    });
   },
 );

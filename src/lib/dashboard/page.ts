@@ -51,9 +51,7 @@ export function dashboardHtml(nonce: string): string {
   <h1>azdr: disaster recovery status</h1>
   <span id="environment" class="muted"></span>
   <span id="updated" class="muted" aria-live="off"></span>
-  <label>Your name or email (recorded as approver)
-    <input type="text" id="approver" autocomplete="email" placeholder="you@contoso.com">
-  </label>
+  <span id="identity" class="muted">Approvals are recorded as your signed-in identity (App Service authentication).</span>
 </header>
 <div id="announcer" role="status" aria-live="polite"></div>
 <main id="main">
@@ -74,9 +72,6 @@ export function dashboardHtml(nonce: string): string {
   const apiBase = location.pathname.replace(/dashboard\\/?$/, "");
   const withKey = (path) => (code ? path + (path.includes("?") ? "&" : "?") + "code=" + encodeURIComponent(code) : path);
   const $ = (id) => document.getElementById(id);
-  const approver = $("approver");
-  try { approver.value = localStorage.getItem("azdr.approver") || ""; } catch (e) { /* storage off */ }
-  approver.addEventListener("change", () => { try { localStorage.setItem("azdr.approver", approver.value.trim()); } catch (e) { /* storage off */ } });
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -117,12 +112,11 @@ export function dashboardHtml(nonce: string): string {
   async function decide(id, verb, commentInput, buttons) {
     buttons.forEach((b) => (b.disabled = true));
     const body = { comment: commentInput.value.trim() || undefined };
-    if (approver.value.trim()) body.by = approver.value.trim();
     try {
       const response = await fetch(withKey(apiBase + "restore/instances/" + encodeURIComponent(id) + "/" + verb), {
         method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       const answer = await response.json().catch(() => ({}));
-      if (response.ok) announce("Restore " + id + " " + (verb === "approve" ? "approved" : "rejected") + " by " + (answer.by || body.by) + ".");
+      if (response.ok) announce("Restore " + id + " " + (verb === "approve" ? "approved" : "rejected") + " by " + ((answer.by && answer.by.name) || "you") + ".");
       else {
         const why = answer.message || (answer.problems || []).map((p) => p.field + ": " + p.message + (p.fix ? " (" + p.fix + ")" : "")).join("; ") || answer.error || "";
         announce("Refused (" + response.status + "): " + why, true);
