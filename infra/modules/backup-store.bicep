@@ -46,7 +46,7 @@ param restoreReportRetentionDays int = 365
 @minValue(0)
 param wormSlackDays int = 1
 
-@description('Extra days lifecycle rules wait after retention before deleting: a backstop behind azdr\'s own GC, never ahead of it.')
+@description('Extra days lifecycle rules wait after retention before deleting previous versions (current snapshot files and bodies are deleted only by azdr\'s GC).')
 @minValue(1)
 param lifecycleGraceDays int = 7
 
@@ -98,7 +98,10 @@ var domainContainers = map(items(retentionDays), entry => {
   // nobody, including azdr itself, can delete or alter a snapshot before it expires.
   wormDays: max(1, int(entry.value) - wormSlackDays)
   deleteAfterDays: int(entry.value) + lifecycleGraceDays
-  deleteBaseBlobs: true
+  // NEVER age out current snapshot files by lifecycle either: azdr's retention keeps each
+  // component's newest good snapshot whatever its age and the snapshots a restore has pinned; an
+  // age-based rule cannot know either. Lifecycle only cleans previous versions.
+  deleteBaseBlobs: false
 })
 
 var containers = concat(domainContainers, [

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalApp } from "../../src/host/index.js";
+import { OBJECTS_CONTAINER, objectPath } from "../../src/lib/store/layout.js";
 import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import type { RpoRow } from "../../src/lib/rpo.js";
 import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
@@ -79,5 +80,41 @@ describe("RPO status and retention timers", () => {
     expect(result.retention.deleted).toEqual([]);
     expect(result.gc.deletedObjects).toBe(0);
     expect(lines[0]).toMatch(/retention: 0 snapshot/);
+  });
+  it("the weekly verify timer re-hashes a sample, marks a snapshot with a damaged body, and it stops being good", async () => {
+    platform = await startTestPlatform({
+      sim: {
+        workspaces: [{ name: "primary", seed: { notebooks: 4, directories: 1, jobs: 0 } }],
+        metastores: [],
+      },
+    });
+    const host = await startHost();
+    await host.startNew(ORCHESTRATORS.backupRun, {
+      instanceId: "b1",
+      input: { kind: "databricks-notebooks", slot: "20261126t100500z", sourceIds: ["primary"] },
+    });
+    await host.waitForCompletion("b1");
+    await host.shutdown();
+    const store = platform.runtime.store;
+    const good = await store.latestGood("databricks", "primary", "workspace-objects");
+    expect(good?.snapshotId).toBe("20261126t100500z");
+    const manifest = await store.requireManifest({
+      domain: "databricks",
+      sourceId: "primary",
+      component: "workspace-objects",
+      snapshotId: good!.snapshotId,
+    });
+    const victim = manifest.entries.find((e) => e.kind === "NOTEBOOK" && e.size > 0)!;
+    // Same size, other bytes: only re-hashing finds it.
+    await store.blobs.put(OBJECTS_CONTAINER, objectPath(victim.sha256), "x".repeat(victim.size));
+
+    const { runVerify } = await import("../../src/functions/maintenance.js");
+    const lines: string[] = [];
+    const report = await runVerify(new Date(), (m) => lines.push(m));
+    expect(report.damaged.map((d) => d.ref.snapshotId)).toEqual(["20261126t100500z"]);
+    expect(lines.join("\n")).toMatch(
+      /VERIFY DAMAGED: databricks\/primary\/workspace-objects\/20261126t100500z/,
+    );
+    expect(await store.latestGood("databricks", "primary", "workspace-objects")).toBeUndefined();
   });
 });

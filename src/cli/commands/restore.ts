@@ -21,7 +21,12 @@ import {
   RestoreRequestError,
   type RestoreRequest,
 } from "../../lib/restore/request.js";
-import { stepCounts, type PlanStepCounts, type RestorePlan } from "../../lib/restore/plan.js";
+import {
+  productionBanner,
+  stepCounts,
+  type PlanStepCounts,
+  type RestorePlan,
+} from "../../lib/restore/plan.js";
 import { REPORTS_CONTAINER, reportPath } from "../../lib/store/layout.js";
 import { decideRestore, startRestore } from "../../functions/restore-http.js";
 import type { RestoreInput, RestoreProgress } from "../../orchestrators/restore.js";
@@ -233,6 +238,7 @@ async function storedPlan(azdr: LocalAzdr, planId: string): Promise<RestorePlan 
 export function planSummaryText(plan: RestorePlan, steps: PlanStepCounts[]): string {
   const problems = plan.preflight.filter((c) => !c.ok);
   const lines = [
+    ...(plan.primaryTarget ? [productionBanner(plan)] : []),
     `Restore plan ${plan.planId}: ${plan.scenario} (runbook ${plan.section}) from ${plan.source} to ${plan.target}`,
     `snapshots: ${plan.snapshots.map((s) => `${s.domain}/${s.sourceId}/${s.component}/${s.snapshotId}`).join(", ")}`,
     problems.length === 0

@@ -74,16 +74,16 @@ function escapeCell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
 }
 
+/** The banner every view of a plan into a primary target carries (Markdown, CLI summary). */
+export function productionBanner(plan: RestorePlan): string {
+  return `WARNING: this restore writes to PRODUCTION (\`${plan.target}\`). It was requested with allowPrimaryTarget and needs a second approver.`;
+}
+
 export function planMarkdown(plan: RestorePlan, maxRowsPerStep = 200): string {
   const lines = [
     `# Restore plan: ${plan.scenario} (runbook ${plan.section})`,
     "",
-    ...(plan.primaryTarget
-      ? [
-          `> **WARNING: this restore writes to PRODUCTION (\`${plan.target}\`).** It was requested with allowPrimaryTarget and needs a second approver.`,
-          "",
-        ]
-      : []),
+    ...(plan.primaryTarget ? [`> **${productionBanner(plan)}**`, ""] : []),
     `- Plan: \`${plan.planId}\` (${plan.mode})`,
     `- From \`${plan.source}\` to \`${plan.target}\`, created ${plan.createdAt}`,
     `- Snapshots: ${plan.snapshots.map((s) => `\`${s.domain}/${s.sourceId}/${s.component}/${s.snapshotId}\``).join(", ")}`,
