@@ -2,8 +2,10 @@
 // against the app's own registrations in the local host, the simulator and Azurite: the page loads
 // with no console errors and no request beyond the app, shows every component, approves a waiting
 // restore through the same route as the API, refuses a requester approving their own restore, and
-// shows progress while a restore runs. It also writes the README's screenshot (docs/dashboard.png).
-import { mkdir } from "node:fs/promises";
+// shows progress while a restore runs. It takes a screenshot each run; with UPDATE_SCREENSHOTS=1 it
+// replaces the README's (docs/dashboard.png), so a plain test run leaves the work tree clean.
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -205,8 +207,12 @@ describe.skipIf(skip !== undefined)(
       await approve.waitFor();
       expect(await page.textContent("#approval-list")).toContain("workspace → dr");
 
-      await mkdir(path.join(repo, "docs"), { recursive: true });
-      await page.screenshot({ path: path.join(repo, "docs", "dashboard.png"), fullPage: true });
+      const shots =
+        process.env.UPDATE_SCREENSHOTS === "1"
+          ? path.join(repo, "docs")
+          : await mkdtemp(path.join(tmpdir(), "azdr-shot-"));
+      await mkdir(shots, { recursive: true });
+      await page.screenshot({ path: path.join(shots, "dashboard.png"), fullPage: true });
 
       // Record every progress text the restore row shows from now on.
       // (In the page's own JavaScript: this test file is compiled without DOM types.)
