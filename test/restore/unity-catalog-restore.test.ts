@@ -268,6 +268,37 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     expect(p.sim.log.writes(NO_WRITE_POSTS)).toEqual([]);
   });
 
+  it("a restore narrowed to one existing table sees it in the target: its drop and re-create is listed as destructive; a MANAGED table is never dropped", async () => {
+    const p = await start();
+    const seed = p.sim.seeds.metastores["uc-westeurope"]!;
+    await backup(p, "primary-metastore", "20261126t020000z");
+    await restore(p, {});
+    const [table, other] = seed.externalTables;
+    const dr = p.sim.metastore("uc-northeurope");
+    // Drift in the target after the first restore. The REST API cannot change an external table's
+    // comment in place, so restoring it means drop + re-create (metadata only).
+    dr.table(table!).info["comment"] = "changed in DR";
+    // Someone made `other` a MANAGED table in DR: dropping it would delete its data.
+    dr.table(other!).info["comment"] = "managed in DR";
+    dr.table(other!).info["table_type"] = "MANAGED";
+
+    const narrowed = await restore(p, { include: [table!, other!], existing: "update", mode: "plan" });
+    const plan = await readPlan(p.runtime, narrowed.plan.planId);
+    const item = (name: string) => plan.items.find((i) => i.key === `table/${name}`);
+    // Before the fix the narrowed inventory missed both tables: planned as create, nothing destructive.
+    expect(item(table!)).toMatchObject({ action: "update" });
+    expect(plan.destructive.join("\n")).toContain(`${table} (external_table) is dropped and re-created`);
+    expect(item(other!)).toMatchObject({ action: "conflict" });
+    expect(item(other!)!.reason).toMatch(/MANAGED table .* never/);
+    expect(plan.destructive.join("\n")).not.toContain(other!);
+
+    p.sim.log.clear();
+    const applied = await restore(p, { include: [other!], existing: "update" });
+    expect(failedOf(applied.batches)).toEqual([]);
+    expect(p.sim.log.filter(/tables/).filter((e) => e.method === "DELETE")).toEqual([]);
+    expect(dr.table(other!).info["table_type"]).toBe("MANAGED");
+  });
+
   it("existing=skip keeps what differs; existing=update makes it equal; overlapping locations conflict", async () => {
     const p = await start();
     await backup(p, "primary-metastore", "20261126t020000z");

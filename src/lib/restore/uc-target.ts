@@ -77,7 +77,8 @@ async function all(client: DatabricksClient, path: string, key: string, query: J
 
 /**
  * List the target's securables that could collide with the backup's: every metastore-level one,
- * and the children of catalogs and schemas the backup has (a handful of list calls per schema).
+ * and the children of the catalogs and schemas the selected objects live in (a handful of list
+ * calls per schema).
  */
 export async function readInventory(client: DatabricksClient, objects: UcObject[]): Promise<Inventory> {
   const inventory: Inventory = new Map();
@@ -92,12 +93,18 @@ export async function readInventory(client: DatabricksClient, objects: UcObject[
     put("external_location", l, String(l["name"]));
   for (const c of await all(client, "connections", "connections")) put("connection", c, String(c["name"]));
   for (const c of await all(client, "catalogs", "catalogs")) put("catalog", c, String(c["name"]));
-  const wantedCatalogs = new Set(
-    objects.filter((o) => o.type === "catalog").map((o) => o.fullName.toLowerCase()),
-  );
-  const wantedSchemas = new Set(
-    objects.filter((o) => o.type === "schema").map((o) => o.fullName.toLowerCase()),
-  );
+  // Every catalog and schema a selected object lives in, whatever include/exclude kept of the
+  // parents themselves: narrowed to one table, the restore must still see that table in the target.
+  const wantedCatalogs = new Set<string>();
+  const wantedSchemas = new Set<string>();
+  for (const o of objects) {
+    const parts = o.fullName.toLowerCase().split(".");
+    if (o.type === "catalog") wantedCatalogs.add(parts[0]!);
+    else if (o.type === "schema" || parts.length === 3) {
+      wantedCatalogs.add(parts[0]!);
+      wantedSchemas.add(parts.slice(0, 2).join("."));
+    }
+  }
   for (const catalog of wantedCatalogs) {
     if (!inventory.has(securableKey("catalog", catalog))) continue;
     for (const s of await all(client, "schemas", "schemas", { catalog_name: catalog }))

@@ -382,6 +382,13 @@ function planObject(p: PlanContext, o: UcObject, def: Json): PlanItem {
   if (noDifference(d)) return { ...base, action: "skip", reason: "exists and matches the backup" };
   if (p.request.existing === "skip")
     return { ...base, action: "skip", reason: `exists and ${describeDifference(d)}; existing=skip keeps it` };
+  // Dropping a managed table deletes its data: never part of a metadata restore.
+  if ((d.replace.length || d.fixed.length) && existing["table_type"] === "MANAGED")
+    return {
+      ...base,
+      action: "conflict",
+      reason: `exists as a MANAGED table and ${describeDifference(d)}; changing that means dropping it, which deletes its data, so azdr never does it: align it by hand (ALTER TABLE) or restore its data first (runbook 7.6)`,
+    };
   if (d.fixed.length)
     return {
       ...base,
