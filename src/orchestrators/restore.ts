@@ -101,7 +101,9 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
   };
   const instanceId = context.df.instanceId;
   const started = context.df.currentUtcDateTime;
-  const planId = `${instanceId}-${slotStamp(started)}`;
+  // The time alone is not unique: a restore rejected and requested again within the same second
+  // would share its plan id, and so its recorded decision. The replay-safe guid makes it unique.
+  const planId = `${instanceId}-${slotStamp(started)}-${context.df.newGuid(instanceId).slice(0, 8)}`;
   const base = { scenario: request.scenario, target: request.target };
   context.df.setCustomStatus({ ...base, phase: "preflight", planId } satisfies RestoreProgress);
 

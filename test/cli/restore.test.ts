@@ -97,7 +97,7 @@ describe("azdr restore", () => {
     const run = await cli(platform, [...base, "--plan", "--report-dir", reports]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(
-      /^Restore plan restore-workspace-dr-\d{8}t\d{6}z: workspace \(runbook 7\.3\) from primary to dr/,
+      /^Restore plan restore-workspace-dr-\d{8}t\d{6}z-[0-9a-f]{8}: workspace \(runbook 7\.3\) from primary to dr/,
     );
     expect(run.stdout).toMatch(/step\s+objects\s+create\s+update\s+skip\s+conflict\s+unsupported\s+kinds/);
     // Counts per step and kind, not one row per object.
@@ -111,7 +111,7 @@ describe("azdr restore", () => {
     expect(run.stdout).toMatch(/every object: --details/);
     expect(run.stdout).toMatch(/Planned: workspace \(runbook 7\.3\) from primary to dr, plan/);
     const saved =
-      /report: (\S+\.md) \(JSON beside it; in the backup store: restore-reports\/reports\/restore-workspace-dr-\d{8}t\d{6}z\.md\)/.exec(
+      /report: (\S+\.md) \(JSON beside it; in the backup store: restore-reports\/reports\/restore-workspace-dr-\d{8}t\d{6}z-[0-9a-f]{8}\.md\)/.exec(
         run.stdout,
       );
     expect(saved?.[1]?.startsWith(reports)).toBe(true);

@@ -515,7 +515,7 @@ describe("7.3 Databricks workspace restore", () => {
         approvers.map((who, i) => decide(app, id, (i + round) % 2 === 0, who)),
       );
       const winners = answers.filter((a) => a.status === 200);
-      expect(winners, JSON.stringify(answers.map((a) => a.status))).toHaveLength(1);
+      expect(winners, JSON.stringify(answers.map((a) => [a.status, a.body]))).toHaveLength(1);
       const winner = winners[0]!.body as { approved: boolean; by: { name: string } };
       for (const loser of answers.filter((a) => a.status !== 200)) {
         expect(loser.status).toBe(409);
