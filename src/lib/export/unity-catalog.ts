@@ -13,23 +13,11 @@ import {
   viewDependencies,
   type Json,
 } from "../restore/uc-model.js";
-import type { RestoreRequest } from "../restore/request.js";
+import { NO_REMAP } from "../restore/request.js";
 import { readAll, type ComponentExporter } from "./sink.js";
 
 export const UC_SQL_FILE = "unity-catalog.sql";
 export const UC_STATEMENTS_FILE = "unity-catalog-statements.json";
-
-const NO_REMAP: RestoreRequest["remap"] = {
-  workspaceUrls: [],
-  storageAccounts: [],
-  abfssRoots: [],
-  catalogStorageRoots: [],
-  principals: [],
-  accessConnectors: [],
-  clusterIds: [],
-  policyIds: [],
-  poolIds: [],
-};
 
 /** `a`.`b`.`c`: every part quoted, backticks doubled. */
 export function sqlName(fullName: string): string {

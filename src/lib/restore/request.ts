@@ -78,6 +78,9 @@ export const remapSchema = z
   })
   .strict();
 
+/** No remap rules: every list empty (each field's default). */
+export const NO_REMAP: z.infer<typeof remapSchema> = remapSchema.parse({});
+
 export const restoreRequestSchema = z
   .object({
     scenario: z.string(),
@@ -108,17 +111,7 @@ export const restoreRequestSchema = z
       .enum(["skip", "update"])
       .default("skip")
       .describe("What to do with objects that already exist in the target."),
-    remap: remapSchema.default({
-      workspaceUrls: [],
-      storageAccounts: [],
-      abfssRoots: [],
-      catalogStorageRoots: [],
-      principals: [],
-      accessConnectors: [],
-      clusterIds: [],
-      policyIds: [],
-      poolIds: [],
-    }),
+    remap: remapSchema.default(NO_REMAP),
     mode: z
       .enum(["plan", "apply"])
       .default("plan")
