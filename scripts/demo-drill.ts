@@ -10,14 +10,14 @@ import { BACKUP_KINDS } from "../src/lib/backup/catalog.js";
 import { parseConfig, type PlatformConfig } from "../src/lib/config/index.js";
 import { buildDrillReport, drillMarkdown, type DrillReport } from "../src/lib/drill.js";
 import { drillFinished } from "../src/lib/notify/events.js";
-import type { RestoreReport } from "../src/lib/restore/engine.js";
+import type { RestoreReport } from "../src/lib/restore/engine/engine.js";
 import { rpoHealthy, rpoStatus, rpoTable } from "../src/lib/rpo.js";
 import { REPORTS_CONTAINER } from "../src/lib/store/layout.js";
 import { backupTimerName } from "../src/functions/backup-timers.js";
 import type { BackupRunOutput } from "../src/orchestrators/backup.js";
 import type { RestoreProgress } from "../src/orchestrators/restore.js";
 import { startLocalAzdr, type LocalAzdr } from "../src/host/local-azdr.js";
-import { encodeClientPrincipal, RESTORE_ROLES } from "../src/lib/restore/identity.js";
+import { encodeClientPrincipal, RESTORE_ROLES } from "../src/lib/restore/engine/identity.js";
 
 export interface DemoOptions {
   notebooks?: number;

@@ -6,7 +6,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import prettyBytes from "pretty-bytes";
 import type { PlatformConfig } from "../lib/config/schema.js";
 import type { RuntimeOptions } from "../lib/runtime.js";
-import type { Principal } from "../lib/restore/identity.js";
+import type { Principal } from "../lib/restore/engine/identity.js";
 
 export interface OutputStream {
   write(text: string): unknown;

@@ -7,7 +7,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from "durable-functions";
 import { dashboardHtml } from "../lib/dashboard/page.js";
 import { dashboardStatus, type RestoreView } from "../lib/dashboard/status.js";
-import type { RestoreReport } from "../lib/restore/engine.js";
+import type { RestoreReport } from "../lib/restore/engine/engine.js";
 import { ORCHESTRATORS } from "../orchestrators/names.js";
 import { runtime } from "../orchestrators/runtime.js";
 

@@ -10,8 +10,8 @@ import {
   type InvocationContext,
 } from "@azure/functions";
 import * as df from "durable-functions";
-import { decideDeletion, type DeletionEvent } from "../lib/restore/alerts.js";
-import { parseRestoreRequest } from "../lib/restore/request.js";
+import { decideDeletion, type DeletionEvent } from "../lib/restore/engine/alerts.js";
+import { parseRestoreRequest } from "../lib/restore/engine/request.js";
 import { runtime } from "../orchestrators/runtime.js";
 import { deletionDetected } from "../lib/notify/events.js";
 import { startRestore } from "./restore-http.js";

@@ -10,23 +10,23 @@ import {
   restoreInstanceId,
   RestoreRequestError,
   type RestoreRequest,
-} from "../lib/restore/request.js";
-import { assertSnapshotsExist } from "../lib/restore/engine.js";
+} from "../lib/restore/engine/request.js";
+import { assertSnapshotsExist } from "../lib/restore/engine/engine.js";
 import {
   checkDecider,
   describeDecision,
   readDecision,
   recordDecision,
   type DecisionRecord,
-} from "../lib/restore/approval.js";
+} from "../lib/restore/engine/approval.js";
 import {
   CLIENT_PRINCIPAL_HEADER,
   parseClientPrincipal,
   platformAuthEnabled,
   RESTORE_ROLES,
   type Principal,
-} from "../lib/restore/identity.js";
-import { scenarioFor } from "../lib/restore/scenarios.js";
+} from "../lib/restore/engine/identity.js";
+import { scenarioFor } from "../lib/restore/catalog.js";
 import { APPROVAL_EVENT, ORCHESTRATORS } from "../orchestrators/names.js";
 import type { RestoreInput, RestoreProgress } from "../orchestrators/restore.js";
 import { runtime } from "../orchestrators/runtime.js";

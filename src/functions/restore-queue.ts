@@ -5,10 +5,10 @@
 // run's input, so a message redelivered after its run finished answers with that run.
 import { app, output, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { parseRestoreRequest, RestoreRequestError } from "../lib/restore/request.js";
+import { parseRestoreRequest, RestoreRequestError } from "../lib/restore/engine/request.js";
 import { RESTORE_POISON_QUEUE, RESTORE_QUEUE } from "../orchestrators/names.js";
 import type { RestoreInput } from "../orchestrators/restore.js";
-import { restoreInstanceId } from "../lib/restore/request.js";
+import { restoreInstanceId } from "../lib/restore/engine/request.js";
 import { runtime } from "../orchestrators/runtime.js";
 import { startRestore } from "./restore-http.js";
 

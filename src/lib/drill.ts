@@ -1,7 +1,7 @@
 // The DR drill report (runbook 8.2): what was lost, what each restore did, and the measured
 // recovery time per component against the runbook's RTO table, with the validation (8.3) results.
 import type { PlatformConfig } from "./config/schema.js";
-import type { RestoreReport } from "./restore/engine.js";
+import type { RestoreReport } from "./restore/engine/engine.js";
 import { rpoHealthy, type RpoRow } from "./rpo.js";
 
 /** Which RTO row a restore scenario answers to. */

@@ -9,7 +9,7 @@ import type {
   RestorePhase,
   RestoreReport,
   ValidationCheck,
-} from "../lib/restore/engine.js";
+} from "../lib/restore/engine/engine.js";
 import {
   RESTORE_BATCH,
   executeBatch,
@@ -17,11 +17,16 @@ import {
   readPlan,
   runValidation,
   writeReport,
-} from "../lib/restore/engine.js";
-import { SCENARIOS, type RestoreRequest } from "../lib/restore/request.js";
-import { readDecision, recordDecision, type DecisionRecord, type GateView } from "../lib/restore/approval.js";
-import { samePerson, type Principal } from "../lib/restore/identity.js";
-import { scenarioFor } from "../lib/restore/scenarios.js";
+} from "../lib/restore/engine/engine.js";
+import { SCENARIOS, type RestoreRequest } from "../lib/restore/engine/request.js";
+import {
+  readDecision,
+  recordDecision,
+  type DecisionRecord,
+  type GateView,
+} from "../lib/restore/engine/approval.js";
+import { samePerson, type Principal } from "../lib/restore/engine/identity.js";
+import { scenarioFor } from "../lib/restore/catalog.js";
 import { reportPath, type SnapshotRef } from "../lib/store/layout.js";
 import { pinSnapshots, releasePin } from "../lib/store/pins.js";
 import { slotStamp } from "../lib/schedule.js";

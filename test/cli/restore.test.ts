@@ -3,8 +3,8 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SOURCE_JOB_TAG } from "../../src/lib/restore/workspace-scenario.js";
-import type { RestoreReport } from "../../src/lib/restore/engine.js";
+import { SOURCE_JOB_TAG } from "../../src/lib/restore/scenarios/workspace.js";
+import type { RestoreReport } from "../../src/lib/restore/engine/engine.js";
 import { startTestPlatform, type TestPlatform } from "../support/platform.js";
 import { cli } from "./support.js";
 

@@ -9,7 +9,7 @@ import { LocalApp, type LocalDurableHost } from "../../src/host/index.js";
 import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import type { RestoreProgress } from "../../src/orchestrators/restore.js";
 import type { Notification } from "../../src/lib/notify/index.js";
-import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/identity.js";
+import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/engine/identity.js";
 import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startScheduledBackup } from "../../src/functions/backup-timers.js";
 import { LocalApp, type LocalDurableHost } from "../../src/host/index.js";
 import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
-import type { RestoreReport } from "../../src/lib/restore/engine.js";
+import type { RestoreReport } from "../../src/lib/restore/engine/engine.js";
 import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
 
 let platform: TestPlatform | undefined;

@@ -5,10 +5,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { LocalDurableHost } from "../../src/host/index.js";
 import { APPROVAL_EVENT, ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import type { RestoreProgress } from "../../src/orchestrators/restore.js";
-import type { RestoreReport } from "../../src/lib/restore/engine.js";
-import { parseRestoreRequest, requestHash } from "../../src/lib/restore/request.js";
-import { recordDecision } from "../../src/lib/restore/approval.js";
-import type { RestorePlan } from "../../src/lib/restore/plan.js";
+import type { RestoreReport } from "../../src/lib/restore/engine/engine.js";
+import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
+import { recordDecision } from "../../src/lib/restore/engine/approval.js";
+import type { RestorePlan } from "../../src/lib/restore/engine/plan.js";
 import {
   REPORTS_CONTAINER,
   activePins,

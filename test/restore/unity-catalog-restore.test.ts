@@ -15,9 +15,9 @@ import {
   runValidation,
   type BatchOutcome,
   type PlanSummary,
-} from "../../src/lib/restore/engine.js";
-import { parseRestoreRequest, type RestoreRequestInput } from "../../src/lib/restore/request.js";
-import { unityCatalogScenario } from "../../src/lib/restore/unity-catalog-scenario.js";
+} from "../../src/lib/restore/engine/engine.js";
+import { parseRestoreRequest, type RestoreRequestInput } from "../../src/lib/restore/engine/request.js";
+import { unityCatalogScenario } from "../../src/lib/restore/scenarios/unity-catalog.js";
 import { startTestPlatform, type TestPlatform } from "../support/platform.js";
 
 let platform: TestPlatform | undefined;

@@ -2,11 +2,11 @@ import { inject, afterEach, describe, expect, it } from "vitest";
 import { BlobInstanceStore, LocalApp, LocalDurableHost, MemoryPoisonSink } from "../../src/host/index.js";
 import { ORCHESTRATORS, RESTORE_QUEUE } from "../../src/orchestrators/names.js";
 import type { RestoreProgress } from "../../src/orchestrators/restore.js";
-import type { RestoreReport } from "../../src/lib/restore/engine.js";
+import type { RestoreReport } from "../../src/lib/restore/engine/engine.js";
 import { REPORTS_CONTAINER } from "../../src/lib/store/layout.js";
-import { SOURCE_JOB_TAG } from "../../src/lib/restore/workspace-scenario.js";
-import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/identity.js";
-import { requestHash } from "../../src/lib/restore/request.js";
+import { SOURCE_JOB_TAG } from "../../src/lib/restore/scenarios/workspace.js";
+import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/engine/identity.js";
+import { requestHash } from "../../src/lib/restore/engine/request.js";
 import { appRegistry, startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
 
 type Json = Record<string, unknown>;
@@ -319,7 +319,7 @@ describe("7.3 Databricks workspace restore", () => {
       mode: "apply",
       preApproved: true,
     };
-    const { parseRestoreRequest } = await import("../../src/lib/restore/request.js");
+    const { parseRestoreRequest } = await import("../../src/lib/restore/engine/request.js");
     // Pre-approval is the in-process CLI's: the request is parsed as the CLI does.
     const parsed = parseRestoreRequest(request, platform.config, undefined, "cli");
     const input = {

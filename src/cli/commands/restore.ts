@@ -12,21 +12,21 @@ import { join, resolve } from "node:path";
 import type { LocalAzdr } from "../../host/local-azdr.js";
 import { TERMINAL_STATUSES, type InstanceRecord } from "../../host/store.js";
 import { appAccessToken, signedInIdentity } from "../../lib/clients/azure-login.js";
-import type { RestoreReport } from "../../lib/restore/engine.js";
-import { describePrincipal, type Principal } from "../../lib/restore/identity.js";
+import type { RestoreReport } from "../../lib/restore/engine/engine.js";
+import { describePrincipal, type Principal } from "../../lib/restore/engine/identity.js";
 import {
   parseRestoreRequest,
   requestHash,
   restoreInstanceId,
   RestoreRequestError,
   type RestoreRequest,
-} from "../../lib/restore/request.js";
+} from "../../lib/restore/engine/request.js";
 import {
   productionBanner,
   stepCounts,
   type PlanStepCounts,
   type RestorePlan,
-} from "../../lib/restore/plan.js";
+} from "../../lib/restore/engine/plan.js";
 import { REPORTS_CONTAINER, reportPath } from "../../lib/store/layout.js";
 import { decideRestore, startRestore } from "../../functions/restore-http.js";
 import type { RestoreInput, RestoreProgress } from "../../orchestrators/restore.js";

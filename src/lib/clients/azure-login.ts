@@ -2,7 +2,7 @@
 // who runs the CLI, read from the claims of an access token, and tokens for the deployed app.
 import { DefaultAzureCredential } from "@azure/identity";
 import type { TokenCredential } from "@azure/core-auth";
-import { principalFromAccessToken, type Principal } from "../restore/identity.js";
+import { principalFromAccessToken, type Principal } from "../restore/engine/identity.js";
 
 const ARM_SCOPE = "https://management.azure.com/.default";
 

@@ -12,8 +12,8 @@ import {
   text,
   viewDependencies,
   type Json,
-} from "../restore/uc-model.js";
-import { NO_REMAP } from "../restore/request.js";
+} from "../restore/scenarios/unity-catalog/model.js";
+import { NO_REMAP } from "../restore/engine/request.js";
 import { readAll, type ComponentExporter } from "./sink.js";
 
 export const UC_SQL_FILE = "unity-catalog.sql";

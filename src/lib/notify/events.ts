@@ -3,7 +3,7 @@
 // build one deterministically and hand it to the notify activity.
 import type { NotificationEventType } from "../config/schema.js";
 import type { DrillReport } from "../drill.js";
-import type { RestoreReport } from "../restore/engine.js";
+import type { RestoreReport } from "../restore/engine/engine.js";
 import type { RpoRow } from "../rpo.js";
 
 export type Severity = "info" | "warning" | "critical";

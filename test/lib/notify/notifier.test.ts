@@ -13,7 +13,7 @@ import {
   rpoStale,
   type Notification,
 } from "../../../src/lib/notify/index.js";
-import type { RestoreReport } from "../../../src/lib/restore/engine.js";
+import type { RestoreReport } from "../../../src/lib/restore/engine/engine.js";
 import { captureLog } from "../../support/platform.js";
 import { isolatedStore } from "../../support/store.js";
 import {

@@ -4,9 +4,9 @@ import {
   parseRestoreRequest,
   RestoreRequestError,
   restoreInstanceId,
-} from "../../../src/lib/restore/request.js";
-import { remapAccessConnector } from "../../../src/lib/restore/uc-model.js";
-import { remapPrincipal, remapStorage } from "../../../src/lib/restore/remap.js";
+} from "../../../src/lib/restore/engine/request.js";
+import { remapAccessConnector } from "../../../src/lib/restore/scenarios/unity-catalog/model.js";
+import { remapPrincipal, remapStorage } from "../../../src/lib/restore/engine/remap.js";
 
 const config = parseConfig({
   env: "prod",

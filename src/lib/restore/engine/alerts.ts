@@ -1,7 +1,7 @@
 // Event Grid deletion alerts → the matching recovery. Only resources named in the config count;
 // every restore started this way waits at its approval gate: nothing irreversible runs unattended.
-import type { PlatformConfig } from "../config/schema.js";
-import { resolveArmResource } from "../config/naming.js";
+import type { PlatformConfig } from "../../config/schema.js";
+import { resolveArmResource } from "../../config/naming.js";
 import type { RestoreRequestInput } from "./request.js";
 
 export interface DeletionEvent {

@@ -1,6 +1,6 @@
 // The restore plan: per object create / update / skip / conflict / unsupported, with a reason.
 // Stored as JSON (what execution reads) and Markdown (what a person reads before approving).
-import type { SnapshotRef } from "../store/layout.js";
+import type { SnapshotRef } from "../../store/layout.js";
 
 export type PlanAction = "create" | "update" | "skip" | "conflict" | "unsupported";
 

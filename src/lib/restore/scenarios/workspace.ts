@@ -3,16 +3,16 @@
 // and ACLs (no values: backups never hold them), repos, global init scripts and permissions.
 // Steps 7.3.1/7.3.2 (redeploy the workspace, assign the metastore) are infrastructure: preflight
 // checks them and says what to run.
-import type { DatabricksClient } from "../clients/databricks.js";
-import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
-import type { ManifestEntry } from "../store/manifest.js";
-import type { SourceContext } from "../sources/context.js";
-import { importObject, listTree, mkdirs } from "../sources/databricks-workspace.js";
-import type { ItemResult, Manifests, RestoreScenario, RunState, ValidationCheck } from "./engine.js";
-import { selected, type PlanItem, type PlanStep, type PreflightCheck } from "./plan.js";
-import { remapDeep, remapPrincipal, remapStorage } from "./remap.js";
-import type { RestoreRequest } from "./request.js";
-import { collect, mapLimit } from "../concurrency.js";
+import type { DatabricksClient } from "../../clients/databricks.js";
+import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
+import type { ManifestEntry } from "../../store/manifest.js";
+import type { SourceContext } from "../../sources/context.js";
+import { importObject, listTree, mkdirs } from "../../sources/databricks-workspace.js";
+import type { ItemResult, Manifests, RestoreScenario, RunState, ValidationCheck } from "../engine/engine.js";
+import { selected, type PlanItem, type PlanStep, type PreflightCheck } from "../engine/plan.js";
+import { remapDeep, remapPrincipal, remapStorage } from "../engine/remap.js";
+import type { RestoreRequest } from "../engine/request.js";
+import { collect, mapLimit } from "../../concurrency.js";
 
 type Json = Record<string, unknown>;
 

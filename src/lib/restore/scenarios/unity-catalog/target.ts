@@ -1,12 +1,12 @@
 // The restore target side of Unity Catalog: which metastore the target workspace is assigned,
 // what already exists there (listed, not fetched one by one), and SQL statements for what the
 // REST API cannot create (views). Reads only, except runStatement.
-import type { DatabricksClient } from "../clients/databricks.js";
+import type { DatabricksClient } from "../../../clients/databricks.js";
 import { setTimeout as delay } from "node:timers/promises";
-import type { MetastoreConfig } from "../config/schema.js";
-import { AzdrError, isAzdrError } from "../errors.js";
-import type { SecurableType } from "../sources/unity-catalog-source.js";
-import { UC, securableKey, text, type Json, type UcObject } from "./uc-model.js";
+import type { MetastoreConfig } from "../../../config/schema.js";
+import { AzdrError, isAzdrError } from "../../../errors.js";
+import type { SecurableType } from "../../../sources/unity-catalog-source.js";
+import { UC, securableKey, text, type Json, type UcObject } from "./model.js";
 
 export interface TargetAssignment {
   /** The metastore the target workspace is assigned, if any. */

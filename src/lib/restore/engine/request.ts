@@ -2,8 +2,8 @@
 // that name the field and the fix, checked against the platform config before anything starts.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { PlatformConfig } from "../config/schema.js";
-import { AzdrError } from "../errors.js";
+import type { PlatformConfig } from "../../config/schema.js";
+import { AzdrError } from "../../errors.js";
 
 export const SCENARIOS = {
   workspace: { section: "7.3", title: "Databricks workspace recovery", targetKind: "workspace" },

@@ -2,15 +2,15 @@
 // a target metastore (normally the DR region's), in dependency order, with storage and principal
 // remapping, then make grants and owners equal to the backup's. Check-then-write throughout, so a
 // re-run after a crash or a per-object failure creates nothing twice.
-import type { DatabricksClient } from "../clients/databricks.js";
-import { DatabricksError } from "../clients/databricks.js";
-import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
-import type { SourceContext } from "../sources/context.js";
-import type { SecurableType } from "../sources/unity-catalog-source.js";
-import type { ItemResult, Manifests, RestoreScenario, RunState, ValidationCheck } from "./engine.js";
-import { selected, type PlanItem, type PlanStep, type PreflightCheck } from "./plan.js";
-import { remapPrincipal } from "./remap.js";
-import type { RestoreRequest } from "./request.js";
+import type { DatabricksClient } from "../../clients/databricks.js";
+import { DatabricksError } from "../../clients/databricks.js";
+import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
+import type { SourceContext } from "../../sources/context.js";
+import type { SecurableType } from "../../sources/unity-catalog-source.js";
+import type { ItemResult, Manifests, RestoreScenario, RunState, ValidationCheck } from "../engine/engine.js";
+import { selected, type PlanItem, type PlanStep, type PreflightCheck } from "../engine/plan.js";
+import { remapPrincipal } from "../engine/remap.js";
+import type { RestoreRequest } from "../engine/request.js";
 import {
   API,
   blockedViews,
@@ -35,7 +35,7 @@ import {
   type RestoreKind,
   type UcBackup,
   type UcObject,
-} from "./uc-model.js";
+} from "./unity-catalog/model.js";
 import {
   findWarehouse,
   metastoreExists,
@@ -46,8 +46,8 @@ import {
   targetMetastoreConfig,
   type Inventory,
   type TargetAssignment,
-} from "./uc-target.js";
-import { mapLimit } from "../concurrency.js";
+} from "./unity-catalog/target.js";
+import { mapLimit } from "../../concurrency.js";
 
 const COMPONENT = "metadata";
 

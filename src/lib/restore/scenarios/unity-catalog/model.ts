@@ -1,14 +1,14 @@
 // Unity Catalog restore model: what the backup holds (read from the manifest), how each securable
 // type is created, compared and updated through the REST API, and how remapping rules apply to it.
 // The scenario module (unity-catalog-scenario.ts) drives these; nothing here writes by itself.
-import type { DatabricksClient } from "../clients/databricks.js";
-import { DatabricksError } from "../clients/databricks.js";
-import { isAzdrError } from "../errors.js";
-import type { SecurableType } from "../sources/unity-catalog-source.js";
-import { SECURABLE_FOLDERS } from "../sources/unity-catalog-source.js";
-import type { Manifest } from "../store/manifest.js";
-import type { RestoreRequest } from "./request.js";
-import { remapPrincipal, remapStorage } from "./remap.js";
+import type { DatabricksClient } from "../../../clients/databricks.js";
+import { DatabricksError } from "../../../clients/databricks.js";
+import { isAzdrError } from "../../../errors.js";
+import type { SecurableType } from "../../../sources/unity-catalog-source.js";
+import { SECURABLE_FOLDERS } from "../../../sources/unity-catalog-source.js";
+import type { Manifest } from "../../../store/manifest.js";
+import type { RestoreRequest } from "../../engine/request.js";
+import { remapPrincipal, remapStorage } from "../../engine/remap.js";
 
 export type Json = Record<string, unknown>;
 type Remap = RestoreRequest["remap"];

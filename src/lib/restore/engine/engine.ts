@@ -2,13 +2,13 @@
 // Markdown), execution of one bounded batch of one step, validation and the final report.
 // Activities call these; orchestrators only move ids and counts between them.
 import { createHash } from "node:crypto";
-import { AzdrError, errorMessage } from "../errors.js";
-import { REPORTS_CONTAINER, reportPath, type SnapshotRef } from "../store/layout.js";
-import type { Manifest } from "../store/manifest.js";
-import { describeRef } from "../store/backup-store.js";
-import { describePhase, isGood } from "../store/snapshot-index.js";
-import { describeProblems, verifySnapshot } from "../store/verify.js";
-import type { SourceContext } from "../sources/context.js";
+import { AzdrError, errorMessage } from "../../errors.js";
+import { REPORTS_CONTAINER, reportPath, type SnapshotRef } from "../../store/layout.js";
+import type { Manifest } from "../../store/manifest.js";
+import { describeRef } from "../../store/backup-store.js";
+import { describePhase, isGood } from "../../store/snapshot-index.js";
+import { describeProblems, verifySnapshot } from "../../store/verify.js";
+import type { SourceContext } from "../../sources/context.js";
 import {
   actionable,
   countActions,

@@ -3,8 +3,8 @@
 // of two racing deciders exactly one wins and the other is told who did; the orchestrator then acts
 // on the recorded decision, which names the plan hash it was made for. The gate's own timeout goes
 // through the same record, so "approved" is never answered to a run that then times out.
-import { REPORTS_CONTAINER, runRecordPath } from "../store/layout.js";
-import type { SourceContext } from "../sources/context.js";
+import { REPORTS_CONTAINER, runRecordPath } from "../../store/layout.js";
+import type { SourceContext } from "../../sources/context.js";
 import { describePrincipal, RESTORE_ROLES, samePerson, type Principal } from "./identity.js";
 
 /** What a waiting restore shows about its gate (in the custom status, so routes can check it). */

@@ -1,9 +1,9 @@
 // Which scenario module runs each runbook section.
 import { AzdrError } from "../errors.js";
-import type { RestoreScenario } from "./engine.js";
-import type { ScenarioName } from "./request.js";
-import { unityCatalogScenario } from "./unity-catalog-scenario.js";
-import { workspaceScenario } from "./workspace-scenario.js";
+import type { RestoreScenario } from "./engine/engine.js";
+import type { ScenarioName } from "./engine/request.js";
+import { unityCatalogScenario } from "./scenarios/unity-catalog.js";
+import { workspaceScenario } from "./scenarios/workspace.js";
 
 const SCENARIO_MODULES: Partial<Record<ScenarioName, RestoreScenario>> = {
   workspace: workspaceScenario,
