@@ -8,6 +8,7 @@ import "./functions/backup-timers.js";
 import "./functions/restore-http.js";
 import "./functions/restore-queue.js";
 import "./functions/platform-alerts.js";
+import "./functions/protection-alerts.js";
 import "./functions/maintenance.js";
 import "./functions/dashboard.js";
 import "./orchestrators/notify.js";

@@ -5,6 +5,8 @@
 // newer AI Foundry resources and projects (Microsoft.CognitiveServices accounts of kind AIServices)
 // to the azdr function `platformResourceDeleted`. That function validates the handshake, ignores
 // resources not in the config, and starts the matching recovery behind its approval gate.
+// A second subscription forwards writes that can turn storage data protection off to
+// `platformProtectionChanged` (see protectionChanges below).
 // Events that cannot be delivered are dead-lettered to a host-storage container (written with
 // azdr's identity), so an outage of the app loses no alert.
 //
@@ -20,8 +22,11 @@ param platformSubscriptionId string
 @description('Resource id of the azdr Function App.')
 param functionAppId string
 
-@description('Name of the Event Grid triggered function.')
+@description('Name of the Event Grid triggered function that handles deletions.')
 param functionName string = 'platformResourceDeleted'
+
+@description('Name of the Event Grid triggered function that checks storage protection changes.')
+param protectionFunctionName string = 'platformProtectionChanged'
 
 @description('Resource id of the user-assigned identity Event Grid writes dead letters with.')
 param identityId string
@@ -79,6 +84,56 @@ resource deletions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-
             'Microsoft.MachineLearningServices/workspaces/delete'
             'Microsoft.CognitiveServices/accounts/delete'
             'Microsoft.CognitiveServices/accounts/projects/delete'
+          ]
+        }
+      ]
+    }
+    retryPolicy: {
+      maxDeliveryAttempts: 30
+      eventTimeToLiveInMinutes: 1440
+    }
+    deadLetterWithResourceIdentity: {
+      identity: {
+        type: 'UserAssigned'
+        userAssignedIdentity: identityId
+      }
+      deadLetterDestination: {
+        endpointType: 'StorageBlob'
+        properties: {
+          resourceId: deadLetterStorageId
+          blobContainerName: deadLetterContainerName
+        }
+      }
+    }
+  }
+}
+
+// Writes that can turn storage data protection off (blob service properties, the account's SKU):
+// the app compares the account with its last protection snapshot and tells people what was lost.
+resource protectionChanges 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+  parent: topic
+  name: 'azdr-protection-changes'
+  properties: {
+    eventDeliverySchema: 'EventGridSchema'
+    destination: {
+      endpointType: 'AzureFunction'
+      properties: {
+        resourceId: '${functionAppId}/functions/${protectionFunctionName}'
+        maxEventsPerBatch: 1
+        preferredBatchSizeInKilobytes: 64
+      }
+    }
+    filter: {
+      includedEventTypes: [
+        'Microsoft.Resources.ResourceWriteSuccess'
+      ]
+      advancedFilters: [
+        {
+          operatorType: 'StringIn'
+          key: 'data.operationName'
+          values: [
+            'Microsoft.Storage/storageAccounts/write'
+            'Microsoft.Storage/storageAccounts/blobServices/write'
           ]
         }
       ]

@@ -9,7 +9,8 @@ import { backupSourceFor } from "../lib/backup/catalog.js";
 import type { CommitResult } from "../lib/store/backup-store.js";
 import { ACTIVITIES, ORCHESTRATORS } from "./names.js";
 import { runtime } from "./runtime.js";
-import { backupFailed } from "../lib/notify/events.js";
+import { backupFailed, protectionWeakened } from "../lib/notify/events.js";
+import { storageAccountFor } from "../lib/sources/storage-protection-source.js";
 import { TELEMETRY_EVENTS } from "../lib/notify/telemetry.js";
 
 export interface BackupRunInput {
@@ -185,7 +186,29 @@ df.app.orchestration(ORCHESTRATORS.backupSource, backupSourceOrchestrator);
 df.app.activity(ACTIVITIES.backupPlan, {
   handler: async (target: BackupTarget) => {
     const rt = runtime();
-    return runPlan(rt.store, backupSourceFor(target.kind), rt, target, rt.config.limits.batchSize);
+    const plan = await runPlan(
+      rt.store,
+      backupSourceFor(target.kind),
+      rt,
+      target,
+      rt.config.limits.batchSize,
+    );
+    if (plan.protectionWeakened?.length) {
+      rt.log.warn("data protection weakened", {
+        sourceId: target.sourceId,
+        changes: plan.protectionWeakened,
+      });
+      await rt.notifier.notify(
+        protectionWeakened({
+          sourceId: target.sourceId,
+          account: storageAccountFor(rt, target.sourceId).name,
+          changes: plan.protectionWeakened,
+          noticedBy: { snapshotId: target.snapshotId },
+          at: new Date().toISOString(),
+        }),
+      );
+    }
+    return plan;
   },
 });
 

@@ -300,6 +300,54 @@ resource sub 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = 
     expect(problems).toContain("system topic must be a subscription topic");
   });
 
+  it("sends protection-changing writes only to platformProtectionChanged, never to the recovery trigger", async () => {
+    const bad = await snippet(`
+resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+  name: 't'
+  location: 'global'
+  properties: { topicType: 'Microsoft.Resources.Subscriptions', source: '/subscriptions/x' }
+}
+resource sub 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+  parent: topic
+  name: 's'
+  properties: {
+    destination: { endpointType: 'AzureFunction', properties: { resourceId: '\${app}/functions/platformResourceDeleted' } }
+    filter: {
+      includedEventTypes: [
+        'Microsoft.Resources.ResourceWriteSuccess'
+      ]
+      advancedFilters: [
+        { operatorType: 'StringIn', key: 'data.operationName', values: [ 'Microsoft.Storage/storageAccounts/write' ] }
+      ]
+    }
+  }
+}
+resource writes 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+  parent: topic
+  name: 'w'
+  properties: {
+    destination: { endpointType: 'AzureFunction', properties: { resourceId: '\${app}/functions/platformProtectionChanged' } }
+    filter: {
+      includedEventTypes: [
+        'Microsoft.Resources.ResourceWriteSuccess'
+      ]
+      advancedFilters: [
+        { operatorType: 'StringIn', key: 'data.operationName', values: [ 'Microsoft.Storage/storageAccounts/listKeys/action' ] }
+      ]
+    }
+  }
+}
+`);
+    const problems = eventGridDeletionsOnly(bad);
+    expect(problems.join("\n")).toContain(
+      "includedEventTypes must list only Microsoft.Resources.ResourceDeleteSuccess for platformResourceDeleted",
+    );
+    expect(problems.join("\n")).toContain(
+      "over Microsoft.Storage/storageAccounts/write, Microsoft.Storage/storageAccounts/blobServices/write",
+    );
+    expect(problems).toHaveLength(3);
+  });
+
   it("watches the newer AI Foundry resources (AI Services accounts and their projects) too", () =>
     expect(WATCHED_DELETIONS).toEqual(
       expect.arrayContaining([

@@ -3,6 +3,7 @@
 // small bad snippets, so every check is seen to fail when it should.
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { PROTECTION_WRITES, WRITE_EVENT } from "../../src/lib/protection-watch.js";
 import type { Node } from "web-tree-sitter";
 import {
   at,
@@ -62,6 +63,20 @@ export const WATCHED_DELETIONS = [
   "Microsoft.CognitiveServices/accounts/projects/delete",
 ];
 export const EVENT_FUNCTION = "platformResourceDeleted";
+
+/**
+ * What each Event Grid destination may receive: deletions of watched resources start recoveries;
+ * writes that can change storage data protection are checked for protection turned off. The
+ * write list is the app's own (PROTECTION_WRITES), so infra and code cannot drift apart.
+ */
+export const EVENT_ROUTES = [
+  { function: EVENT_FUNCTION, eventTypes: DELETION_EVENT_TYPES, operations: WATCHED_DELETIONS },
+  {
+    function: "platformProtectionChanged",
+    eventTypes: [WRITE_EVENT],
+    operations: [...PROTECTION_WRITES] as string[],
+  },
+];
 
 const all = (files: BicepFile[]) => files.flatMap((file) => resources(file));
 const ofType = (list: Resource[], type: string) =>
@@ -394,7 +409,11 @@ export function noKeysOrConnectionStrings(files: BicepFile[]): string[] {
 
 // --- event grid ---------------------------------------------------------------------------------
 
-/** Event subscriptions deliver only deletion events, of watched resource types, to our function. */
+/**
+ * Event subscriptions deliver only what one of EVENT_ROUTES allows to its function: deletions of
+ * watched resource types to platformResourceDeleted, protection-changing writes to
+ * platformProtectionChanged.
+ */
 export function eventGridDeletionsOnly(files: BicepFile[]): string[] {
   const out: string[] = [];
   const list = all(files);
@@ -406,14 +425,29 @@ export function eventGridDeletionsOnly(files: BicepFile[]): string[] {
   for (const sub of subscriptions) {
     const where = at(sub.file, sub.node);
     const props = get(bodyValue(sub), "properties");
+    const destination = get(props, "destination");
+    const resourceId = get(destination, "properties", "resourceId");
+    const idText = resourceId instanceof Opaque ? resourceId.template : resourceId;
+    const route = EVENT_ROUTES.find(
+      (r) =>
+        get(destination, "endpointType") === "AzureFunction" &&
+        typeof idText === "string" &&
+        idText.endsWith(`/functions/${r.function}`),
+    );
+    if (!route)
+      out.push(
+        `${where} destination must be the AzureFunction ${EVENT_ROUTES.map((r) => r.function).join(" or ")}`,
+      );
+    // An unknown destination is judged by the deletion route: the strictest reading.
+    const allowed = route ?? EVENT_ROUTES[0]!;
     const types = get(props, "filter", "includedEventTypes");
     if (
       !Array.isArray(types) ||
       types.length === 0 ||
-      !types.every((t) => always(t, (x) => DELETION_EVENT_TYPES.includes(x as string)))
+      !types.every((t) => always(t, (x) => allowed.eventTypes.includes(x as string)))
     )
       out.push(
-        `${where} filter.includedEventTypes must list only ${DELETION_EVENT_TYPES.join(", ")}, is ${show(types)}`,
+        `${where} filter.includedEventTypes must list only ${allowed.eventTypes.join(", ")} for ${allowed.function}, is ${show(types)}`,
       );
     const filters = get(props, "filter", "advancedFilters");
     const operation = Array.isArray(filters)
@@ -423,20 +457,11 @@ export function eventGridDeletionsOnly(files: BicepFile[]): string[] {
     if (
       !Array.isArray(values) ||
       values.length === 0 ||
-      !values.every((v) => always(v, (x) => WATCHED_DELETIONS.includes(x as string)))
+      !values.every((v) => always(v, (x) => allowed.operations.includes(x as string)))
     )
       out.push(
-        `${where} needs an advanced filter StringIn on data.operationName over ${WATCHED_DELETIONS.join(", ")}`,
+        `${where} needs an advanced filter StringIn on data.operationName over ${allowed.operations.join(", ")}`,
       );
-    const destination = get(props, "destination");
-    const resourceId = get(destination, "properties", "resourceId");
-    const idText = resourceId instanceof Opaque ? resourceId.template : resourceId;
-    if (
-      get(destination, "endpointType") !== "AzureFunction" ||
-      typeof idText !== "string" ||
-      !idText.endsWith(`/functions/${EVENT_FUNCTION}`)
-    )
-      out.push(`${where} destination must be the AzureFunction ${EVENT_FUNCTION}`);
     const topic = ofType(list, "Microsoft.EventGrid/systemTopics").find(
       (t) => t.file === sub.file && t.symbol === sub.parent,
     );

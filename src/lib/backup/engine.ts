@@ -36,6 +36,11 @@ export interface PlanOutput<W> {
    */
   reused?: number;
   summary?: Record<string, unknown>;
+  /**
+   * Protection the source lost since the previous snapshot (a soft-delete window turned off…):
+   * told to people, without changing the snapshot's phase (the backup itself is complete).
+   */
+  protectionWeakened?: string[];
 }
 
 export interface BatchOutput extends SnapshotPart {
@@ -65,6 +70,8 @@ export interface PlanResult {
   previousSnapshotId?: string;
   /** Set when the source cannot be backed up at all (unreachable, deleted, unauthorised). */
   fatal?: string;
+  /** Protection lost since the previous snapshot (PlanOutput.protectionWeakened). */
+  protectionWeakened?: string[];
 }
 
 export interface BatchSummary {
@@ -165,6 +172,7 @@ export async function runPlan<Ctx, W>(
     skipped: output.carried.skipped?.length ?? 0,
     failed: output.carried.failed?.length ?? 0,
     ...(previous ? { previousSnapshotId: previous.snapshotId } : {}),
+    ...(output.protectionWeakened?.length ? { protectionWeakened: output.protectionWeakened } : {}),
   };
 }
 

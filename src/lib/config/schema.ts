@@ -510,6 +510,7 @@ export const NOTIFICATION_EVENTS = [
   "backup-failed",
   "rpo-stale",
   "deletion-detected",
+  "protection-weakened",
   "drill-finished",
 ] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENTS)[number];

@@ -235,6 +235,43 @@ export function deletionDetected(input: DeletionDetectedInput): Notification {
   };
 }
 
+export interface ProtectionWeakenedInput {
+  /** The storageAccounts id in the config, and the account's name. */
+  sourceId: string;
+  account: string;
+  /** What was lost, one sentence each (weakenedProtection). */
+  changes: string[];
+  /** How it was noticed: the daily backup (its snapshot id) or an Event Grid write event. */
+  noticedBy: { snapshotId: string } | { eventId: string };
+  at: string;
+}
+
+export function protectionWeakened(input: ProtectionWeakenedInput): Notification {
+  const noticed =
+    "snapshotId" in input.noticedBy
+      ? `the protection backup ${input.noticedBy.snapshotId}`
+      : `Event Grid event ${input.noticedBy.eventId}`;
+  return {
+    id: `protection:${input.sourceId}:${"snapshotId" in input.noticedBy ? input.noticedBy.snapshotId : input.noticedBy.eventId}`,
+    event: "protection-weakened",
+    severity: "critical",
+    component: `protection/${input.sourceId}`,
+    title: `Storage account ${input.account}: data protection turned off or weakened`,
+    summary: clip(
+      `${input.changes.length} protection setting(s) of ${input.account} (${input.sourceId}) got weaker, noticed by ${noticed}. ` +
+        "Recovery paths the runbook counts on may be gone: turn them back on, or record why.",
+      500,
+    ),
+    facts: [
+      { name: "Account", value: `${input.account} (${input.sourceId})` },
+      ...reasonsFact(input.changes).map((f) => ({ ...f, name: "Lost" })),
+    ],
+    links: [],
+    anchor: `rpo=${input.sourceId}`,
+    at: input.at,
+  };
+}
+
 export function drillFinished(report: DrillReport): Notification {
   return {
     id: `drill:${report.drillId}`,

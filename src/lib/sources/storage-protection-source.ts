@@ -6,6 +6,8 @@ import type { BackupSource, PlanOutput } from "../backup/engine.js";
 import type { Json } from "../clients/azure.js";
 import { resolveArmResource } from "../config/naming.js";
 import { AzdrError, isAzdrError } from "../errors.js";
+import type { BackupStore } from "../store/backup-store.js";
+import type { SnapshotRef } from "../store/layout.js";
 import type { SourceContext } from "./context.js";
 
 export interface ProtectionSettings {
@@ -167,31 +169,46 @@ export function recoveryPaths(s: ProtectionSettings): Record<RecoveryPathName, R
   };
 }
 
+/** The account's current protection settings, read through ARM; a deleted account is a NOT_FOUND that says how to recover it. */
+export async function readProtection(
+  ctx: SourceContext,
+  sourceId: string,
+): Promise<{
+  ref: { name: string; resourceGroup: string };
+  account: Json;
+  blobService: Json;
+  settings: ProtectionSettings;
+}> {
+  const ref = storageAccountFor(ctx, sourceId);
+  let account: Json;
+  try {
+    account = await ctx.azure.storage.getAccount(ref);
+  } catch (error) {
+    if (!isAzdrError(error, "NOT_FOUND")) throw error;
+    const deleted = await ctx.azure.storage.findDeletedAccount(ref.name).catch(() => undefined);
+    const when = deleted?.["deletionTime"];
+    throw new AzdrError(
+      "NOT_FOUND",
+      deleted
+        ? `storage account ${ref.name} was deleted${typeof when === "string" ? ` at ${when}` : ""} and is still recoverable (deletedAccounts): recover it within 14 days of deletion (Azure portal: Storage accounts → "Restore deleted account", or a support request; runbook 7.2) before anything else`
+        : `storage account ${ref.name} was not found in resource group ${ref.resourceGroup} and is not in the recoverable deleted accounts: if it was renamed or moved, fix storageAccounts[id=${sourceId}]`,
+      { cause: error },
+    );
+  }
+  const blobService = await ctx.azure.storage.getBlobService(ref);
+  return { ref, account, blobService, settings: protectionSettings(account, blobService, ref.resourceGroup) };
+}
+
 export const storageProtectionSource: BackupSource<SourceContext, never> = {
   kind: "storage-protection",
   domain: "storage",
   component: "protection",
 
-  async plan(ctx, target): Promise<PlanOutput<never>> {
-    const ref = storageAccountFor(ctx, target.sourceId);
-    let account: Json;
-    try {
-      account = await ctx.azure.storage.getAccount(ref);
-    } catch (error) {
-      if (!isAzdrError(error, "NOT_FOUND")) throw error;
-      const deleted = await ctx.azure.storage.findDeletedAccount(ref.name).catch(() => undefined);
-      const when = deleted?.["deletionTime"];
-      throw new AzdrError(
-        "NOT_FOUND",
-        deleted
-          ? `storage account ${ref.name} was deleted${typeof when === "string" ? ` at ${when}` : ""} and is still recoverable (deletedAccounts): recover it within 14 days of deletion (portal "Restore deleted account", or PUT with its restoreReference) before anything else; nothing was backed up by this run`
-          : `storage account ${ref.name} was not found in resource group ${ref.resourceGroup} and is not in the recoverable deleted accounts: if it was renamed or moved, fix storageAccounts[id=${target.sourceId}]; nothing was backed up by this run`,
-        { cause: error },
-      );
-    }
-    const blobService = await ctx.azure.storage.getBlobService(ref);
-    const settings = protectionSettings(account, blobService, ref.resourceGroup);
+  async plan(ctx, target, previous): Promise<PlanOutput<never>> {
+    const { ref, account, blobService, settings } = await readProtection(ctx, target.sourceId);
     const paths = recoveryPaths(settings);
+    const before = previous ? await recordedProtection(ctx.store, previous) : undefined;
+    const weakened = before ? weakenedProtection(before, settings) : [];
     const entries = [
       await ctx.store.putJson("account.json", "storage-account", account, { sku: settings.skuName }),
       await ctx.store.putJson("blob-service.json", "storage-blob-service", blobService),
@@ -216,7 +233,9 @@ export const storageProtectionSource: BackupSource<SourceContext, never> = {
         isHnsEnabled: settings.isHnsEnabled,
         lastSyncTime: settings.geoReplication?.lastSyncTime,
         recoveryPaths: Object.fromEntries(Object.entries(paths).map(([k, p]) => [k, p.available])),
+        ...(weakened.length ? { protectionWeakened: weakened } : {}),
       },
+      ...(weakened.length ? { protectionWeakened: weakened } : {}),
     };
   },
 
@@ -226,3 +245,47 @@ export const storageProtectionSource: BackupSource<SourceContext, never> = {
     );
   },
 };
+
+// ---- protection turned off ----------------------------------------------------------------------
+
+function shortened(what: string, before: { enabled: boolean; days?: number }, after: typeof before) {
+  if (before.enabled && !after.enabled) return `${what} was turned off (it kept ${before.days ?? "?"} days)`;
+  if (before.enabled && after.enabled && (after.days ?? 0) < (before.days ?? 0))
+    return `${what} was shortened from ${before.days} to ${after.days} days`;
+  return undefined;
+}
+
+/**
+ * What protects the account less than before: each change a sentence that says what was lost.
+ * Turning a setting on, or lengthening a window, is not reported.
+ */
+export function weakenedProtection(before: ProtectionSettings, after: ProtectionSettings): string[] {
+  const lost = [
+    shortened("blob soft delete", before.blobSoftDelete, after.blobSoftDelete),
+    shortened("container soft delete", before.containerSoftDelete, after.containerSoftDelete),
+    before.versioning && !after.versioning
+      ? "versioning was turned off: overwrites from now on are final"
+      : undefined,
+    before.changeFeed.enabled && !after.changeFeed.enabled ? "change feed was turned off" : undefined,
+    shortened("point-in-time restore", before.pointInTimeRestore, after.pointInTimeRestore),
+    GEO_SKUS.test(before.skuName ?? "") && !GEO_SKUS.test(after.skuName ?? "")
+      ? `replication was lowered from ${before.skuName} to ${after.skuName ?? "unknown"}: no secondary region to fail over to`
+      : undefined,
+  ];
+  const paths = { before: recoveryPaths(before), after: recoveryPaths(after) };
+  const closed = (Object.keys(paths.before) as RecoveryPathName[])
+    .filter((name) => paths.before[name].available && !paths.after[name].available)
+    .map((name) => `recovery path ${name} is no longer available: ${paths.after[name].reason}`);
+  return [...lost.filter((x): x is string => x !== undefined), ...closed];
+}
+
+/** The protection settings a snapshot recorded, or undefined when it holds none (a failed run). */
+export async function recordedProtection(
+  store: BackupStore,
+  ref: SnapshotRef,
+): Promise<ProtectionSettings | undefined> {
+  const manifest = await store.readManifest(ref);
+  const entry = manifest?.entries.find((e) => e.path === "protection.json");
+  if (!entry) return undefined;
+  return (await store.getJson<{ settings: ProtectionSettings }>(entry.sha256)).settings;
+}
