@@ -211,7 +211,7 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
       creationTime: iso(a.createdAt),
       primaryEndpoints: endpoints(a.name),
       primaryLocation: a.location,
-      statusOfPrimary: "available",
+      statusOfPrimary: a.primaryDown ? "unavailable" : "available",
       isHnsEnabled: a.isHnsEnabled,
       supportsHttpsTrafficOnly: true,
       minimumTlsVersion: "TLS1_2",
@@ -235,16 +235,13 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
     if (expands.includes("georeplicationstats") && geo) {
       const status = a.geoReplicationStatus ?? "Live";
       // Bootstrap has no sync point yet; Unavailable keeps the last one it had.
-      const lastSync =
-        a.lastSyncTime ??
-        (status === "Bootstrap"
-          ? undefined
-          : new Date(state.now().getTime() - (a.replicationLagMs ?? 5 * 60_000)));
+      const lastSync = state.lastSyncTime(a);
       properties.geoReplicationStats = {
         status,
         ...(lastSync ? { lastSyncTime: iso(lastSync) } : {}),
         canFailover: !a.failoverInProgress && status === "Live",
-        canPlannedFailover: !a.failoverInProgress,
+        // A planned failover needs both regions up (storage-disaster-recovery-guidance).
+        canPlannedFailover: !a.failoverInProgress && status === "Live" && !a.primaryDown,
         postFailoverRedundancy: a.skuName.includes("GZRS") ? "Standard_ZRS" : "Standard_LRS",
         postPlannedFailoverRedundancy: a.skuName,
       };
@@ -254,6 +251,7 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
         status: a.lastRestore.status,
         restoreId: a.lastRestore.restoreId,
         parameters: { timeToRestore: a.lastRestore.timeToRestore, blobRanges: a.lastRestore.blobRanges },
+        ...(a.lastRestore.failureReason ? { failureReason: a.lastRestore.failureReason } : {}),
       };
     return {
       id: accountId(a),
@@ -412,6 +410,27 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
         "Point-in-time restore is not supported for accounts with hierarchical namespace enabled.",
       );
     const next = { ...defaultBlobService(), ...a.blobService, ...p };
+    // Point-in-time restore needs versioning, change feed and blob soft delete, with fewer restore
+    // days than delete-retention days (point-in-time-restore-overview).
+    if (next.restorePolicy.enabled) {
+      const missing = [
+        !next.isVersioningEnabled && "versioning",
+        !next.changeFeed.enabled && "change feed",
+        !next.deleteRetentionPolicy.enabled && "blob soft delete",
+      ].filter(Boolean);
+      if (missing.length > 0)
+        return svc.error(
+          400,
+          "InvalidBlobServiceProperties",
+          `Point-in-time restore requires ${missing.join(", ")} to be enabled.`,
+        );
+      if ((next.restorePolicy.days ?? 0) >= (next.deleteRetentionPolicy.days ?? 0))
+        return svc.error(
+          400,
+          "InvalidBlobServiceProperties",
+          "restorePolicy.days must be less than deleteRetentionPolicy.days.",
+        );
+    }
     if (p.restorePolicy?.enabled && !a.blobService.restorePolicy.enabled) {
       next.restorePolicy = {
         ...p.restorePolicy,
@@ -436,6 +455,18 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
     if (a.failoverInProgress)
       return svc.error(409, "FailoverInProgress", `A failover is already in progress for account ${a.name}.`);
     const planned = req.query.get("failoverType") === "Planned";
+    if ((a.geoReplicationStatus ?? "Live") !== "Live")
+      return svc.error(
+        400,
+        "FailoverNotSupported",
+        `Failover is not possible while geo-replication is ${a.geoReplicationStatus} (canFailover is false).`,
+      );
+    if (planned && a.primaryDown)
+      return svc.error(
+        400,
+        "FailoverNotSupported",
+        "A planned failover needs both the primary and the secondary region available (canPlannedFailover is false); use an unplanned failover.",
+      );
     a.failoverInProgress = true;
     return startOperation(req, a.location, () => {
       const primary = a.location;
@@ -444,7 +475,14 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
       a.lastGeoFailoverTime = state.now();
       if (planned) a.secondaryLocation = primary;
       else {
+        // The secondary becomes primary: writes after the last sync time are lost, and the account
+        // is locally redundant in its new region until geo-redundancy is configured again.
+        const lastSync = state.lastSyncTime(a);
+        if (lastSync) state.loseWritesAfter(a, lastSync);
         delete a.secondaryLocation;
+        delete a.lastSyncTime;
+        delete a.geoReplicationStatus;
+        a.primaryDown = false;
         a.skuName = a.skuName.includes("GZRS")
           ? a.skuName.replace(/RA-?GZRS|GZRS/, "ZRS")
           : a.skuName.replace(/RAGRS|GRS/, "LRS");
@@ -474,6 +512,12 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
     const t = new Date(body.timeToRestore ?? "");
     if (Number.isNaN(t.getTime()) || !body.blobRanges?.length)
       return svc.error(400, "InvalidRequestContent", "timeToRestore and blobRanges are required.");
+    if (body.blobRanges.length > MAX_BLOB_RESTORE_RANGES)
+      return svc.error(
+        400,
+        "InvalidRequestContent",
+        `At most ${MAX_BLOB_RESTORE_RANGES} blob ranges can be restored in one request (got ${body.blobRanges.length}).`,
+      );
     const earliest = Math.max(
       state.now().getTime() - (policy.days ?? 0) * DAY_MS,
       policy.minRestoreTime ? Date.parse(policy.minRestoreTime) : 0,
@@ -492,6 +536,16 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
       req,
       a.location,
       () => {
+        // Point-in-time restore does not restore containers: a range over a deleted container fails.
+        const deleted = state
+          .activeDeletedContainers(a)
+          .map((d) => d.container.name)
+          .filter((c) => !a.containers.has(c) && rangesTouchContainer(ranges, c));
+        if (deleted.length > 0) {
+          a.lastRestore!.status = "Failed";
+          a.lastRestore!.failureReason = `The range includes deleted container(s) ${deleted.join(", ")}: restore them first.`;
+          throw new Error(a.lastRestore!.failureReason);
+        }
         restoreRanges(state, a, t, ranges);
         a.lastRestore!.status = "Complete";
         return { status: "Complete", restoreId, parameters };
@@ -1076,6 +1130,18 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
   });
 
   return svc;
+}
+
+/** restoreBlobRanges takes at most 10 ranges (BlobRestoreParameters, point-in-time-restore-overview). */
+export const MAX_BLOB_RESTORE_RANGES = 10;
+
+/** Whether any range (start inclusive, end exclusive, "" = open) covers a name in `container`. */
+function rangesTouchContainer(ranges: BlobRange[], container: string): boolean {
+  const lo = `${container}/`;
+  const hi = `${container}0`; // "0" sorts right after "/"
+  return ranges.some(
+    (r) => (r.endRange === "" || r.endRange > lo) && (r.startRange === "" || r.startRange < hi),
+  );
 }
 
 /** Bring every blob in the ranges back to its state at time `t` (needs versioning history). */

@@ -6,7 +6,14 @@
 import { SimService, type SimRequest, type SimResponse } from "../core/server.js";
 import type { RequestLog } from "../core/request-log.js";
 import { SIM_HOST_HEADER } from "./http-client.js";
-import { DAY_MS, type AzureState, type BlobRecord, type BlobVersion, type StorageAccount } from "./state.js";
+import {
+  DAY_MS,
+  type AzureState,
+  type BlobRecord,
+  type BlobVersion,
+  type Container,
+  type StorageAccount,
+} from "./state.js";
 
 export interface BlobOptions {
   tokens: string[];
@@ -46,6 +53,9 @@ export function createBlobService(state: AzureState, options: BlobOptions, log?:
       const a = accountOf(req);
       if (!a)
         return xmlError(404, "ResourceNotFound", `The storage account for host ${host(req)} does not exist.`);
+      // A regional outage: the primary endpoints do not answer until a failover.
+      if (a.primaryDown)
+        return xmlError(503, "ServerBusy", "The primary region of this account is unavailable.");
       return fn(a, req);
     };
   }
@@ -76,13 +86,33 @@ export function createBlobService(state: AzureState, options: BlobOptions, log?:
       if (req.query.get("comp") !== "list")
         return xmlError(400, "InvalidQueryParameterValue", "comp=list expected");
       const prefix = req.query.get("prefix") ?? "";
-      const items = [...a.containers.values()]
-        .filter((c) => c.name.startsWith(prefix))
-        .sort((x, y) => x.name.localeCompare(y.name))
-        .map(
-          (c) =>
-            `<Container><Name>${xmlEscape(c.name)}</Name><Properties><Last-Modified>${c.createdAt.toUTCString()}</Last-Modified><Etag>"0x1"</Etag><LeaseStatus>unlocked</LeaseStatus><LeaseState>available</LeaseState></Properties></Container>`,
-        );
+      const withDeleted = (req.query.get("include") ?? "").toLowerCase().split(",").includes("deleted");
+      const containerProps = (c: { createdAt: Date }, extra = "") =>
+        `<Properties><Last-Modified>${c.createdAt.toUTCString()}</Last-Modified><Etag>"0x1"</Etag><LeaseStatus>unlocked</LeaseStatus><LeaseState>available</LeaseState>${extra}</Properties>`;
+      const live: Array<[string, string]> = [...a.containers.values()].map((c) => [
+        c.name,
+        `<Container><Name>${xmlEscape(c.name)}</Name>${containerProps(c)}</Container>`,
+      ]);
+      // Soft-deleted containers (include=deleted): Deleted, Version, DeletedTime, RemainingRetentionDays.
+      const days = a.blobService.containerDeleteRetentionPolicy.days ?? 7;
+      const deleted: Array<[string, string]> = withDeleted
+        ? state
+            .activeDeletedContainers(a)
+            .map((d) => [
+              d.container.name,
+              `<Container><Name>${xmlEscape(d.container.name)}</Name><Deleted>true</Deleted><Version>${d.version}</Version>${containerProps(
+                d.container,
+                `<DeletedTime>${d.deletedAt.toUTCString()}</DeletedTime><RemainingRetentionDays>${Math.max(
+                  0,
+                  Math.ceil(days - (state.now().getTime() - d.deletedAt.getTime()) / DAY_MS),
+                )}</RemainingRetentionDays>`,
+              )}</Container>`,
+            ])
+        : [];
+      const items = [...live, ...deleted]
+        .filter(([name]) => name.startsWith(prefix))
+        .sort((x, y) => x[0].localeCompare(y[0]))
+        .map(([, xml]) => xml);
       return {
         status: 200,
         headers: { ...common(), "content-type": "application/xml" },
@@ -104,6 +134,7 @@ export function createBlobService(state: AzureState, options: BlobOptions, log?:
           headers: { ...common(), etag: '"0x1"', "last-modified": container.createdAt.toUTCString() },
         };
       const prefix = req.query.get("prefix") ?? "";
+      if (req.query.get("showonly") === "deleted") return listDeletedPaths(a, container, prefix, req);
       const delimiter = req.query.get("delimiter") ?? "";
       const include = (req.query.get("include") ?? "").toLowerCase().split(",");
       const withVersions = include.includes("versions") && a.blobService.isVersioningEnabled;
@@ -149,6 +180,37 @@ export function createBlobService(state: AzureState, options: BlobOptions, log?:
     }),
   );
 
+  /**
+   * ADLS Gen2 List Deleted Paths (the data-lake SDK's listDeletedPaths: List Blobs with
+   * showonly=deleted on the blob endpoint): every soft-deleted path with its DeletionId.
+   */
+  function listDeletedPaths(
+    a: StorageAccount,
+    container: Container,
+    prefix: string,
+    req: SimRequest,
+  ): SimResponse {
+    const days = a.blobService.deleteRetentionPolicy.days ?? 7;
+    const items: string[] = [];
+    for (const blob of [...container.blobs.values()].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+      if (!blob.name.startsWith(prefix) || state.currentVersion(blob)) continue;
+      const last = blob.history[blob.history.length - 1];
+      if (!last?.deletedAt || !last.deletionId || !state.withinSoftDelete(a, last.deletedAt)) continue;
+      const remaining = Math.max(
+        0,
+        Math.ceil(days - (state.now().getTime() - last.deletedAt.getTime()) / DAY_MS),
+      );
+      items.push(
+        `<Blob><Name>${xmlEscape(blob.name)}</Name><Deleted>true</Deleted><DeletionId>${last.deletionId}</DeletionId>${blobProps(a, last, `<DeletedTime>${last.deletedAt.toUTCString()}</DeletedTime><RemainingRetentionDays>${remaining}</RemainingRetentionDays>`)}</Blob>`,
+      );
+    }
+    return {
+      status: 200,
+      headers: { ...common(), "content-type": "application/xml" },
+      body: `<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="https://${xmlEscape(host(req))}/" ContainerName="${xmlEscape(container.name)}"><Prefix>${xmlEscape(prefix)}</Prefix><Blobs>${items.join("")}</Blobs><NextMarker /></EnumerationResults>`,
+    };
+  }
+
   function blobEntries(
     a: StorageAccount,
     blob: BlobRecord,
@@ -180,7 +242,7 @@ export function createBlobService(state: AzureState, options: BlobOptions, log?:
         );
         out.push([
           blob.name,
-          `<Blob>${name}<Deleted>true</Deleted>${blobProps(a, last, `<DeletedTime>${last.deletedAt.toUTCString()}</DeletedTime><RemainingRetentionDays>${remaining}</RemainingRetentionDays>`)}<Metadata /></Blob>`,
+          `<Blob>${name}<Deleted>true</Deleted>${last.deletionId ? `<DeletionId>${last.deletionId}</DeletionId>` : ""}${blobProps(a, last, `<DeletedTime>${last.deletedAt.toUTCString()}</DeletedTime><RemainingRetentionDays>${remaining}</RemainingRetentionDays>`)}<Metadata /></Blob>`,
         ]);
       }
     }
@@ -193,6 +255,32 @@ export function createBlobService(state: AzureState, options: BlobOptions, log?:
     withAccount((a, req) => {
       if (req.query.get("restype") !== "container")
         return xmlError(400, "InvalidQueryParameterValue", "restype=container expected");
+      if (req.query.get("comp") === "undelete") {
+        // Restore Container: x-ms-deleted-container-name / -version name the soft-deleted one.
+        const name = String(req.headers["x-ms-deleted-container-name"] ?? "");
+        const version = String(req.headers["x-ms-deleted-container-version"] ?? "");
+        if (!name || !version)
+          return xmlError(
+            400,
+            "MissingRequiredHeader",
+            "x-ms-deleted-container-name and x-ms-deleted-container-version are required.",
+          );
+        if (name !== req.params.container)
+          return xmlError(400, "InvalidHeaderValue", "Restoring under another name is not simulated.");
+        const result = state.restoreContainer(a, name, version);
+        if (result === "exists")
+          return xmlError(409, "ContainerAlreadyExists", "The specified container already exists.");
+        if (result === "missing")
+          return xmlError(
+            404,
+            "ContainerNotFound",
+            "The specified deleted container version does not exist.",
+          );
+        return {
+          status: 201,
+          headers: { ...common(), etag: '"0x1"', "last-modified": state.now().toUTCString() },
+        };
+      }
       if (a.containers.has(req.params.container!))
         return xmlError(409, "ContainerAlreadyExists", "The specified container already exists.");
       state.container(a, req.params.container!, true);
@@ -200,6 +288,18 @@ export function createBlobService(state: AzureState, options: BlobOptions, log?:
         status: 201,
         headers: { ...common(), etag: '"0x1"', "last-modified": state.now().toUTCString() },
       };
+    }),
+  );
+
+  svc.route(
+    "DELETE",
+    "/:container",
+    withAccount((a, req) => {
+      if (req.query.get("restype") !== "container")
+        return xmlError(400, "InvalidQueryParameterValue", "restype=container expected");
+      if (!state.deleteContainer(a, req.params.container!))
+        return xmlError(404, "ContainerNotFound", "The specified container does not exist.");
+      return { status: 202, headers: common() };
     }),
   );
 
@@ -280,6 +380,24 @@ export function createBlobService(state: AzureState, options: BlobOptions, log?:
       const container = a.containers.get(req.params.container!);
       if (!container) return xmlError(404, "ContainerNotFound", "The specified container does not exist.");
       if (req.query.get("comp") === "undelete") {
+        const source = req.headers["x-ms-undelete-source"];
+        if (typeof source === "string") {
+          // HNS path undelete: `x-ms-undelete-source: ?deletionid=<id>` (the path is the URL's).
+          if (!a.isHnsEnabled)
+            return xmlError(
+              400,
+              "UnsupportedHeader",
+              "x-ms-undelete-source is for accounts with hierarchical namespace only.",
+            );
+          const deletionId =
+            new URLSearchParams(source.slice(source.indexOf("?") + 1)).get("deletionid") ?? "";
+          const result = state.undeletePath(a, container.name, req.params.blob!, deletionId);
+          if (result === "exists")
+            return xmlError(409, "PathAlreadyExists", "The specified path already exists.");
+          if (result === "missing")
+            return xmlError(404, "PathNotFound", "The specified path does not exist.");
+          return { status: 200, headers: { ...common(), "x-ms-resource-type": "file" } };
+        }
         if (!state.undeleteBlob(a, container.name, req.params.blob!))
           return xmlError(404, "BlobNotFound", "The specified blob does not exist.");
         return { status: 200, headers: common() };

@@ -52,6 +52,14 @@ export interface AzureDisasters {
   deleteBlob(account: string, container: string, blob: string): void;
   /** Overwrite a blob with new bytes (a new version when versioning is on). */
   overwriteBlob(account: string, container: string, blob: string, content: Buffer): void;
+  /** Delete a container (soft-deleted when the account's container soft delete is on). */
+  deleteContainer(account: string, container: string): void;
+  /** ADLS Gen2: delete every file under `prefix` (each becomes a soft-deleted path with a deletion id). */
+  deletePath(account: string, filesystem: string, prefix: string): void;
+  /** Regional outage: the account's primary stops answering (ARM statusOfPrimary: unavailable). */
+  primaryOutage(account: string): void;
+  /** What the portal's "Restore deleted account" does (the operator's manual step). */
+  recoverDeletedAccount(name: string): void;
   /** Delete one model version from a workspace. */
   deleteModelVersion(workspace: string, model: string, version: string): void;
   /** Geo-replication falls behind (lagMinutes) or changes status (Bootstrap, Unavailable). */
@@ -173,6 +181,31 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
     },
     overwriteBlob(account, container, blob, content) {
       state.putBlob(findAccount(account), container, blob, content);
+    },
+    deleteContainer(account, container) {
+      if (!state.deleteContainer(findAccount(account), container))
+        throw new Error(`no container ${container}`);
+    },
+    deletePath(account, filesystem, prefix) {
+      const a = findAccount(account);
+      const names = [...(a.containers.get(filesystem)?.blobs.keys() ?? [])].filter((n) =>
+        n.startsWith(prefix),
+      );
+      if (names.length === 0) throw new Error(`no path ${filesystem}/${prefix}`);
+      for (const name of names) state.deleteBlob(a, filesystem, name);
+    },
+    primaryOutage(account) {
+      const a = findAccount(account);
+      // The secondary stops receiving writes: its sync point freezes where the outage began.
+      a.lastSyncTime = state.lastSyncTime(a) ?? state.now();
+      a.primaryDown = true;
+    },
+    recoverDeletedAccount(name) {
+      const d = state
+        .activeDeletedStorageAccounts()
+        .find((x) => x.account.name.toLowerCase() === name.toLowerCase());
+      if (!d || !state.recoverStorageAccount(d.restoreReference))
+        throw new Error(`no deleted account ${name}`);
     },
     deleteModelVersion(workspace, model, version) {
       findWorkspace(workspace).models.get(model)?.versions.delete(version);

@@ -42,6 +42,8 @@ export interface BlobVersion {
   endedAt?: Date;
   /** Set when the blob was deleted while this version was current. */
   deletedAt?: Date;
+  /** HNS accounts: the deletion id a soft-deleted path is listed with (`showonly=deleted`). */
+  deletionId?: string;
   etag: string;
   md5: string;
 }
@@ -57,6 +59,13 @@ export interface Container {
   blobs: Map<string, BlobRecord>;
   /** The container's default (time-based) immutability policy, if one is set. */
   immutabilityPolicy?: { days: number; state: "Unlocked" | "Locked"; etag: string };
+}
+
+/** A soft-deleted container: listed with `include=deleted` and restorable by name + version. */
+export interface DeletedContainer {
+  container: Container;
+  version: string;
+  deletedAt: Date;
 }
 
 export interface StorageAccount {
@@ -81,7 +90,17 @@ export interface StorageAccount {
   lastGeoFailoverTime?: Date;
   failoverInProgress?: boolean;
   containers: Map<string, Container>;
-  lastRestore?: { restoreId: string; status: string; timeToRestore: string; blobRanges: BlobRange[] };
+  /** Soft-deleted containers (containerDeleteRetentionPolicy), newest last. */
+  deletedContainers: DeletedContainer[];
+  /** Regional outage: the primary endpoints do not answer; ARM reports statusOfPrimary unavailable. */
+  primaryDown?: boolean;
+  lastRestore?: {
+    restoreId: string;
+    status: string;
+    timeToRestore: string;
+    blobRanges: BlobRange[];
+    failureReason?: string;
+  };
 }
 
 export interface BlobRange {
@@ -337,6 +356,7 @@ export class AzureState {
       tags: {},
       blobService: defaultBlobService(),
       containers: new Map(),
+      deletedContainers: [],
       ...a,
     };
     if (account.secondaryLocation === undefined && /GRS|GZRS/.test(account.skuName))
@@ -376,6 +396,9 @@ export class AzureState {
     const deleted = this.activeDeletedStorageAccounts()[i]!;
     this.deletedStorageAccounts.splice(this.deletedStorageAccounts.indexOf(deleted), 1);
     const a = deleted.account;
+    // Whether data-protection settings survive a recovery is unverified (azure-recovery-facts.md):
+    // the simulator takes the stricter reading, so a restore must re-apply them from its backup.
+    a.blobService = defaultBlobService();
     this.storageAccounts.set(key(a.subscriptionId, a.resourceGroup, a.name), a);
     return a;
   }
@@ -435,7 +458,88 @@ export class AzureState {
     }
     current.endedAt = now;
     current.deletedAt = now;
+    if (account.isHnsEnabled) current.deletionId = `${now.getTime()}${Number.parseInt(this.nextId(), 16)}`;
     return true;
+  }
+  /**
+   * HNS path undelete (`x-ms-undelete-source: <path>?deletionid=<id>`): restores the soft-deleted
+   * path with that deletion id. Directory entries are not modelled: each file is its own path.
+   */
+  undeletePath(
+    account: StorageAccount,
+    containerName: string,
+    name: string,
+    deletionId: string,
+  ): "ok" | "missing" | "exists" {
+    const blob = account.containers.get(containerName)?.blobs.get(name);
+    if (!blob) return "missing";
+    if (this.currentVersion(blob)) return "exists";
+    const last = blob.history[blob.history.length - 1];
+    if (!last?.deletedAt || last.deletionId !== deletionId || !this.withinSoftDelete(account, last.deletedAt))
+      return "missing";
+    delete last.deletedAt;
+    delete last.endedAt;
+    delete last.deletionId;
+    return "ok";
+  }
+
+  // ---- containers -------------------------------------------------------------------------
+  /** Delete a container: soft-deleted (restorable) when container soft delete is on, else gone. */
+  deleteContainer(account: StorageAccount, name: string): boolean {
+    const container = account.containers.get(name);
+    if (!container) return false;
+    account.containers.delete(name);
+    if (account.blobService.containerDeleteRetentionPolicy.enabled)
+      account.deletedContainers.push({
+        container,
+        version: this.nextId("01D").toUpperCase(),
+        deletedAt: this.now(),
+      });
+    return true;
+  }
+  activeDeletedContainers(account: StorageAccount): DeletedContainer[] {
+    const p = account.blobService.containerDeleteRetentionPolicy;
+    const days = p.days ?? 7;
+    return account.deletedContainers.filter(
+      (d) => this.now().getTime() - d.deletedAt.getTime() < days * DAY_MS,
+    );
+  }
+  /** Restore Container: the deleted container (name + version) comes back with its blobs. */
+  restoreContainer(account: StorageAccount, name: string, version: string): "ok" | "missing" | "exists" {
+    const d = this.activeDeletedContainers(account).find(
+      (x) => x.container.name === name && x.version === version,
+    );
+    if (!d) return "missing";
+    if (account.containers.has(name)) return "exists";
+    account.deletedContainers.splice(account.deletedContainers.indexOf(d), 1);
+    account.containers.set(name, d.container);
+    return "ok";
+  }
+
+  // ---- geo-replication --------------------------------------------------------------------
+  /** The secondary's sync point: pinned, or the replication lag behind now (Bootstrap: none). */
+  lastSyncTime(account: StorageAccount): Date | undefined {
+    if (account.lastSyncTime) return account.lastSyncTime;
+    if ((account.geoReplicationStatus ?? "Live") === "Bootstrap") return undefined;
+    return new Date(this.now().getTime() - (account.replicationLagMs ?? 5 * 60_000));
+  }
+  /**
+   * Unplanned failover: the secondary becomes primary, so every write after the last sync time is
+   * lost (versions created later disappear; a blob deleted later is current again).
+   */
+  loseWritesAfter(account: StorageAccount, lastSync: Date): void {
+    const t = lastSync.getTime();
+    for (const container of account.containers.values())
+      for (const [name, blob] of [...container.blobs]) {
+        blob.history = blob.history.filter((v) => v.createdAt.getTime() <= t);
+        const last = blob.history[blob.history.length - 1];
+        if (!last) container.blobs.delete(name);
+        else if (last.endedAt && last.endedAt.getTime() > t) {
+          delete last.endedAt;
+          delete last.deletedAt;
+          delete last.deletionId;
+        }
+      }
   }
   /** Undelete: restores a soft-deleted base blob (without versioning; with versioning a no-op, as in Azure). */
   undeleteBlob(account: StorageAccount, containerName: string, name: string): boolean {
@@ -446,6 +550,7 @@ export class AzureState {
     if (last?.deletedAt && this.withinSoftDelete(account, last.deletedAt)) {
       delete last.deletedAt;
       delete last.endedAt;
+      delete last.deletionId;
     }
     return true;
   }
