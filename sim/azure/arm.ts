@@ -17,6 +17,7 @@ import {
   type Tags,
   guidFrom,
   defaultBlobService,
+  pairedRegion,
 } from "./state.js";
 
 export interface ArmOptions {
@@ -277,15 +278,18 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
     ),
   );
   svc.route("GET", `${RG}/providers/Microsoft.Storage/storageAccounts`, (req) =>
-    page(
-      req,
-      [...state.storageAccounts.values()].filter(
-        (a) =>
-          a.subscriptionId === req.params.sub &&
-          a.resourceGroup.toLowerCase() === req.params.rg!.toLowerCase(),
-      ),
-      (a) => accountJson(a, null),
-    ),
+    // ARM answers 404 ResourceGroupNotFound for a list under a group that does not exist.
+    !state.getResourceGroup(req.params.sub!, req.params.rg!)
+      ? svc.error(404, "ResourceGroupNotFound", `Resource group '${req.params.rg}' could not be found.`)
+      : page(
+          req,
+          [...state.storageAccounts.values()].filter(
+            (a) =>
+              a.subscriptionId === req.params.sub &&
+              a.resourceGroup.toLowerCase() === req.params.rg!.toLowerCase(),
+          ),
+          (a) => accountJson(a, null),
+        ),
   );
   svc.route("GET", ST, (req) => {
     const a = account(req);
@@ -334,6 +338,23 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
       tags: body.tags ?? {},
     });
     return ok(accountJson(created, null));
+  });
+  // StorageAccounts_Update (PATCH): replication SKU and tags. Converting to a geo-redundant SKU
+  // gives the account a secondary in its paired region (re-enabling geo-redundancy after a failover).
+  svc.route("PATCH", ST, (req) => {
+    const a = account(req);
+    if (!a) return accountNotFound(req);
+    const body = (req.body ?? {}) as { sku?: { name?: string }; tags?: Tags };
+    if (body.tags) a.tags = body.tags;
+    const sku = body.sku?.name;
+    if (sku && sku !== a.skuName) {
+      if (a.failoverInProgress)
+        return svc.error(409, "FailoverInProgress", `A failover is in progress for account ${a.name}.`);
+      a.skuName = sku;
+      if (/GRS|GZRS/.test(sku)) a.secondaryLocation ??= pairedRegion(a.location);
+      else delete a.secondaryLocation;
+    }
+    return ok(accountJson(a, null));
   });
   svc.route("DELETE", ST, (req) => {
     const a = account(req);
