@@ -17,6 +17,7 @@ import {
   type RestoreOptions,
   type RunCommandOptions,
 } from "./commands/restore.js";
+import { scenarioChoices, scenarioSections } from "../lib/restore/catalog.js";
 import {
   snapshotsAccept,
   snapshotsExport,
@@ -167,9 +168,9 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
   }
   restore
     .description(
-      "restore a snapshot (runbook 7.3 workspace, 7.4 unity-catalog) through the app's own HTTP route: --plan writes nothing; --apply shows the plan, asks, then restores",
+      `restore a snapshot (runbook ${scenarioSections()}) through the app's own HTTP route: --plan writes nothing; --apply shows the plan, asks, then restores`,
     )
-    .argument("<scenario>", "workspace | unity-catalog")
+    .argument("<scenario>", scenarioChoices())
     .option("--source <id>", "config id of the backed-up workspace or metastore")
     .option("--target <id>", "config id of the workspace or metastore to restore into")
     .option(

@@ -3,12 +3,10 @@
 import type { PlatformConfig } from "./config/schema.js";
 import type { RestoreReport } from "./restore/engine/engine.js";
 import { rpoHealthy, type RpoRow } from "./rpo.js";
+import { RTO_COMPONENT_OF_SCENARIO } from "./restore/catalog.js";
 
-/** Which RTO row a restore scenario answers to. */
-export const RTO_COMPONENT_OF_SCENARIO: Record<string, string> = {
-  workspace: "databricks-workspace",
-  "unity-catalog": "unity-catalog",
-};
+/** Which RTO row a restore scenario answers to: the catalog's rtoComponent. */
+export { RTO_COMPONENT_OF_SCENARIO };
 
 export interface DrillComponent {
   component: string;

@@ -2,6 +2,7 @@
 // every restore started this way waits at its approval gate: nothing irreversible runs unattended.
 import type { PlatformConfig } from "../../config/schema.js";
 import { resolveArmResource } from "../../config/naming.js";
+import { publicScenarios } from "../catalog.js";
 import type { RestoreRequestInput } from "./request.js";
 
 export interface DeletionEvent {
@@ -28,35 +29,16 @@ export function decideDeletion(config: PlatformConfig, event: DeletionEvent): Al
   const operation = (event.data?.operationName ?? "").toLowerCase();
   const name = resourceId.split("/").pop() ?? "";
 
-  if (operation.startsWith("microsoft.databricks/workspaces/")) {
-    const workspace = config.databricks.workspaces.find((w) => w.resourceId?.toLowerCase() === resourceId);
-    if (!workspace)
-      return {
-        action: "ignore",
-        reason: `Databricks workspace ${name} is not in databricks.workspaces (resourceId)`,
-      };
-    if (workspace.role !== "primary")
-      return {
-        action: "ignore",
-        reason: `workspace ${workspace.id} is a restore target, not a backed-up workspace`,
-      };
-    const target = config.databricks.workspaces.find((w) => w.role === "secondary");
-    if (!target) {
-      return {
-        action: "ignore",
-        reason: `workspace ${workspace.id} was deleted but no secondary workspace is configured to restore into: add one (role "secondary") and run \`azdr restore workspace\``,
-      };
-    }
+  // A catalog row that claims this kind of resource decides; the runbook sections not automated
+  // yet are answered below with where to follow the runbook by hand.
+  for (const row of publicScenarios()) {
+    if (!row.deletion || !operation.startsWith(row.deletion.operation)) continue;
+    const routed = row.deletion.route(config, resourceId, event.id ?? "?");
+    if ("ignore" in routed) return { action: "ignore", reason: routed.ignore };
     return {
       action: "restore",
-      request: {
-        scenario: "workspace",
-        source: workspace.id,
-        target: target.id,
-        mode: "apply",
-        requestedBy: `event-grid:${event.id ?? "?"}`,
-      },
-      reason: `workspace ${workspace.id} deleted: runbook 7.3 into ${target.id}, waiting for approval`,
+      request: { ...routed.request, scenario: row.name },
+      reason: routed.reason,
     };
   }
   if (operation.startsWith("microsoft.storage/storageaccounts/")) {

@@ -4,11 +4,11 @@
 import { createHash } from "node:crypto";
 import { AzdrError, errorMessage } from "../../errors.js";
 import { REPORTS_CONTAINER, reportPath, type SnapshotRef } from "../../store/layout.js";
-import type { Manifest } from "../../store/manifest.js";
 import { describeRef } from "../../store/backup-store.js";
 import { describePhase, isGood } from "../../store/snapshot-index.js";
 import { describeProblems, verifySnapshot } from "../../store/verify.js";
 import type { SourceContext } from "../../sources/context.js";
+import type { PlannedWork, StepKind } from "./steps.js";
 import {
   actionable,
   countActions,
@@ -18,66 +18,19 @@ import {
   type PreflightCheck,
   type RestorePlan,
 } from "./plan.js";
-import { emptyIdMaps, mergeIdMaps, type IdMaps } from "./remap.js";
+import { isPrimaryTarget, RestoreRequestError, SCENARIOS, type RestoreRequest } from "./request.js";
+import { catalogRow, type ScenarioInput } from "../catalog.js";
 import {
-  isPrimaryTarget,
-  RestoreRequestError,
-  SCENARIOS,
-  type RestoreRequest,
-  type ScenarioName,
-} from "./request.js";
+  manifestKey,
+  type IdMapSet,
+  type ItemResult,
+  type Manifests,
+  type RestoreScenario,
+  type RunState,
+  type ValidationCheck,
+} from "./steps.js";
 
-export interface ItemResult {
-  step: string;
-  key: string;
-  status: "created" | "updated" | "skipped" | "failed";
-  detail?: string;
-}
-
-export interface ValidationCheck {
-  name: string;
-  ok: boolean;
-  expected: number | string;
-  actual: number | string;
-  detail?: string;
-}
-
-export interface RunState {
-  planId: string;
-  ids: IdMaps;
-  /** Record ids learned by this batch (old → new), for later steps and re-runs. */
-  learned: Partial<IdMaps>;
-}
-
-export type Manifests = Record<string, Manifest>;
-
-export interface RestoreScenario {
-  name: ScenarioName;
-  steps: PlanStep[];
-  /** Snapshot components restored from; required ones must exist. */
-  components: { domain: SnapshotRef["domain"]; component: string; required: boolean }[];
-  /** Checks beyond the snapshot ones (target reachable, infrastructure present). */
-  preflight(ctx: SourceContext, request: RestoreRequest, manifests: Manifests): Promise<PreflightCheck[]>;
-  plan(
-    ctx: SourceContext,
-    request: RestoreRequest,
-    manifests: Manifests,
-  ): Promise<{ items: PlanItem[]; destructive: string[]; notes: string[] }>;
-  execute(
-    ctx: SourceContext,
-    request: RestoreRequest,
-    step: string,
-    items: PlanItem[],
-    run: RunState,
-    manifests: Manifests,
-  ): Promise<ItemResult[]>;
-  validate(
-    ctx: SourceContext,
-    request: RestoreRequest,
-    manifests: Manifests,
-    run: RunState,
-  ): Promise<ValidationCheck[]>;
-}
+export type { ItemResult, Manifests, RestoreScenario, RunState, ValidationCheck } from "./steps.js";
 
 /** Objects per execution batch: small enough to stay far from the activity timeout. */
 export const RESTORE_BATCH = 100;
@@ -92,12 +45,13 @@ export const RESTORE_BATCH = 100;
 export async function resolveSnapshot(
   ctx: SourceContext,
   request: RestoreRequest,
-  component: RestoreScenario["components"][number],
+  component: ScenarioInput,
 ): Promise<SnapshotRef | undefined> {
+  const sourceId = inputSource(ctx, request, component);
   const rows = (
     await ctx.store.index.list({
       domain: component.domain,
-      sourceId: request.source,
+      sourceId,
       component: component.component,
     })
   ).filter((r) => r.phase !== "Failed");
@@ -111,9 +65,7 @@ export async function resolveSnapshot(
       // An id of another component, or a time: the newest good snapshot at or before it.
       const isId = /^[0-9]{8}t[0-9]{6}z/.test(request.snapshot);
       const other = isId
-        ? (await ctx.store.index.list({ sourceId: request.source })).find(
-            (r) => r.snapshotId === request.snapshot,
-          )
+        ? (await ctx.store.index.list({ sourceId })).find((r) => r.snapshotId === request.snapshot)
         : undefined;
       // An unknown id matches nothing; a time matches the newest good snapshot at or before it.
       const at = other ? other.endedAt : isId ? undefined : new Date(request.snapshot).toISOString();
@@ -123,6 +75,11 @@ export async function resolveSnapshot(
   return row
     ? { domain: row.domain, sourceId: row.sourceId, component: row.component, snapshotId: row.snapshotId }
     : undefined;
+}
+
+/** The backed-up source an input is read from: the request's source unless the catalog says otherwise. */
+export function inputSource(ctx: SourceContext, request: RestoreRequest, input: ScenarioInput): string {
+  return input.source ? input.source(request, ctx.config) : request.source;
 }
 
 /** What a snapshot that is not good lacks, for the plan: its phase, reasons and missing objects. */
@@ -168,12 +125,12 @@ export async function assertSnapshotsExist(
   scenario: RestoreScenario,
   request: RestoreRequest,
 ): Promise<void> {
-  for (const component of scenario.components.filter((c) => c.required)) {
+  for (const component of catalogRow(scenario.name).inputs.filter((c) => c.required)) {
     if (!(await resolveSnapshot(ctx, request, component))) {
       throw new RestoreRequestError([
         {
           field: "snapshot",
-          message: `no good ${component.component} snapshot of "${request.source}" matches "${request.snapshot}"`,
+          message: `no good ${component.component} snapshot of "${inputSource(ctx, request, component)}" matches "${request.snapshot}"`,
           fix: 'pick one from `azdr snapshots list`, use "latest", or run the backup first',
         },
       ]);
@@ -181,10 +138,13 @@ export async function assertSnapshotsExist(
   }
 }
 
-/** The manifests a plan restores from, each refused if it no longer matches its commit (CORRUPT). */
+/**
+ * The manifests a plan restores from, keyed `domain/component`, each refused if it no longer
+ * matches its commit (CORRUPT).
+ */
 export async function loadManifests(ctx: SourceContext, refs: SnapshotRef[]): Promise<Manifests> {
   const manifests: Manifests = {};
-  for (const ref of refs) manifests[ref.component] = await ctx.store.requireIntactManifest(ref);
+  for (const ref of refs) manifests[manifestKey(ref)] = await ctx.store.requireIntactManifest(ref);
   return manifests;
 }
 
@@ -196,7 +156,7 @@ export interface PlanSummary {
   planMarkdownPath: string;
   snapshots: SnapshotRef[];
   counts: RestorePlan["counts"];
-  steps: { name: string; title: string; batches: number; items: number }[];
+  steps: { name: string; title: string; kind: StepKind; batches: number; items: number }[];
   blocking: PreflightCheck[];
   destructive: string[];
   /** sha256 of the stored plan: approvals are bound to it. */
@@ -216,7 +176,11 @@ export function fourEyesFor(
   if (isPrimaryTarget(ctx.config, request)) {
     return { required: true, reason: "the restore writes to a PRODUCTION target" };
   }
-  const policy = ctx.config.restore.fourEyes[request.scenario];
+  // A scenario without its own policy in the config follows the default ("destructive").
+  const policy =
+    (ctx.config.restore.fourEyes as Partial<Record<string, "destructive" | "always" | "never">>)[
+      request.scenario
+    ] ?? "destructive";
   if (policy === "always")
     return { required: true, reason: `restore.fourEyes.${request.scenario} is "always"` };
   if (policy === "destructive" && destructive.length > 0) {
@@ -243,15 +207,16 @@ export async function preflightAndPlan(
   const checks: PreflightCheck[] = [];
   const gapNotes: string[] = [];
   const refs: SnapshotRef[] = [];
-  for (const component of scenario.components) {
+  const row = catalogRow(scenario.name);
+  for (const component of row.inputs) {
     const ref = await resolveSnapshot(ctx, request, component);
     if (!ref) {
       checks.push({
         name: `snapshot ${component.domain}/${component.component}`,
         ok: !component.required,
         blocking: component.required,
-        detail: `no good snapshot of ${request.source} (${component.component}) matches "${request.snapshot}"`,
-        fix: `run \`azdr backup ${component.domain === "unity-catalog" ? "unity-catalog" : "workspace"}\` or pick another snapshot from \`azdr snapshots list\``,
+        detail: `no good snapshot of ${inputSource(ctx, request, component)} (${component.component}) matches "${request.snapshot}"`,
+        fix: `run \`${row.backupHint}\` or pick another snapshot from \`azdr snapshots list\``,
       });
       continue;
     }
@@ -294,9 +259,10 @@ export async function preflightAndPlan(
     }
   }
   const blocking = checks.filter((c) => c.blocking && !c.ok);
-  const planned = blocking.length
+  const planned: PlannedWork = blocking.length
     ? { items: [], destructive: [], notes: [] }
     : await scenario.plan(ctx, request, manifests);
+  const items = orderItems(scenario.steps, planned.items);
   const primaryTarget = isPrimaryTarget(ctx.config, request);
   const plan: RestorePlan = {
     planId: ids.planId,
@@ -309,13 +275,16 @@ export async function preflightAndPlan(
     createdAt: ids.now,
     snapshots: refs,
     steps: scenario.steps,
-    items: planned.items,
-    counts: countActions(planned.items),
+    items,
+    counts: countActions(items),
     preflight: checks,
     destructive: planned.destructive,
     // A snapshot chosen despite gaps: the plan (and the report's follow-ups) say what is missing.
     notes: [...gapNotes, ...planned.notes],
     primaryTarget,
+    ...(planned.checkpoints && Object.keys(planned.checkpoints).length
+      ? { checkpoints: planned.checkpoints }
+      : {}),
   };
   const planJson = JSON.stringify(plan);
   const planPath = reportPath("plan", ids.planId, "json");
@@ -330,7 +299,13 @@ export async function preflightAndPlan(
     counts: plan.counts,
     steps: scenario.steps.map((s) => {
       const items = plan.items.filter((i) => i.step === s.name && actionable(i)).length;
-      return { name: s.name, title: s.title, items, batches: Math.ceil(items / RESTORE_BATCH) };
+      return {
+        name: s.name,
+        title: s.title,
+        kind: s.kind,
+        items,
+        batches: Math.ceil(items / RESTORE_BATCH),
+      };
     }),
     blocking,
     destructive: plan.destructive,
@@ -352,13 +327,64 @@ function runPrefix(planId: string): string {
   return `runs/${planId}/`;
 }
 
-async function loadIds(ctx: SourceContext, request: RestoreRequest, planId: string): Promise<IdMaps> {
-  const ids = emptyIdMaps(request.remap);
+/**
+ * The run's id maps of one scenario: its seeds, plus every map earlier batches persisted. Blobs
+ * hold `{ <scenario>: { <kind>: { old: new } } }` (namespaced); a blob of a run started before the
+ * namespaces holds the kinds directly, and belongs to the run's own scenario.
+ */
+async function loadIds(
+  ctx: SourceContext,
+  scenario: RestoreScenario,
+  request: RestoreRequest,
+  planId: string,
+): Promise<IdMapSet> {
+  const ids: IdMapSet = scenario.seedIds?.(request) ?? {};
   for await (const blob of ctx.store.blobs.list(REPORTS_CONTAINER, `${runPrefix(planId)}ids/`)) {
     const body = await ctx.store.blobs.get(REPORTS_CONTAINER, blob.name);
-    if (body) mergeIdMaps(ids, JSON.parse(body.toString("utf8")) as Partial<IdMaps>);
+    if (!body) continue;
+    const stored = JSON.parse(body.toString("utf8")) as Record<string, IdMapSet | Record<string, string>>;
+    const namespaced = blob.name.includes(`/ids/${scenario.name}/`);
+    const maps = (namespaced ? stored[scenario.name] : stored) as IdMapSet | undefined;
+    if (!namespaced && blob.name.split("/ids/")[1]?.includes("/")) continue; // another scenario's
+    for (const [kind, map] of Object.entries(maps ?? {})) Object.assign((ids[kind] ??= {}), map);
   }
   return ids;
+}
+
+/** A step's items in execution order: for "dependency" steps, every item after the keys it needs. */
+export function orderItems(steps: PlanStep[], items: PlanItem[]): PlanItem[] {
+  const dependencySteps = new Set(
+    steps.filter((s) => s.kind === "items" && s.ordering === "dependency").map((s) => s.name),
+  );
+  if (!items.some((i) => dependencySteps.has(i.step) && i.dependsOn?.length)) return items;
+  const out: PlanItem[] = [];
+  for (const step of steps) {
+    const own = items.filter((i) => i.step === step.name);
+    if (!dependencySteps.has(step.name)) {
+      out.push(...own);
+      continue;
+    }
+    const byKey = new Map(own.map((i) => [i.key, i]));
+    const done = new Set<string>();
+    const visiting = new Set<string>();
+    // Depth-first: dependencies first, original order otherwise; a cycle keeps the plan's order.
+    const visit = (item: PlanItem) => {
+      if (done.has(item.key) || visiting.has(item.key)) return;
+      visiting.add(item.key);
+      for (const key of item.dependsOn ?? []) {
+        const needed = byKey.get(key);
+        if (needed) visit(needed);
+      }
+      visiting.delete(item.key);
+      done.add(item.key);
+      out.push(item);
+    };
+    own.forEach(visit);
+  }
+  // Items of steps the scenario does not declare keep their place at the end.
+  const known = new Set(steps.map((s) => s.name));
+  out.push(...items.filter((i) => !known.has(i.step)));
+  return out;
 }
 
 export interface BatchOutcome {
@@ -385,7 +411,7 @@ export async function executeBatch(
     .filter((i) => i.step === step && actionable(i))
     .slice(batch * RESTORE_BATCH, (batch + 1) * RESTORE_BATCH);
   const manifests = await loadManifests(ctx, plan.snapshots);
-  const run: RunState = { planId, ids: await loadIds(ctx, request, planId), learned: {} };
+  const run: RunState = { planId, ids: await loadIds(ctx, scenario, request, planId), learned: {} };
   const results = await scenario.execute(ctx, request, step, items, run, manifests);
   const key = `${step}-${String(batch).padStart(5, "0")}`;
   await ctx.store.blobs.put(
@@ -397,8 +423,8 @@ export async function executeBatch(
   if (Object.values(run.learned).some((m) => m && Object.keys(m).length > 0)) {
     await ctx.store.blobs.put(
       REPORTS_CONTAINER,
-      `${runPrefix(planId)}ids/${key}.json`,
-      JSON.stringify(run.learned),
+      `${runPrefix(planId)}ids/${scenario.name}/${key}.json`,
+      JSON.stringify({ [scenario.name]: run.learned }),
       "application/json",
     );
   }
@@ -424,7 +450,7 @@ export async function runValidation(
   const manifests = await loadManifests(ctx, plan.snapshots);
   return scenario.validate(ctx, request, manifests, {
     planId,
-    ids: await loadIds(ctx, request, planId),
+    ids: await loadIds(ctx, scenario, request, planId),
     learned: {},
   });
 }

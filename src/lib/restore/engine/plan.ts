@@ -1,6 +1,9 @@
 // The restore plan: per object create / update / skip / conflict / unsupported, with a reason.
 // Stored as JSON (what execution reads) and Markdown (what a person reads before approving).
 import type { SnapshotRef } from "../../store/layout.js";
+import type { CheckpointGuide, PlanStep } from "./steps.js";
+
+export type { PlanStep } from "./steps.js";
 
 export type PlanAction = "create" | "update" | "skip" | "conflict" | "unsupported";
 
@@ -19,13 +22,8 @@ export interface PlanItem {
   sourceId?: string;
   /** Source metadata execution needs (a notebook's language). */
   meta?: Record<string, unknown>;
-}
-
-export interface PlanStep {
-  name: string;
-  title: string;
-  /** Why this step sits where it does in the order. */
-  why: string;
+  /** Keys of items of the same step this one needs first (steps with ordering "dependency"). */
+  dependsOn?: string[];
 }
 
 export interface PreflightCheck {
@@ -57,6 +55,8 @@ export interface RestorePlan {
   notes: string[];
   /** The target is production: the plan opens with a banner saying so. */
   primaryTarget?: boolean;
+  /** Instructions and links of the checkpoint steps this plan needs, by step name. */
+  checkpoints?: Record<string, CheckpointGuide>;
 }
 
 export function countActions(items: PlanItem[]): Record<PlanAction, number> {

@@ -1,8 +1,6 @@
 // Remapping rules applied at restore time: workspace URLs, storage accounts and abfss roots,
 // catalog storage roots, principals, and cluster / policy / pool ids.
-import type { RestoreRequest } from "./request.js";
-
-type Remap = RestoreRequest["remap"];
+import type { Remap } from "./request-schema.js";
 
 /** Rewrite storage references in a URL or any string: abfss roots first, then account names. */
 export function remapStorage(value: string, remap: Remap): string {
@@ -34,12 +32,12 @@ export function remapDeep<T>(value: T, rewrite: (s: string) => string): T {
 }
 
 /** Old → new id maps, learned while restoring and seeded by explicit rules. */
-export interface IdMaps {
+export type IdMaps = {
   jobs: Record<string, string>;
   clusters: Record<string, string>;
   policies: Record<string, string>;
   pools: Record<string, string>;
-}
+};
 
 export function emptyIdMaps(remap?: Remap): IdMaps {
   const from = (rules: { from: string; to: string }[] | undefined) =>

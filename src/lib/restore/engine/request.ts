@@ -1,146 +1,23 @@
 // A restore request, as it arrives over HTTP, a queue message or the CLI: validated with errors
 // that name the field and the fix, checked against the platform config before anything starts.
 import { createHash } from "node:crypto";
-import { z } from "zod";
 import type { PlatformConfig } from "../../config/schema.js";
 import { AzdrError } from "../../errors.js";
+import {
+  catalogRow,
+  isScenario,
+  publicScenarios,
+  type RequestOf,
+  type RestoreRequest,
+  type ScenarioName,
+} from "../catalog.js";
+import type { RequestShape } from "./steps.js";
 
-export const SCENARIOS = {
-  workspace: { section: "7.3", title: "Databricks workspace recovery", targetKind: "workspace" },
-  "unity-catalog": { section: "7.4", title: "Unity Catalog recovery", targetKind: "metastore" },
-} as const;
-export type ScenarioName = keyof typeof SCENARIOS;
+export { NO_REMAP, remapSchema, restoreRequestBase } from "./request-schema.js";
+export { isScenario, SCENARIOS, type RequestOf, type RestoreRequest, type ScenarioName } from "../catalog.js";
 
-export function isScenario(value: string): value is ScenarioName {
-  return Object.hasOwn(SCENARIOS, value);
-}
-
-const mapping = z
-  .object({
-    from: z.string().min(1, "must not be empty"),
-    to: z.string().min(1, "must not be empty"),
-  })
-  .strict();
-
-export const remapSchema = z
-  .object({
-    workspaceUrls: z
-      .array(mapping)
-      .default([])
-      .describe("Replace workspace URLs inside notebooks' and jobs' settings."),
-    storageAccounts: z
-      .array(
-        z
-          .object({
-            from: z
-              .string()
-              .regex(
-                /^[a-z0-9]{3,24}$/,
-                "must be a storage account name (3-24 lowercase letters and digits)",
-              ),
-            to: z
-              .string()
-              .regex(
-                /^[a-z0-9]{3,24}$/,
-                "must be a storage account name (3-24 lowercase letters and digits)",
-              ),
-          })
-          .strict(),
-      )
-      .default([])
-      .describe("Storage account renames applied to every abfss:// URL."),
-    abfssRoots: z
-      .array(
-        z
-          .object({
-            from: z.string().startsWith("abfss://", "must start with abfss://"),
-            to: z.string().startsWith("abfss://", "must start with abfss://"),
-          })
-          .strict(),
-      )
-      .default([])
-      .describe("abfss:// prefix rewrites (locations, storage roots)."),
-    catalogStorageRoots: z
-      .array(mapping)
-      .default([])
-      .describe("Catalog storage_root rewrites by catalog name → new root."),
-    principals: z.array(mapping).default([]).describe("Principal renames for grants, owners and ACLs."),
-    accessConnectors: z
-      .array(mapping)
-      .default([])
-      .describe("Databricks access connector ARM ids for managed-identity storage credentials."),
-    clusterIds: z
-      .array(mapping)
-      .default([])
-      .describe("Explicit cluster id mapping (otherwise learned while restoring)."),
-    policyIds: z.array(mapping).default([]).describe("Explicit cluster policy id mapping."),
-    poolIds: z.array(mapping).default([]).describe("Explicit instance pool id mapping."),
-  })
-  .strict();
-
-/** No remap rules: every list empty (each field's default). */
-export const NO_REMAP: z.infer<typeof remapSchema> = remapSchema.parse({});
-
-export const restoreRequestSchema = z
-  .object({
-    scenario: z.string(),
-    snapshot: z
-      .string()
-      .min(1)
-      .default("latest")
-      .describe(
-        '"latest", a snapshot id (20261126t020000z) or a point in time (ISO 8601): the newest good snapshot at or before it.',
-      ),
-    source: z
-      .string()
-      .min(1, "must name the backed-up workspace or metastore id from the config")
-      .describe("Config id of what was backed up."),
-    target: z
-      .string()
-      .min(1, "must name the workspace or metastore id to restore into")
-      .describe("Config id of the restore target."),
-    include: z
-      .array(z.string().min(1))
-      .default([])
-      .describe("Only objects whose path or name starts with one of these."),
-    exclude: z
-      .array(z.string().min(1))
-      .default([])
-      .describe("Skip objects whose path or name starts with one of these."),
-    existing: z
-      .enum(["skip", "update"])
-      .default("skip")
-      .describe("What to do with objects that already exist in the target."),
-    remap: remapSchema.default(NO_REMAP),
-    mode: z
-      .enum(["plan", "apply"])
-      .default("plan")
-      .describe("plan reads everything and writes nothing; apply executes after approval."),
-    preApproved: z
-      .boolean()
-      .default(false)
-      .describe(
-        "Skip the approval wait: the in-process CLI's --yes only, and only for additive plans into a secondary target.",
-      ),
-    allowPrimaryTarget: z
-      .boolean()
-      .default(false)
-      .describe(
-        "Required to restore into a target whose role is primary, or into the source itself: writes to PRODUCTION, always with a second approver.",
-      ),
-    approvalTimeoutMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 60)
-      .default(60),
-    jobsPaused: z.boolean().default(true).describe("Create restored jobs with paused schedules."),
-    requestedBy: z.string().max(200).optional(),
-  })
-  .strict();
-
-export type RestoreRequestInput = z.input<typeof restoreRequestSchema>;
-export type RestoreRequest = z.output<typeof restoreRequestSchema> & { scenario: ScenarioName };
+/** A request body before parsing (what a trigger or an alert builds). */
+export type RestoreRequestInput = Record<string, unknown> & { source?: string; target?: string };
 
 export interface RequestProblem {
   field: string;
@@ -168,7 +45,7 @@ function field(path: PropertyKey[]): string {
  * Where a request comes from. Only the in-process CLI, run by someone with the platform's own
  * credentials, may pre-approve; HTTP callers, queue messages and Event Grid alerts never can.
  */
-export type RequestOrigin = "http" | "queue" | "event-grid" | "cli";
+export type RequestOrigin = "http" | "queue" | "event-grid" | "cli" | "test";
 
 /** The target is production: its configured role is primary, or it is the source itself. */
 export function isPrimaryTarget(
@@ -176,11 +53,11 @@ export function isPrimaryTarget(
   request: Pick<RestoreRequest, "scenario" | "source" | "target">,
 ): boolean {
   if (request.source === request.target) return true;
-  const targets =
-    SCENARIOS[request.scenario].targetKind === "workspace"
-      ? config.databricks.workspaces
-      : config.unityCatalog.metastores;
-  return targets.find((t) => t.id === request.target)?.role === "primary";
+  return (
+    catalogRow(request.scenario)
+      .target.list(config)
+      .find((t) => t.id === request.target)?.role === "primary"
+  );
 }
 
 /** Restores are resumed only by the same request: what it restores, from where, to where, how. */
@@ -202,12 +79,26 @@ export function requestHash(request: RestoreRequest): string {
     .slice(0, 16);
 }
 
-/** Validate a request body against the schema and the config; throws RestoreRequestError. */
-export function parseRestoreRequest(
+/**
+ * Validate a request body against its scenario's schema (the catalog row's) and the config; throws
+ * RestoreRequestError. Internal (test-only) scenarios are unknown to every origin but "test".
+ */
+export function parseRestoreRequest<N extends string = string>(
   body: unknown,
   config: PlatformConfig,
-  scenarioFromRoute?: string,
+  scenarioFromRoute?: N,
   origin: RequestOrigin = "http",
+): N extends ScenarioName ? RequestOf<N> : RestoreRequest {
+  return parseAnyRequest(body, config, scenarioFromRoute, origin) as N extends ScenarioName
+    ? RequestOf<N>
+    : RestoreRequest;
+}
+
+function parseAnyRequest(
+  body: unknown,
+  config: PlatformConfig,
+  scenarioFromRoute: string | undefined,
+  origin: RequestOrigin,
 ): RestoreRequest {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new RestoreRequestError([
@@ -231,7 +122,21 @@ export function parseRestoreRequest(
     }
     document["scenario"] = scenarioFromRoute;
   }
-  const parsed = restoreRequestSchema.safeParse(document);
+  const name = typeof document["scenario"] === "string" ? document["scenario"] : "";
+  const known = isScenario(name) && (origin === "test" || !catalogRow(name).internal);
+  if (!known) {
+    throw new RestoreRequestError([
+      {
+        field: "scenario",
+        message: `unknown scenario ${JSON.stringify(document["scenario"] ?? "")}`,
+        fix: `use one of: ${publicScenarios()
+          .map((r) => r.name)
+          .join(", ")}`,
+      },
+    ]);
+  }
+  const row = catalogRow(name);
+  const parsed = row.request.safeParse(document);
   const problems: RequestProblem[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -248,34 +153,21 @@ export function parseRestoreRequest(
     }
     throw new RestoreRequestError(problems);
   }
-  const request = parsed.data;
-  if (!isScenario(request.scenario)) {
-    throw new RestoreRequestError([
-      {
-        field: "scenario",
-        message: `unknown scenario "${request.scenario}"`,
-        fix: `use one of: ${Object.keys(SCENARIOS).join(", ")}`,
-      },
-    ]);
-  }
-  const scenario = SCENARIOS[request.scenario];
-  const ids =
-    scenario.targetKind === "workspace"
-      ? config.databricks.workspaces.map((w) => w.id)
-      : config.unityCatalog.metastores.map((m) => m.id);
-  const what = scenario.targetKind === "workspace" ? "databricks.workspaces" : "unityCatalog.metastores";
-  if (!ids.includes(request.source)) {
+  const request = parsed.data as RequestShape & Record<string, unknown>;
+  const configured = row.target.list(config).map((t) => t.id);
+  const sources = row.source.list(config).map((t) => t.id);
+  if (!sources.includes(request.source)) {
     problems.push({
       field: "source",
-      message: `"${request.source}" is not in ${what}`,
-      fix: `use one of: ${ids.join(", ") || "(none configured)"}`,
+      message: `"${request.source}" is not in ${row.source.configPath}`,
+      fix: `use one of: ${sources.join(", ") || "(none configured)"}`,
     });
   }
-  if (!ids.includes(request.target)) {
+  if (!configured.includes(request.target)) {
     problems.push({
       field: "target",
-      message: `"${request.target}" is not in ${what}`,
-      fix: `use one of: ${ids.join(", ") || "(none configured)"}`,
+      message: `"${request.target}" is not in ${row.target.configPath}`,
+      fix: `use one of: ${configured.join(", ") || "(none configured)"}`,
     });
   }
   if (
@@ -289,7 +181,7 @@ export function parseRestoreRequest(
       fix: 'use "latest", an id from `azdr snapshots list`, or an ISO time',
     });
   }
-  if (request.preApproved && origin !== "cli") {
+  if (request.preApproved && origin !== "cli" && origin !== "test") {
     problems.push({
       field: "preApproved",
       message: `is not accepted from ${origin === "http" ? "an HTTP caller" : origin === "queue" ? "a queue message" : "an Event Grid alert"}: only the in-process azdr CLI may pre-approve`,

@@ -7,10 +7,17 @@ import { DatabricksError } from "../../clients/databricks.js";
 import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
 import type { SourceContext } from "../../sources/context.js";
 import type { SecurableType } from "../../sources/unity-catalog-source.js";
-import type { ItemResult, Manifests, RestoreScenario, RunState, ValidationCheck } from "../engine/engine.js";
-import { selected, type PlanItem, type PlanStep, type PreflightCheck } from "../engine/plan.js";
+import type {
+  ItemResult,
+  Manifests,
+  PlanStep,
+  RestoreScenario,
+  RunState,
+  ValidationCheck,
+} from "../engine/steps.js";
+import { selected, type PlanItem, type PreflightCheck } from "../engine/plan.js";
 import { remapPrincipal } from "../engine/remap.js";
-import type { RestoreRequest } from "../engine/request.js";
+import type { UnityCatalogRequest as RestoreRequest } from "../catalog.js";
 import {
   API,
   blockedViews,
@@ -50,48 +57,90 @@ import {
 import { mapLimit } from "../../concurrency.js";
 
 const COMPONENT = "metadata";
+/** The manifest this scenario restores from (manifests are keyed domain/component). */
+const INPUT = `unity-catalog/${COMPONENT}`;
 
 export const UC_STEPS: PlanStep[] = [
   {
+    kind: "items",
+    ordering: "serial",
     name: "metastore-assignment",
     title: "Metastore assignment",
     why: "Every Unity Catalog call goes through the target workspace, which must have the target metastore assigned first.",
   },
   {
+    kind: "items",
+    ordering: "parallel",
     name: "storage-credentials",
     title: "Storage credentials",
     why: "External locations name a storage credential, so credentials come first.",
   },
   {
+    kind: "items",
+    ordering: "parallel",
     name: "external-locations",
     title: "External locations",
     why: "Catalog storage roots, external tables and external volumes must fall under an external location.",
   },
   {
+    kind: "items",
+    ordering: "parallel",
     name: "connections",
     title: "Connections",
     why: "Foreign catalogs name a connection.",
   },
-  { name: "catalogs", title: "Catalogs", why: "Schemas live in catalogs." },
-  { name: "schemas", title: "Schemas", why: "Tables, views, volumes and functions live in schemas." },
   {
+    kind: "items",
+    ordering: "parallel",
+    name: "catalogs",
+    title: "Catalogs",
+    why: "Schemas live in catalogs.",
+  },
+  {
+    kind: "items",
+    ordering: "parallel",
+    name: "schemas",
+    title: "Schemas",
+    why: "Tables, views, volumes and functions live in schemas.",
+  },
+  {
+    kind: "items",
+    ordering: "parallel",
     name: "tables",
     title: "Tables",
     why: "External tables are re-registered at their locations before the views that read them.",
   },
   {
+    kind: "items",
+    ordering: "dependency",
     name: "views",
     title: "Views",
     why: "Views resolve the tables (and views) they select from when created.",
   },
-  { name: "volumes", title: "Volumes", why: "Leaf securables in schemas; no dependants." },
-  { name: "functions", title: "Functions", why: "Leaf securables in schemas; no dependants." },
   {
+    kind: "items",
+    ordering: "parallel",
+    name: "volumes",
+    title: "Volumes",
+    why: "Leaf securables in schemas; no dependants.",
+  },
+  {
+    kind: "items",
+    ordering: "parallel",
+    name: "functions",
+    title: "Functions",
+    why: "Leaf securables in schemas; no dependants.",
+  },
+  {
+    kind: "items",
+    ordering: "parallel",
     name: "grants",
     title: "Grants",
     why: "Privileges attach to securables, so every securable must exist first.",
   },
   {
+    kind: "items",
+    ordering: "parallel",
     name: "owners",
     title: "Owners",
     why: "Last: handing ownership away first could take away the restoring identity's right to create and grant.",
@@ -139,7 +188,7 @@ function target(ctx: SourceContext, request: Request): Target {
 }
 
 function backupOf(manifests: Manifests): UcBackup {
-  const manifest = manifests[COMPONENT];
+  const manifest = manifests[INPUT];
   if (!manifest) throw new AzdrError("NOT_FOUND", "no Unity Catalog metadata snapshot was loaded");
   return readBackup(manifest);
 }
@@ -938,10 +987,9 @@ async function validate(
   return checks;
 }
 
-export const unityCatalogScenario: RestoreScenario = {
+export const unityCatalogScenario: RestoreScenario<RestoreRequest> = {
   name: "unity-catalog",
   steps: UC_STEPS,
-  components: [{ domain: "unity-catalog", component: COMPONENT, required: true }],
   preflight,
   plan,
   execute,

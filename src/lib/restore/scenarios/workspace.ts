@@ -8,45 +8,102 @@ import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
 import type { ManifestEntry } from "../../store/manifest.js";
 import type { SourceContext } from "../../sources/context.js";
 import { importObject, listTree, mkdirs } from "../../sources/databricks-workspace.js";
-import type { ItemResult, Manifests, RestoreScenario, RunState, ValidationCheck } from "../engine/engine.js";
-import { selected, type PlanItem, type PlanStep, type PreflightCheck } from "../engine/plan.js";
-import { remapDeep, remapPrincipal, remapStorage } from "../engine/remap.js";
-import type { RestoreRequest } from "../engine/request.js";
+import type {
+  ItemResult,
+  Manifests,
+  PlanStep,
+  RestoreScenario,
+  RunState as EngineRunState,
+  ValidationCheck,
+} from "../engine/steps.js";
+import { selected, type PlanItem, type PreflightCheck } from "../engine/plan.js";
+import { emptyIdMaps, remapDeep, remapPrincipal, remapStorage, type IdMaps } from "../engine/remap.js";
+import type { WorkspaceRequest as RestoreRequest } from "../catalog.js";
 import { collect, mapLimit } from "../../concurrency.js";
 
 type Json = Record<string, unknown>;
+/** This scenario's id maps (jobs, clusters, policies, pools), namespaced under "workspace" in a run. */
+type RunState = EngineRunState<IdMaps>;
+
+/** The manifests this scenario restores from (keyed domain/component). */
+const OBJECTS = "databricks/workspace-objects";
+const CONFIG = "databricks/workspace-config";
 
 /** Tag that links a restored job or cluster to its source id: how a re-run finds what an earlier attempt created. */
 export const SOURCE_JOB_TAG = "azdr_source_job_id";
 export const SOURCE_CLUSTER_TAG = "azdr_source_cluster_id";
 
 const STEPS: PlanStep[] = [
-  { name: "directories", title: "Folders", why: "Parents first: an import into a missing folder fails." },
-  { name: "objects", title: "Notebooks and files", why: "Jobs and permissions refer to them by path." },
-  { name: "cluster-policies", title: "Cluster policies", why: "Pools, clusters and jobs refer to policies." },
-  { name: "instance-pools", title: "Instance pools", why: "Clusters and job clusters draw from pools." },
   {
+    kind: "items",
+    ordering: "parallel",
+    name: "directories",
+    title: "Folders",
+    why: "Parents first: an import into a missing folder fails.",
+  },
+  {
+    kind: "items",
+    ordering: "parallel",
+    name: "objects",
+    title: "Notebooks and files",
+    why: "Jobs and permissions refer to them by path.",
+  },
+  {
+    kind: "items",
+    ordering: "parallel",
+    name: "cluster-policies",
+    title: "Cluster policies",
+    why: "Pools, clusters and jobs refer to policies.",
+  },
+  {
+    kind: "items",
+    ordering: "parallel",
+    name: "instance-pools",
+    title: "Instance pools",
+    why: "Clusters and job clusters draw from pools.",
+  },
+  {
+    kind: "items",
+    ordering: "parallel",
     name: "clusters",
     title: "Clusters (created terminated)",
     why: "Jobs refer to clusters by id; nobody pays for idle compute.",
   },
   {
+    kind: "items",
+    ordering: "dependency",
     name: "jobs",
     title: "Jobs (created paused)",
     why: "Need clusters, policies, pools and the jobs they trigger; paused so nothing runs before you check.",
   },
   {
+    kind: "items",
+    ordering: "parallel",
     name: "secret-scopes",
     title: "Secret scopes and ACLs",
     why: "Notebooks read secrets at run time; values are not in backups.",
   },
-  { name: "repos", title: "Git folders", why: "Re-cloned from their remotes." },
   {
+    kind: "items",
+    ordering: "parallel",
+    name: "repos",
+    title: "Git folders",
+    why: "Re-cloned from their remotes.",
+  },
+  {
+    kind: "items",
+    ordering: "parallel",
     name: "global-init-scripts",
     title: "Global init scripts",
     why: "Apply to clusters started after the restore.",
   },
-  { name: "permissions", title: "Permissions", why: "Last: ACLs refer to the new ids of everything above." },
+  {
+    kind: "items",
+    ordering: "parallel",
+    name: "permissions",
+    title: "Permissions",
+    why: "Last: ACLs refer to the new ids of everything above.",
+  },
 ];
 
 const CONFIG_STEP_BY_KIND: Record<string, string> = {
@@ -178,8 +235,8 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
   const target = await readTarget(client, { tree: true });
   const items: PlanItem[] = [];
   const notes: string[] = [];
-  const objects = manifests["workspace-objects"];
-  const config = manifests["workspace-config"];
+  const objects = manifests[OBJECTS];
+  const config = manifests[CONFIG];
   let overwrites = 0;
 
   for (const entry of objects?.entries ?? []) {
@@ -751,7 +808,7 @@ async function learnExisting(
 ): Promise<void> {
   for (const [source, id] of target.jobsByTag) run.ids.jobs[source] ??= String(id);
   for (const [source, id] of target.clustersByTag) run.ids.clusters[source] ??= id;
-  for (const entry of manifests["workspace-config"]?.entries ?? []) {
+  for (const entry of manifests[CONFIG]?.entries ?? []) {
     if (entry.kind !== "cluster-policy" && entry.kind !== "instance-pool") continue;
     const body = await ctx.store.getJson<Json>(entry.sha256);
     if (entry.kind === "cluster-policy") {
@@ -803,7 +860,7 @@ async function validate(
   const client = ctx.databricks(request.target);
   const target = await readTarget(client, { tree: true });
   const checks: ValidationCheck[] = [];
-  const objects = (manifests["workspace-objects"]?.entries ?? []).filter(
+  const objects = (manifests[OBJECTS]?.entries ?? []).filter(
     (e) => e.path !== "/" && selected(e.path, request.include, request.exclude),
   );
   for (const kind of ["DIRECTORY", "NOTEBOOK", "FILE"]) {
@@ -824,7 +881,7 @@ async function validate(
         : {}),
     });
   }
-  const config = (manifests["workspace-config"]?.entries ?? []).filter((e) =>
+  const config = (manifests[CONFIG]?.entries ?? []).filter((e) =>
     selected(e.path, request.include, request.exclude),
   );
   const count = (kind: string) => config.filter((e) => e.kind === kind).length;
@@ -859,13 +916,10 @@ async function validate(
   return checks;
 }
 
-export const workspaceScenario: RestoreScenario = {
+export const workspaceScenario: RestoreScenario<RestoreRequest, IdMaps> = {
   name: "workspace",
   steps: STEPS,
-  components: [
-    { domain: "databricks", component: "workspace-objects", required: true },
-    { domain: "databricks", component: "workspace-config", required: false },
-  ],
+  seedIds: (request) => emptyIdMaps(request.remap),
   preflight,
   plan,
   execute,

@@ -7,11 +7,11 @@ import { isAzdrError } from "../../../errors.js";
 import type { SecurableType } from "../../../sources/unity-catalog-source.js";
 import { SECURABLE_FOLDERS } from "../../../sources/unity-catalog-source.js";
 import type { Manifest } from "../../../store/manifest.js";
-import type { RestoreRequest } from "../../engine/request.js";
+import type { Remap as RemapRules } from "../../engine/request-schema.js";
 import { remapPrincipal, remapStorage } from "../../engine/remap.js";
 
 export type Json = Record<string, unknown>;
-type Remap = RestoreRequest["remap"];
+type Remap = RemapRules;
 
 export const UC = "/api/2.1/unity-catalog";
 

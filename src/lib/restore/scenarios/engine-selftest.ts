@@ -1,0 +1,243 @@
+// Engine self-test, used only by tests (catalog row "engine-selftest", marked internal: every
+// trigger refuses it). It is registered exactly like a runbook scenario (one catalog row, this
+// module) and has one step of every kind, each doing something real in the target workspace:
+// - items (ordering "dependency"): a folder and a notebook inside it, planned notebook first, so
+//   only the engine's dependency order makes the import succeed;
+// - operation: one SQL statement started with wait_timeout 0s and polled until it finishes;
+// - checkpoint: a person creates `<folder>/confirmed` by hand; the check looks for it;
+// - scenario: the workspace restore (7.3) of the same source and target, as a child.
+import type { DatabricksClient } from "../../clients/databricks.js";
+import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
+import type { SourceContext } from "../../sources/context.js";
+import { mkdirs } from "../../sources/databricks-workspace.js";
+import type { EngineSelftestRequest } from "../catalog.js";
+import type { PlanItem, PreflightCheck } from "../engine/plan.js";
+import type {
+  CheckResult,
+  ItemResult,
+  OperationHandle,
+  OperationStatus,
+  PlannedWork,
+  PlanStep,
+  RestoreScenario,
+  ValidationCheck,
+} from "../engine/steps.js";
+
+type Json = Record<string, unknown>;
+
+const STEPS: PlanStep[] = [
+  {
+    kind: "items",
+    ordering: "dependency",
+    name: "folders",
+    title: "Folder and notebook",
+    why: "The notebook is imported into the folder, so the folder comes first.",
+  },
+  {
+    kind: "operation",
+    name: "statement",
+    title: "SQL statement",
+    why: "Runs after the folders exist; stands for any long-running operation.",
+    does: "Starts one SQL statement on the target's warehouse and polls it until it finishes.",
+    pollSeconds: 30,
+    timeoutMinutes: 30,
+    expectedSeconds: 30,
+  },
+  {
+    kind: "checkpoint",
+    name: "confirm",
+    title: "Confirm by hand",
+    why: "A person checks the restored folder before the child restore writes more.",
+    does: "Waits for an operator to create the confirmation folder and say done; then checks it exists.",
+  },
+  {
+    kind: "scenario",
+    name: "workspace",
+    title: "Workspace restore (7.3)",
+    why: "Last: a child restore composed into this one, released by the same approval.",
+    scenario: "workspace",
+    request: (parent) => ({ source: parent.source, target: parent.target, mode: parent.mode }),
+  },
+];
+
+function workspaceUrl(ctx: SourceContext, id: string): string {
+  const ws = ctx.config.databricks.workspaces.find((w) => w.id === id);
+  if (!ws) throw new AzdrError("INVALID_INPUT", `workspace "${id}" is not in databricks.workspaces`);
+  return ws.url;
+}
+
+async function exists(client: DatabricksClient, path: string): Promise<boolean> {
+  try {
+    await client.get("/api/2.0/workspace/get-status", { path });
+    return true;
+  } catch (error) {
+    if (isAzdrError(error, "NOT_FOUND")) return false;
+    throw error;
+  }
+}
+
+function confirmationPath(request: EngineSelftestRequest): string {
+  return `${request.folder}/confirmed`;
+}
+
+async function preflight(ctx: SourceContext, request: EngineSelftestRequest): Promise<PreflightCheck[]> {
+  const url = workspaceUrl(ctx, request.target);
+  await ctx.databricks(request.target).get("/api/2.0/workspace/get-status", { path: "/" });
+  return [{ name: "target workspace reachable", ok: true, blocking: true, detail: url }];
+}
+
+async function plan(ctx: SourceContext, request: EngineSelftestRequest): Promise<PlannedWork> {
+  const client = ctx.databricks(request.target);
+  const notebook = `${request.folder}/notes`;
+  const items: PlanItem[] = [];
+  // Listed before its folder on purpose: the engine orders "dependency" steps.
+  items.push({
+    step: "folders",
+    key: notebook,
+    kind: "NOTEBOOK",
+    target: notebook,
+    dependsOn: [request.folder],
+    ...((await exists(client, notebook))
+      ? { action: "skip" as const, reason: "notebook exists" }
+      : { action: "create" as const, reason: "not in the target" }),
+  });
+  items.push({
+    step: "folders",
+    key: request.folder,
+    kind: "DIRECTORY",
+    target: request.folder,
+    ...((await exists(client, request.folder))
+      ? { action: "skip" as const, reason: "folder exists" }
+      : { action: "create" as const, reason: "not in the target" }),
+  });
+  items.push({
+    step: "statement",
+    key: "SELECT 1",
+    kind: "sql-statement",
+    action: "create",
+    reason: "runs on the target's SQL warehouse",
+  });
+  const confirmed = await exists(client, confirmationPath(request));
+  items.push({
+    step: "confirm",
+    key: confirmationPath(request),
+    kind: "checkpoint",
+    ...(confirmed
+      ? { action: "skip" as const, reason: "already confirmed" }
+      : { action: "create" as const, reason: "created by a person, then checked" }),
+  });
+  return {
+    items,
+    destructive: [],
+    notes: [],
+    checkpoints: confirmed
+      ? {}
+      : {
+          confirm: {
+            instructions: [
+              `Open the target workspace and look at ${request.folder}.`,
+              `Create the folder ${confirmationPath(request)} when it looks right.`,
+              `Then mark the step done: azdr restore checkpoint <id> confirm --done`,
+            ],
+            links: [
+              {
+                label: "Target workspace folder",
+                url: `${workspaceUrl(ctx, request.target)}/#workspace${request.folder}`,
+              },
+            ],
+          },
+        },
+  };
+}
+
+async function execute(
+  ctx: SourceContext,
+  request: EngineSelftestRequest,
+  step: string,
+  items: PlanItem[],
+): Promise<ItemResult[]> {
+  const client = ctx.databricks(request.target);
+  const results: ItemResult[] = [];
+  // One at a time in the engine's order: the notebook fails if its folder is not there yet.
+  for (const item of items) {
+    try {
+      if (item.kind === "DIRECTORY") await mkdirs(client, item.target!);
+      else
+        await client.post("/api/2.0/workspace/import", {
+          path: item.target,
+          format: "SOURCE",
+          language: "PYTHON",
+          content: Buffer.from("# restored by the engine self-test\n").toString("base64"),
+          overwrite: true,
+        });
+      results.push({ step, key: item.key, status: "created" });
+    } catch (error) {
+      if (isAzdrError(error) && error.retryable) throw error;
+      results.push({ step, key: item.key, status: "failed", detail: errorMessage(error) });
+    }
+  }
+  return results;
+}
+
+async function startOperation(ctx: SourceContext, request: EngineSelftestRequest): Promise<OperationHandle> {
+  const client = ctx.databricks(request.target);
+  const warehouses = ((await client.get<Json>("/api/2.0/sql/warehouses"))["warehouses"] ?? []) as Json[];
+  const warehouseId = warehouses[0]?.["id"];
+  if (typeof warehouseId !== "string")
+    throw new AzdrError("NOT_FOUND", `workspace ${request.target} has no SQL warehouse`);
+  const started = await client.post<Json>("/api/2.0/sql/statements", {
+    warehouse_id: warehouseId,
+    statement: "SELECT 1",
+    wait_timeout: "0s",
+  });
+  return { statementId: String(started["statement_id"]), warehouseId };
+}
+
+async function pollOperation(
+  ctx: SourceContext,
+  request: EngineSelftestRequest,
+  _step: string,
+  handle: OperationHandle,
+): Promise<OperationStatus> {
+  const id = String(handle["statementId"]);
+  const statement = await ctx.databricks(request.target).get<Json>(`/api/2.0/sql/statements/${id}`);
+  const reported = (statement["status"] as Json | undefined)?.["state"];
+  const state = typeof reported === "string" ? reported : "UNKNOWN";
+  if (state === "SUCCEEDED") return { state: "succeeded", detail: `statement ${id} succeeded` };
+  if (state === "PENDING" || state === "RUNNING")
+    return { state: "running", detail: `statement ${id} ${state}` };
+  return { state: "failed", detail: `statement ${id} ended ${state}` };
+}
+
+async function checkCheckpoint(ctx: SourceContext, request: EngineSelftestRequest): Promise<CheckResult> {
+  const path = confirmationPath(request);
+  return (await exists(ctx.databricks(request.target), path))
+    ? { ok: true, detail: `${path} exists` }
+    : { ok: false, detail: `${path} does not exist in ${request.target}: create it, then say done again` };
+}
+
+async function validate(ctx: SourceContext, request: EngineSelftestRequest): Promise<ValidationCheck[]> {
+  const client = ctx.databricks(request.target);
+  const wanted = [request.folder, `${request.folder}/notes`];
+  const found = (await Promise.all(wanted.map((p) => exists(client, p)))).filter(Boolean).length;
+  return [
+    {
+      name: "folder and notebook present",
+      ok: found === wanted.length,
+      expected: wanted.length,
+      actual: found,
+    },
+  ];
+}
+
+export const engineSelftestScenario: RestoreScenario<EngineSelftestRequest> = {
+  name: "engine-selftest",
+  steps: STEPS,
+  preflight,
+  plan,
+  execute,
+  startOperation,
+  pollOperation,
+  checkCheckpoint,
+  validate,
+};
