@@ -575,6 +575,25 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
     );
   });
 
+  // StorageAccounts_CheckNameAvailability: names are global; a live account holds its name.
+  svc.route("POST", `${SUB}/providers/Microsoft.Storage/checkNameAvailability`, (req) => {
+    const requested = ((req.body ?? {}) as { name?: unknown }).name;
+    const name = typeof requested === "string" ? requested : "";
+    if (!/^[a-z0-9]{3,24}$/.test(name))
+      return ok({
+        nameAvailable: false,
+        reason: "AccountNameInvalid",
+        message: `${name} is not a valid storage account name.`,
+      });
+    return state.findStorageAccount(name)
+      ? ok({
+          nameAvailable: false,
+          reason: "AlreadyExists",
+          message: `The storage account named ${name} is already taken.`,
+        })
+      : ok({ nameAvailable: true });
+  });
+
   // ---- deleted accounts -----------------------------------------------------------------------
   const deletedJson = (d: { account: StorageAccount; deletedAt: Date; restoreReference: string }) => ({
     id: `/subscriptions/${d.account.subscriptionId}/providers/Microsoft.Storage/locations/${d.account.location}/deletedAccounts/${d.account.name}`,

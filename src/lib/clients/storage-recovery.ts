@@ -122,6 +122,8 @@ export interface StorageRecoveryClient {
   /** The newest entry of the subscription's deletedAccounts with this name. */
   findDeletedAccount(name: string): Promise<DeletedAccountInfo | undefined>;
   resourceGroupExists(name: string): Promise<boolean>;
+  /** Storage account names are global: is this one free (a recovery or a re-create needs it)? */
+  nameAvailability(name: string): Promise<{ available: boolean; reason?: string }>;
   createAccount(account: ArmRef, settings: AccountCreateSettings): Promise<void>;
   /** Change the replication SKU (re-enabling geo-redundancy after an unplanned failover). */
   updateSku(account: ArmRef, skuName: string): Promise<void>;
@@ -136,6 +138,8 @@ export interface StorageRecoveryClient {
 
   /** Does the primary blob endpoint answer (one small list call)? */
   probeBlobEndpoint(blobEndpoint: string): Promise<{ answers: boolean; reason?: string }>;
+  /** Names of the live containers. */
+  listContainers(blobEndpoint: string): AsyncIterable<string>;
   listDeletedContainers(blobEndpoint: string, prefix?: string): AsyncIterable<DeletedContainerInfo>;
   containerExists(blobEndpoint: string, container: string): Promise<boolean>;
   restoreContainer(blobEndpoint: string, name: string, version: string): Promise<void>;
@@ -294,6 +298,15 @@ export function createStorageRecoveryClient(options: AzureClientOptions): Storag
       }
     },
 
+    nameAvailability: (name) =>
+      call(`check the name ${name}`, async () => {
+        const r = await sdk().storageAccounts.checkNameAvailability({
+          name,
+          type: "Microsoft.Storage/storageAccounts",
+        });
+        return compact({ available: r.nameAvailable === true, reason: r.message ?? r.reason });
+      }),
+
     createAccount: (account, s) =>
       call(`create storage account ${account.name}`, async () => {
         await sdk()
@@ -392,6 +405,13 @@ export function createStorageRecoveryClient(options: AzureClientOptions): Storag
         throw mapped;
       }
     },
+
+    listContainers: (endpoint) =>
+      iterate(
+        `list containers of ${endpoint}`,
+        () => blob(endpoint).listContainers(),
+        (c) => (c.deleted ? undefined : c.name),
+      ),
 
     listDeletedContainers: (endpoint, prefix) =>
       iterate(

@@ -74,6 +74,8 @@ describe("account state", () => {
     expect(await client.findDeletedAccount("stazdrmlprod")).toBeUndefined();
     expect(await client.resourceGroupExists(sim.seed!.resourceGroup)).toBe(true);
     expect(await client.resourceGroupExists("rg-gone")).toBe(false);
+    expect(await client.nameAvailability("stazdrucprod")).toEqual({ available: true });
+    expect((await client.nameAvailability("stazdrmlprod")).available).toBe(false);
   });
 
   test("throttling past the retries is THROTTLED, other failures keep their codes", async () => {
