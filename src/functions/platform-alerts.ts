@@ -20,6 +20,8 @@ export interface AlertOutcome {
   eventId: string;
   action: "restore" | "ignore" | "already-running" | "error" | "skipped";
   detail: string;
+  /** An ignored deletion of a resource the config names: people are told all the same. */
+  ours?: boolean;
   instanceId?: string;
 }
 
@@ -72,7 +74,7 @@ export async function handleDeletionEvents(
     }
     if (decision.action === "ignore") {
       context.log(`event ${eventId} ignored: ${decision.reason}`);
-      outcomes.push({ eventId, action: "ignore", detail: decision.reason });
+      outcomes.push({ eventId, action: "ignore", detail: decision.reason, ours: decision.ours });
       continue;
     }
     try {
@@ -99,8 +101,9 @@ export async function handleDeletionEvents(
     }
   }
   // Tell people about every deletion of a configured resource: the ones that started a restore,
-  // and the ones azdr cannot recover by itself (their reason says "deleted" and what to do).
-  const worthTelling = (o: AlertOutcome) => o.action !== "ignore" || /\bdeleted\b/.test(o.detail);
+  // and the ones azdr cannot recover by itself (the decision says what to do); skipped and failed
+  // entries too, since someone must look at them.
+  const worthTelling = (o: AlertOutcome) => o.action !== "ignore" || o.ours === true;
   for (const outcome of outcomes.filter(worthTelling)) {
     const event = events.find((e) => (e.id ?? "?") === outcome.eventId);
     await runtime().notifier.notify(

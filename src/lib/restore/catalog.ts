@@ -49,12 +49,15 @@ export interface ScenarioInput {
 export interface DeletionRoute {
   /** Lowercase ARM operation prefix, e.g. "microsoft.databricks/workspaces/". */
   operation: string;
-  /** The restore to start (waiting at its approval gate), or the reason to start nothing. */
+  /**
+   * The restore to start (waiting at its approval gate), or the reason to start nothing; `ours`
+   * says the deleted resource is one the config names (people are told even though nothing starts).
+   */
   route(
     config: PlatformConfig,
     resourceId: string,
     eventId: string,
-  ): { request: Record<string, unknown>; reason: string } | { ignore: string };
+  ): { request: Record<string, unknown>; reason: string } | { ignore: string; ours: boolean };
 }
 
 export interface CatalogRow<Name extends string = string, Schema extends z.ZodObject = z.ZodObject> {
@@ -134,13 +137,20 @@ export const CATALOG = [
           (w) => w.resourceId?.toLowerCase() === resourceId,
         );
         if (!workspace)
-          return { ignore: `Databricks workspace ${name} is not in databricks.workspaces (resourceId)` };
+          return {
+            ignore: `Databricks workspace ${name} is not in databricks.workspaces (resourceId)`,
+            ours: false,
+          };
         if (workspace.role !== "primary")
-          return { ignore: `workspace ${workspace.id} is a restore target, not a backed-up workspace` };
+          return {
+            ignore: `workspace ${workspace.id} is a restore target, not a backed-up workspace: nothing to restore, but the DR side lost a workspace`,
+            ours: true,
+          };
         const target = config.databricks.workspaces.find((w) => w.role === "secondary");
         if (!target) {
           return {
             ignore: `workspace ${workspace.id} was deleted but no secondary workspace is configured to restore into: add one (role "secondary") and run \`azdr restore workspace\``,
+            ours: true,
           };
         }
         return {

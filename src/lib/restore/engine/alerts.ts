@@ -14,7 +14,8 @@ export interface DeletionEvent {
 
 export type AlertDecision =
   | { action: "restore"; request: RestoreRequestInput & { scenario: string }; reason: string }
-  | { action: "ignore"; reason: string };
+  /** ours: the deleted resource is one the config names, so people are told though nothing starts. */
+  | { action: "ignore"; reason: string; ours: boolean };
 
 const DELETE_EVENT = "Microsoft.Resources.ResourceDeleteSuccess";
 
@@ -24,7 +25,11 @@ function resourceIdOf(event: DeletionEvent): string {
 
 export function decideDeletion(config: PlatformConfig, event: DeletionEvent): AlertDecision {
   if (event.eventType !== DELETE_EVENT)
-    return { action: "ignore", reason: `event type ${event.eventType ?? "?"} is not a deletion` };
+    return {
+      action: "ignore",
+      reason: `event type ${event.eventType ?? "?"} is not a deletion`,
+      ours: false,
+    };
   const resourceId = resourceIdOf(event);
   const operation = (event.data?.operationName ?? "").toLowerCase();
   const name = resourceId.split("/").pop() ?? "";
@@ -34,7 +39,7 @@ export function decideDeletion(config: PlatformConfig, event: DeletionEvent): Al
   for (const row of publicScenarios()) {
     if (!row.deletion || !operation.startsWith(row.deletion.operation)) continue;
     const routed = row.deletion.route(config, resourceId, event.id ?? "?");
-    if ("ignore" in routed) return { action: "ignore", reason: routed.ignore };
+    if ("ignore" in routed) return { action: "ignore", reason: routed.ignore, ours: routed.ours };
     return {
       action: "restore",
       request: { ...routed.request, scenario: row.name },
@@ -47,10 +52,12 @@ export function decideDeletion(config: PlatformConfig, event: DeletionEvent): Al
         resolveArmResource(config, s, "sharedStorageAccount", "sharedResourceGroup").name.toLowerCase() ===
         name,
     );
-    if (!known) return { action: "ignore", reason: `storage account ${name} is not in storageAccounts` };
+    if (!known)
+      return { action: "ignore", reason: `storage account ${name} is not in storageAccounts`, ours: false };
     return {
       action: "ignore",
       reason: `storage account ${name} deleted: automated recovery (runbook 7.2) is not available yet; follow runbook 7.2 now (it is soft-deleted for 14 days)`,
+      ours: true,
     };
   }
   if (operation.startsWith("microsoft.machinelearningservices/workspaces/")) {
@@ -66,14 +73,17 @@ export function decideDeletion(config: PlatformConfig, event: DeletionEvent): Al
       return {
         action: "ignore",
         reason: `Azure ML workspace ${name} is not in azureMl.workspaces or foundry.hubs`,
+        ours: false,
       };
     return {
       action: "ignore",
       reason: `Azure ML workspace ${name} deleted: automated recovery (runbook 7.5) is not available yet; follow runbook 7.5 now (soft-deleted for 14 days)`,
+      ours: true,
     };
   }
   return {
     action: "ignore",
     reason: `operation ${event.data?.operationName ?? "?"} is not one azdr recovers`,
+    ours: false,
   };
 }
