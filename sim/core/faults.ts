@@ -19,6 +19,11 @@ export interface FaultRule {
   message?: string;
   latencyMs?: number;
   reset?: boolean;
+  /**
+   * Run the request, then drop the connection instead of answering: the change is made but the
+   * client never learns it (a lost response, a caller that crashed right after sending).
+   */
+  resetAfterHandling?: boolean;
   /** Accept the request and never answer (a hung socket) until the client gives up. */
   hang?: boolean;
 }
@@ -26,6 +31,7 @@ export interface FaultRule {
 export interface AppliedFault {
   latencyMs?: number;
   reset?: boolean;
+  resetAfterHandling?: boolean;
   hang?: boolean;
   response?: (service: SimService) => SimResponse;
 }
@@ -116,6 +122,7 @@ export class FaultPlan {
       const applied: AppliedFault = {};
       if (rule.latencyMs) applied.latencyMs = rule.latencyMs;
       if (rule.reset) applied.reset = true;
+      if (rule.resetAfterHandling) applied.resetAfterHandling = true;
       if (rule.hang) applied.hang = true;
       if (rule.status) {
         const status = rule.status;

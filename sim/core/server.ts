@@ -274,7 +274,13 @@ export class SimService {
       route.keys.forEach((key, i) => (simReq.params[key] = decodeURIComponent(match[i + 1] ?? "")));
       const denied = this.options.authenticate ? this.options.authenticate(simReq) : this.checkBearer(simReq);
       if (denied) return send(denied);
-      send(await route.handler(simReq));
+      const response = await route.handler(simReq);
+      if (fault?.resetAfterHandling) {
+        entry.status = 0;
+        req.socket.destroy();
+        return;
+      }
+      send(response);
     } catch (error) {
       if (error instanceof SimHttpError) {
         const response = this.error(error.status, error.code, error.message);

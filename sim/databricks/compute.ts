@@ -50,26 +50,97 @@ export function createCluster(state: WorkspaceState, spec: Json, clusterState = 
   return cluster;
 }
 
-export function createPolicy(state: WorkspaceState, spec: Json): Json {
+/**
+ * Policy families Databricks manages (GET /api/2.0/policy-families). A policy made from a family
+ * inherits its definition; policy_family_definition_overrides customise it.
+ */
+export const POLICY_FAMILIES: Record<string, { name: string; description: string; definition: Json }> = {
+  "personal-vm": {
+    name: "Personal Compute",
+    description: "Single-node, single-user compute for one person.",
+    definition: {
+      "spark_conf.spark.databricks.cluster.profile": { type: "fixed", value: "singleNode", hidden: true },
+      num_workers: { type: "fixed", value: 0, hidden: true },
+      data_security_mode: { type: "fixed", value: "SINGLE_USER" },
+    },
+  },
+  "shared-compute": {
+    name: "Shared Compute",
+    description: "Multi-node compute shared by several users, with user isolation.",
+    definition: { data_security_mode: { type: "fixed", value: "USER_ISOLATION" } },
+  },
+  "power-user": {
+    name: "Power User Compute",
+    description: "Multi-node, single-user compute for power users.",
+    definition: { data_security_mode: { type: "fixed", value: "SINGLE_USER" } },
+  },
+  "job-cluster": {
+    name: "Job Compute",
+    description: "Compute for jobs.",
+    definition: { cluster_type: { type: "fixed", value: "job" } },
+  },
+};
+
+function parseDefinition(text: unknown, field: string): Json {
+  if (text === undefined || text === null || text === "") return {};
+  if (typeof text !== "string") throw err.invalid(`${field} must be a JSON document passed as a string`);
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+    return parsed as Json;
+  } catch {
+    throw err.invalid(`${field} is not valid JSON`);
+  }
+}
+
+/**
+ * A policy body as the API accepts it: policy_family_id "cannot be used with definition" (the
+ * cluster-policies create/edit reference); the effective definition of a family policy is the
+ * family's with the overrides on top.
+ */
+function policyBody(spec: Json): Json {
+  const familyId = str(spec.policy_family_id, "policy_family_id");
+  const out = clone(spec);
+  if (familyId === undefined) {
+    if (spec.policy_family_definition_overrides !== undefined)
+      throw err.invalid("policy_family_definition_overrides requires policy_family_id");
+    parseDefinition(spec.definition, "definition");
+    return out;
+  }
+  if (spec.definition !== undefined)
+    throw err.invalid(
+      "policy_family_id cannot be used with definition: use policy_family_definition_overrides to customise the family's definition",
+    );
+  const family = POLICY_FAMILIES[familyId];
+  if (!family) throw err.invalid(`Policy family ${familyId} does not exist`);
+  const overrides = parseDefinition(
+    spec.policy_family_definition_overrides,
+    "policy_family_definition_overrides",
+  );
+  out.definition = JSON.stringify({ ...family.definition, ...overrides });
+  return out;
+}
+
+export function createPolicy(state: WorkspaceState, spec: Json, options: { isDefault?: boolean } = {}): Json {
   const name = str(spec.name, "name", true);
   for (const p of state.policies.values())
     if (p.name === name) throw err.invalid(`Cluster policy with name '${name}' already exists.`);
-  if (typeof spec.definition === "string") {
-    try {
-      JSON.parse(spec.definition);
-    } catch {
-      throw err.invalid("Policy definition is not valid JSON");
-    }
-  }
   const policy: Json = {
-    ...clone(spec),
+    ...policyBody(spec),
     policy_id: state.newPolicyId(),
     created_at_timestamp: state.clock(),
     creator_user_name: state.userName,
-    is_default: false,
+    is_default: options.isDefault === true,
   };
   state.policies.set(policy.policy_id as string, policy);
   return policy;
+}
+
+/** The family policies every new workspace starts with ("Personal Compute"…), without overrides. */
+export function createDefaultPolicies(state: WorkspaceState, families = ["personal-vm"]): Json[] {
+  return families.map((id) =>
+    createPolicy(state, { name: POLICY_FAMILIES[id]!.name, policy_family_id: id }, { isDefault: true }),
+  );
 }
 
 export function createPool(state: WorkspaceState, spec: Json): Json {
@@ -179,6 +250,11 @@ export function registerComputeRoutes(service: SimService, state: WorkspaceState
     for (const other of state.policies.values())
       if (other !== p && other.name === name)
         throw err.invalid(`Cluster policy with name '${name}' already exists.`);
+    const { policy_id: _id, ...spec } = b;
+    const next = policyBody(spec);
+    // "Default policies cannot be deleted, and their policy families cannot be changed."
+    if (p.is_default === true && next.policy_family_id !== p.policy_family_id)
+      throw err.invalid(`The policy family of the default policy '${String(p.name)}' cannot be changed`);
     const keep = {
       policy_id: p.policy_id,
       created_at_timestamp: p.created_at_timestamp,
@@ -186,15 +262,27 @@ export function registerComputeRoutes(service: SimService, state: WorkspaceState
       is_default: p.is_default,
     };
     for (const k of Object.keys(p)) delete p[k];
-    Object.assign(p, clone(b), keep);
+    Object.assign(p, next, keep);
     return ok({});
   });
   service.route("POST", `${policies}/delete`, (req) => {
     const p = getPolicy(body(req).policy_id);
+    if (p.is_default === true) throw err.invalid(`The default policy '${String(p.name)}' cannot be deleted`);
     state.policies.delete(p.policy_id as string);
     state.permissions.delete(`cluster-policies/${String(p.policy_id)}`);
     return ok({});
   });
+
+  service.route("GET", "/api/2.0/policy-families", () =>
+    ok({
+      policy_families: Object.entries(POLICY_FAMILIES).map(([id, f]) => ({
+        policy_family_id: id,
+        name: f.name,
+        description: f.description,
+        definition: JSON.stringify(f.definition),
+      })),
+    }),
+  );
 
   const pools = "/api/2.0/instance-pools";
   const getPool = (id: unknown): Json => {

@@ -9,6 +9,8 @@ import { body, bool, clone, decodeToken, encodeToken, err, num, ok } from "./uti
 
 export const JOB_ARRAY_PAGE = 100;
 const MAX_TASKS = 1000;
+/** The Jobs API reference: "A maximum of 25 tags can be added to the job." */
+export const MAX_JOB_TAGS = 25;
 
 export interface JobsOptions {
   /** Reject references to clusters, pools, policies and jobs that do not exist (default true). */
@@ -33,6 +35,9 @@ export function validateJobSettings(
   options: JobsOptions,
   selfId?: number,
 ): void {
+  const tags = settings.tags;
+  if (tags && typeof tags === "object" && Object.keys(tags).length > MAX_JOB_TAGS)
+    throw err.invalid(`A job can have at most ${MAX_JOB_TAGS} tags; got ${Object.keys(tags).length}.`);
   const tasks = asArray(settings.tasks);
   if (tasks.length > MAX_TASKS)
     throw err.invalid(`A job can have at most ${MAX_TASKS} tasks; got ${tasks.length}.`);

@@ -1,5 +1,5 @@
 // Permissions API: GET/PUT/PATCH /api/2.0/permissions/{type}/{id} for jobs, clusters,
-// cluster-policies, instance-pools, notebooks, directories and repos. The response carries the
+// cluster-policies, instance-pools, notebooks, directories, workspace files ("files") and repos. The response carries the
 // direct ACL plus the inherited "admins" CAN_MANAGE entry, as the real service does.
 import type { SimService } from "../core/server.js";
 import type { AccessControlEntry, WorkspaceState } from "./state.js";
@@ -12,6 +12,7 @@ const OBJECT_TYPES: Record<string, string> = {
   "instance-pools": "instance-pool",
   notebooks: "notebook",
   directories: "directory",
+  files: "file",
   repos: "repo",
 };
 
@@ -22,6 +23,7 @@ const LEVELS: Record<string, string[]> = {
   "instance-pools": ["CAN_ATTACH_TO", "CAN_MANAGE"],
   notebooks: ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"],
   directories: ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"],
+  files: ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"],
   repos: ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"],
 };
 
@@ -43,6 +45,8 @@ export function objectExists(state: WorkspaceState, type: string, id: string): b
       return state.tree.byId.get(Number(id))?.object_type === "NOTEBOOK";
     case "directories":
       return state.tree.byId.get(Number(id))?.object_type === "DIRECTORY";
+    case "files":
+      return state.tree.byId.get(Number(id))?.object_type === "FILE";
     case "repos":
       return state.repos.has(Number(id));
     default:

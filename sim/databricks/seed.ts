@@ -336,6 +336,13 @@ export function seedWorkspace(
         { user_name: users[0]!, permission_level: "CAN_MANAGE" },
       ]);
   }
+  for (const path of result.filePaths.slice(0, 2)) {
+    const file = tree.get(path);
+    if (file)
+      state.permissions.set(`files/${file.object_id}`, [
+        { group_name: "analysts", permission_level: "CAN_READ" },
+      ]);
+  }
   for (const id of result.clusterIds.slice(0, 2))
     state.permissions.set(`clusters/${id}`, [
       { group_name: "data-engineers", permission_level: "CAN_RESTART" },

@@ -4,7 +4,6 @@ import { ORCHESTRATORS, RESTORE_QUEUE } from "../../src/orchestrators/names.js";
 import type { RestoreProgress } from "../../src/orchestrators/restore.js";
 import type { RestoreReport } from "../../src/lib/restore/engine/engine.js";
 import { REPORTS_CONTAINER } from "../../src/lib/store/layout.js";
-import { SOURCE_JOB_TAG } from "../../src/lib/restore/scenarios/workspace.js";
 import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/engine/identity.js";
 import { requestHash } from "../../src/lib/restore/engine/request.js";
 import { appRegistry, startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
@@ -206,11 +205,19 @@ describe("7.3 Databricks workspace restore", () => {
       if (object.object_type === "DIRECTORY")
         expect(target.tree.get(path)?.object_type, path).toBe("DIRECTORY");
     }
-    // Jobs: equal by settings modulo remapped ids, paused, tagged with their source id.
+    // Jobs: equal by settings modulo remapped ids, paused, and carrying none of azdr's own tags.
     expect(target.jobs.size).toBe(source.jobs.size);
+    const targetIdByName = new Map([...target.jobs].map(([id, job]) => [job.settings["name"], id]));
     const newIdOf = new Map<string, number>();
-    for (const [id, job] of target.jobs)
-      newIdOf.set(String((job.settings["tags"] as Json)[SOURCE_JOB_TAG]), id);
+    for (const [id, job] of source.jobs) newIdOf.set(String(id), targetIdByName.get(job.settings["name"])!);
+    for (const job of target.jobs.values())
+      expect(Object.keys((job.settings["tags"] ?? {}) as Json).filter((t) => t.startsWith("azdr"))).toEqual(
+        [],
+      );
+    for (const cluster of target.clusters.values())
+      expect(Object.keys((cluster["custom_tags"] ?? {}) as Json).filter((t) => t.startsWith("azdr"))).toEqual(
+        [],
+      );
     for (const [sourceId, job] of source.jobs) {
       const restoredId = newIdOf.get(String(sourceId));
       expect(restoredId, `job ${sourceId}`).toBeDefined();

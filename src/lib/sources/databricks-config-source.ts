@@ -2,8 +2,8 @@
 // with their full settings (jobs/get: the list form truncates tasks at 100 and is not a valid
 // create payload), read again only when their listed settings changed, cluster policies,
 // clusters, instance pools, secret scopes with ACLs and backing (never secret values), repos,
-// global init scripts, and the permissions of jobs, clusters, policies, pools, notebooks and
-// directories.
+// global init scripts, and the permissions of jobs, clusters, policies, pools, notebooks,
+// directories and workspace files.
 import type { BackupSource } from "../backup/engine.js";
 import type { DatabricksClient } from "../clients/databricks.js";
 import { errorMessage, isAzdrError } from "../errors.js";
@@ -22,7 +22,7 @@ export type ConfigWork =
   | { type: "permissions"; objectType: PermissionObjectType; objectId: string; label: string };
 
 export type PermissionObjectType =
-  "jobs" | "clusters" | "cluster-policies" | "instance-pools" | "notebooks" | "directories";
+  "jobs" | "clusters" | "cluster-policies" | "instance-pools" | "notebooks" | "directories" | "files";
 
 /** JSON with object keys sorted at every level: equal values, equal text. */
 function canonicalJson(value: unknown): string {
@@ -140,8 +140,14 @@ export function clusterSpec(cluster: Json): Json {
   return spec;
 }
 
+const OBJECT_PERMISSION_TYPES: Record<string, PermissionObjectType> = {
+  NOTEBOOK: "notebooks",
+  DIRECTORY: "directories",
+  FILE: "files",
+};
+
 /**
- * Notebook and folder permissions are keyed by object id. The ids come from the newest good
+ * Notebook, folder and workspace file permissions are keyed by object id. The ids come from the newest good
  * workspace-objects snapshot; when there is none yet (a first `backup all`, where both kinds start
  * together) the tree is listed here, so the first config snapshot is never silently without them.
  */
@@ -181,11 +187,11 @@ async function planObjectPermissions(
   }
   const work: ConfigWork[] = [];
   for (const { kind, path, objectId } of objects) {
-    if ((kind !== "NOTEBOOK" && kind !== "DIRECTORY") || typeof objectId !== "number" || objectId === 0)
-      continue;
+    const objectType = OBJECT_PERMISSION_TYPES[kind];
+    if (!objectType || typeof objectId !== "number" || objectId === 0) continue;
     work.push({
       type: "permissions",
-      objectType: kind === "NOTEBOOK" ? "notebooks" : "directories",
+      objectType,
       objectId: String(objectId),
       label: path,
     });

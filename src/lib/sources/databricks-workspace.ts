@@ -317,7 +317,11 @@ export async function mkdirs(client: DatabricksClient, path: string): Promise<vo
   await client.post("/api/2.0/workspace/mkdirs", { path }, { idempotent: true });
 }
 
-/** Import a notebook or file. overwrite=true makes it idempotent; without it "exists" is reported. */
+/**
+ * Import a notebook or file. overwrite=true makes it idempotent; without it "exists" is reported.
+ * Files go as RAW: with AUTO the service decides by extension and header, and a `.py` file that
+ * starts with "# Databricks notebook source" would come back as a notebook without its extension.
+ */
 export async function importObject(
   client: DatabricksClient,
   entry: ManifestEntry,
@@ -329,7 +333,7 @@ export async function importObject(
     path: targetPath,
     content: body.toString("base64"),
     overwrite,
-    format: entry.kind === "NOTEBOOK" ? "SOURCE" : "AUTO",
+    format: entry.kind === "NOTEBOOK" ? "SOURCE" : "RAW",
   };
   if (entry.kind === "NOTEBOOK") {
     const language = entry.meta?.["language"];

@@ -158,3 +158,20 @@ export const NOTIFICATION_FLOOD_PREFIX = `${NOTIFICATIONS}/flood/`;
 export function runRecordPath(planId: string, name: string): string {
   return `runs/${planId}/${name}`;
 }
+
+/**
+ * What restores into one target created, per source object (in REPORTS_CONTAINER): the old id →
+ * new id map that lets a later run, or a run resumed after a crash, find its own objects without
+ * marking them. Kept per scenario, source and target: ids are only unique within a workspace.
+ */
+export function restoreLedgerPrefix(scenario: string, source: string, target: string): string {
+  for (const [key, value] of [
+    ["scenario", scenario],
+    ["source", source],
+    ["target", target],
+  ] as const) {
+    if (!SEGMENT.test(value.toLowerCase()))
+      throw new AzdrError("INVALID_INPUT", `${key} "${value}" must be letters, digits, dots and dashes`);
+  }
+  return `ledgers/${scenario}/${source}/${target}/`;
+}

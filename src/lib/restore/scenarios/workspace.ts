@@ -3,11 +3,15 @@
 // and ACLs (no values: backups never hold them), repos, global init scripts and permissions.
 // Steps 7.3.1/7.3.2 (redeploy the workspace, assign the metastore) are infrastructure: preflight
 // checks them and says what to run.
+// Nothing of azdr's is written into the customer's objects: which job or cluster a restore created
+// for which source id is kept in the backup store (workspace/ledger.ts), so re-runs stay idempotent.
 import type { DatabricksClient } from "../../clients/databricks.js";
 import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
-import type { ManifestEntry } from "../../store/manifest.js";
+import { REPORTS_CONTAINER, runRecordPath } from "../../store/layout.js";
+import { sha256Hex, type ManifestEntry } from "../../store/manifest.js";
 import type { SourceContext } from "../../sources/context.js";
 import { importObject, listTree, mkdirs } from "../../sources/databricks-workspace.js";
+import { readPlan } from "../engine/engine.js";
 import type {
   ItemResult,
   Manifests,
@@ -16,10 +20,13 @@ import type {
   RunState as EngineRunState,
   ValidationCheck,
 } from "../engine/steps.js";
-import { selected, type PlanItem, type PreflightCheck } from "../engine/plan.js";
+import { actionable, selected, type PlanItem, type PreflightCheck } from "../engine/plan.js";
 import { emptyIdMaps, remapDeep, remapPrincipal, remapStorage, type IdMaps } from "../engine/remap.js";
 import type { WorkspaceRequest as RestoreRequest } from "../catalog.js";
 import { collect, mapLimit } from "../../concurrency.js";
+import { aclDiff, describeList, directEntries, sameAcl, toPutBody, type AclEntry } from "./workspace/acl.js";
+import { remapBody, rewritesBodies } from "./workspace/bodies.js";
+import { IdLedger, type LedgerKind, type TargetObject } from "./workspace/ledger.js";
 
 type Json = Record<string, unknown>;
 /** This scenario's id maps (jobs, clusters, policies, pools), namespaced under "workspace" in a run. */
@@ -28,10 +35,6 @@ type RunState = EngineRunState<IdMaps>;
 /** The manifests this scenario restores from (keyed domain/component). */
 const OBJECTS = "databricks/workspace-objects";
 const CONFIG = "databricks/workspace-config";
-
-/** Tag that links a restored job or cluster to its source id: how a re-run finds what an earlier attempt created. */
-export const SOURCE_JOB_TAG = "azdr_source_job_id";
-export const SOURCE_CLUSTER_TAG = "azdr_source_cluster_id";
 
 const STEPS: PlanStep[] = [
   {
@@ -123,50 +126,63 @@ function workspaceOf(ctx: SourceContext, id: string) {
   return ws;
 }
 
+/** The first few names of a list, for details that name objects without flooding the report. */
+function some(names: string[], max = 10, separator = ", "): string {
+  return names.length > max
+    ? `${names.slice(0, max).join(separator)} … and ${names.length - max} more`
+    : names.join(separator);
+}
+
+function ledgerFor(ctx: SourceContext, request: RestoreRequest): Promise<IdLedger> {
+  return new IdLedger(ctx.store, request.source, request.target).load();
+}
+
 /** What already exists in the target, read once per plan or batch. */
 interface TargetState {
-  paths: Set<string>;
-  jobsByTag: Map<string, number>;
-  jobNames: Map<string, number>;
-  policiesByName: Map<string, string>;
+  /** Workspace objects by path (tree read only when asked). */
+  paths: Map<string, { type: string; objectId: number; language?: string }>;
+  jobs: TargetObject[];
+  /** Cluster policies by name, as listed (definition, family, overrides). */
+  policies: Map<string, Json>;
   poolsByName: Map<string, string>;
-  clustersByTag: Map<string, string>;
-  clusterNames: Map<string, string>;
-  /** Cluster id → state (RUNNING, TERMINATED…). */
-  clusterStates: Map<string, string>;
+  clusters: (TargetObject & { state: string })[];
   scopes: Set<string>;
-  repoPaths: Set<string>;
+  repos: Map<string, Json>;
   initScripts: Map<string, string>;
 }
 
 async function readTarget(client: DatabricksClient, options: { tree: boolean }): Promise<TargetState> {
   const state: TargetState = {
-    paths: new Set(),
-    jobsByTag: new Map(),
-    jobNames: new Map(),
-    policiesByName: new Map(),
+    paths: new Map(),
+    jobs: [],
+    policies: new Map(),
     poolsByName: new Map(),
-    clustersByTag: new Map(),
-    clusterNames: new Map(),
-    clusterStates: new Map(),
+    clusters: [],
     scopes: new Set(),
-    repoPaths: new Set(),
+    repos: new Map(),
     initScripts: new Map(),
   };
   if (options.tree) {
     const { objects } = await listTree(client, "/");
-    for (const o of objects) if (o.path) state.paths.add(o.path);
+    for (const o of objects)
+      if (o.path)
+        state.paths.set(o.path, {
+          type: String(o.object_type),
+          objectId: Number(o.object_id),
+          ...(o.language ? { language: String(o.language) } : {}),
+        });
   }
   for (const job of await collect(client.paginate<Json>("/api/2.2/jobs/list", "jobs", { limit: 100 }))) {
     const settings = (job["settings"] ?? {}) as Json;
-    const tags = (settings["tags"] ?? {}) as Record<string, string>;
-    const id = Number(job["job_id"]);
-    if (tags[SOURCE_JOB_TAG]) state.jobsByTag.set(tags[SOURCE_JOB_TAG], id);
-    if (typeof settings["name"] === "string") state.jobNames.set(settings["name"], id);
+    state.jobs.push({
+      id: String(job["job_id"]),
+      name: typeof settings["name"] === "string" ? settings["name"] : "",
+      createdAt: Number(job["created_time"] ?? 0),
+    });
   }
   for (const p of ((await client.get<Json>("/api/2.0/policies/clusters/list"))["policies"] as
     Json[] | undefined) ?? []) {
-    state.policiesByName.set(String(p["name"]), String(p["policy_id"]));
+    state.policies.set(String(p["name"]), p);
   }
   for (const p of ((await client.get<Json>("/api/2.0/instance-pools/list"))["instance_pools"] as
     Json[] | undefined) ?? []) {
@@ -175,22 +191,103 @@ async function readTarget(client: DatabricksClient, options: { tree: boolean }):
   for (const c of await collect(
     client.paginate<Json>("/api/2.1/clusters/list", "clusters", { page_size: 100 }),
   )) {
-    const tags = (c["custom_tags"] ?? {}) as Record<string, string>;
-    if (tags[SOURCE_CLUSTER_TAG]) state.clustersByTag.set(tags[SOURCE_CLUSTER_TAG], String(c["cluster_id"]));
-    state.clusterNames.set(String(c["cluster_name"]), String(c["cluster_id"]));
-    state.clusterStates.set(String(c["cluster_id"]), typeof c["state"] === "string" ? c["state"] : "");
+    state.clusters.push({
+      id: String(c["cluster_id"]),
+      name: String(c["cluster_name"]),
+      createdAt: Number(c["start_time"] ?? 0),
+      state: typeof c["state"] === "string" ? c["state"] : "",
+    });
   }
   for (const s of ((await client.get<Json>("/api/2.0/secrets/scopes/list"))["scopes"] as
     Json[] | undefined) ?? []) {
     state.scopes.add(String(s["name"]));
   }
   for (const r of await collect(client.paginate<Json>("/api/2.0/repos", "repos")))
-    state.repoPaths.add(String(r["path"]));
+    state.repos.set(String(r["path"]), r);
   for (const s of ((await client.get<Json>("/api/2.0/global-init-scripts"))["scripts"] as
     Json[] | undefined) ?? []) {
     state.initScripts.set(String(s["name"]), String(s["script_id"]));
   }
   return state;
+}
+
+type Resolved = { id: string; how: "recorded" | "adopted" | "name" };
+
+/**
+ * The target job or cluster a source one corresponds to: the one a restore created for it (ledger),
+ * else one of the same name that no restore created for another source object.
+ */
+function resolveInTarget(
+  ledger: IdLedger,
+  kind: LedgerKind,
+  sourceId: string,
+  name: string,
+  objects: TargetObject[],
+): Resolved | undefined {
+  const ours = ledger.resolve(kind, sourceId, name, objects);
+  if (ours) return ours;
+  const claimed = ledger.claimed(kind);
+  const byName = objects.find((o) => o.name === name && !claimed.has(o.id));
+  return byName ? { id: byName.id, how: "name" } : undefined;
+}
+
+function sourceIdOf(entry: ManifestEntry): string {
+  return decodeURIComponent(entry.path.replace(/^[^/]+\//, "").replace(/\.json$/, ""));
+}
+
+/** A value as text for reasons and names (strings as they are, anything else as JSON). */
+function text(value: unknown): string {
+  return typeof value === "string" ? value : (JSON.stringify(value) ?? "");
+}
+
+function nameOf(entry: ManifestEntry): string {
+  return text(entry.meta?.["name"]);
+}
+
+/**
+ * Fill id maps (old → new) from what the target already holds: the ledger and unclaimed names for
+ * jobs and clusters, names for policies and pools. Objects adopted after an interrupted create are
+ * recorded in the ledger (persist) so later runs find them directly.
+ */
+async function learnExisting(
+  manifests: Manifests,
+  target: TargetState,
+  ledger: IdLedger,
+  ids: IdMaps,
+  persist: boolean,
+): Promise<void> {
+  const entries = manifests[CONFIG]?.entries ?? [];
+  const computeKinds = { job: "jobs", cluster: "clusters" } as const;
+  const objectsOf = (kind: LedgerKind) => (kind === "jobs" ? target.jobs : target.clusters);
+  // First what restores created (recorded or adopted), so a same-named object that belongs to one
+  // source object is never matched by name for another.
+  for (const entry of entries) {
+    const kind = computeKinds[entry.kind as keyof typeof computeKinds];
+    if (!kind) continue;
+    const sourceId = sourceIdOf(entry);
+    const ours = ledger.resolve(kind, sourceId, nameOf(entry), objectsOf(kind));
+    if (!ours) continue;
+    ids[kind][sourceId] ??= ours.id;
+    if (ours.how === "adopted") {
+      if (persist) await ledger.record(kind, sourceId, ours.id);
+      else ledger.claim(kind, sourceId, ours.id);
+    }
+  }
+  for (const entry of entries) {
+    const sourceId = sourceIdOf(entry);
+    const name = nameOf(entry);
+    const kind = computeKinds[entry.kind as keyof typeof computeKinds];
+    if (kind) {
+      const found = resolveInTarget(ledger, kind, sourceId, name, objectsOf(kind));
+      if (found) ids[kind][sourceId] ??= found.id;
+    } else if (entry.kind === "cluster-policy") {
+      const policy = target.policies.get(name);
+      if (policy) ids.policies[sourceId] ??= String(policy["policy_id"]);
+    } else if (entry.kind === "instance-pool") {
+      const id = target.poolsByName.get(name);
+      if (id) ids.pools[sourceId] ??= id;
+    }
+  }
 }
 
 function existingAction(
@@ -230,20 +327,152 @@ function runJobRefs(settings: Json): string[] {
   ).map(String);
 }
 
+// ---- cluster policies ---------------------------------------------------------------------------
+
+/** A policy definition (JSON text) as a value, for comparing; unparsable text compares as text. */
+function definitionValue(text: unknown): unknown {
+  if (typeof text !== "string" || text === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object")
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Json)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * A policy made from a policy family ("Personal Compute"…) is restored through its overrides only:
+ * the API refuses `definition` together with `policy_family_id`, and the definition it lists is the
+ * family's with the overrides applied.
+ */
+function familyPolicyItem(
+  body: Json,
+  existing: Json | undefined,
+  request: RestoreRequest,
+  base: Omit<PlanItem, "action" | "reason">,
+): { item: PlanItem; destructive?: string } {
+  const family = String(body["policy_family_id"]);
+  const name = String(body["name"]);
+  const wanted = definitionValue(body["policy_family_definition_overrides"]);
+  if (!existing)
+    return {
+      item: {
+        ...base,
+        action: "create",
+        reason: `not in the target (family ${family}, with the backup's overrides)`,
+      },
+    };
+  if (existing["policy_family_id"] !== family)
+    return {
+      item: {
+        ...base,
+        action: "conflict",
+        reason: `the target's policy "${name}" is ${existing["policy_family_id"] ? `of family ${text(existing["policy_family_id"])}` : "not a family policy"}, the backup's of family ${family}: rename one of them`,
+      },
+    };
+  const current = definitionValue(existing["policy_family_definition_overrides"]);
+  if (sameJson(current, wanted))
+    return {
+      item: { ...base, action: "skip", reason: `family policy; its overrides already equal the backup's` },
+    };
+  const pristine = sameJson(current, {});
+  const change = `overrides ${canonical(current)} → ${canonical(wanted)}`;
+  if (request.existing !== "update" && !pristine)
+    return {
+      item: {
+        ...base,
+        action: "skip",
+        reason: `family policy with its own overrides in the target (existing=skip): ${change} not applied`,
+      },
+    };
+  return {
+    item: {
+      ...base,
+      action: "update",
+      reason: pristine
+        ? `family policy as the workspace created it: only policy_family_definition_overrides is edited (${change})`
+        : `only policy_family_definition_overrides is edited (${change}; existing=update)`,
+    },
+    ...(pristine ? {} : { destructive: `Cluster policy "${name}": its ${change} replaced.` }),
+  };
+}
+
+// ---- plan ---------------------------------------------------------------------------------------
+
+/** Where a permissions entry points: its object type and source id (permissions/<type>/<id>.json). */
+function permissionOf(entry: { key: string }): { objectType: string; sourceId: string } {
+  const [, objectType = "", file = ""] = entry.key.split("/");
+  return { objectType, sourceId: decodeURIComponent(file.replace(/\.json$/, "")) };
+}
+
+const WORKSPACE_OBJECT_TYPES: Record<string, string> = {
+  notebooks: "NOTEBOOK",
+  directories: "DIRECTORY",
+  files: "FILE",
+};
+
+/** The target id an ACL goes on, or undefined when the object is not (yet) in the target. */
+async function permissionTarget(
+  objectType: string,
+  sourceId: string,
+  label: string,
+  ids: IdMaps,
+  objectIdAt: (path: string, type: string) => Promise<number | undefined>,
+): Promise<string | undefined> {
+  switch (objectType) {
+    case "jobs":
+      return ids.jobs[sourceId];
+    case "clusters":
+      return ids.clusters[sourceId];
+    case "cluster-policies":
+      return ids.policies[sourceId];
+    case "instance-pools":
+      return ids.pools[sourceId];
+    default: {
+      const type = WORKSPACE_OBJECT_TYPES[objectType];
+      if (!type) return undefined;
+      const id = await objectIdAt(label, type);
+      return id === undefined ? undefined : String(id);
+    }
+  }
+}
+
+async function currentAcl(client: DatabricksClient, objectType: string, id: string): Promise<AclEntry[]> {
+  return directEntries(await client.get<Json>(`/api/2.0/permissions/${objectType}/${id}`));
+}
+
 async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Manifests) {
   const client = ctx.databricks(request.target);
   const target = await readTarget(client, { tree: true });
+  const ledger = await ledgerFor(ctx, request);
   const items: PlanItem[] = [];
   const notes: string[] = [];
+  const destructive: string[] = [];
   const objects = manifests[OBJECTS];
   const config = manifests[CONFIG];
+  const rewriting = rewritesBodies(request.remap);
   let overwrites = 0;
+  let rewritten = 0;
 
-  for (const entry of objects?.entries ?? []) {
-    if (!selected(entry.path, request.include, request.exclude)) continue;
+  const objectEntries = (objects?.entries ?? []).filter(
+    (e) => e.path !== "/" && selected(e.path, request.include, request.exclude),
+  );
+  const objectItems = await mapLimit(objectEntries, 16, async (entry): Promise<PlanItem> => {
     if (entry.kind === "DIRECTORY") {
-      if (entry.path === "/") continue;
-      items.push({
+      return {
         step: "directories",
         key: entry.path,
         kind: "DIRECTORY",
@@ -251,17 +480,15 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
         ...(target.paths.has(entry.path)
           ? { action: "skip", reason: "folder exists" }
           : { action: "create", reason: "not in the target" }),
-      });
-      continue;
+      };
     }
     const decision = existingAction(
       target.paths.has(entry.path),
       request,
       entry.kind === "NOTEBOOK" ? "notebook" : "file",
     );
-    if (decision.action === "update") overwrites++;
     const language = entry.meta?.["language"];
-    items.push({
+    const item: PlanItem = {
       step: "objects",
       key: entry.path,
       kind: entry.kind,
@@ -269,7 +496,21 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       sha256: entry.sha256,
       ...(typeof language === "string" ? { meta: { language } } : {}),
       ...decision,
-    });
+    };
+    // Remap rules rewrite bodies too: the plan says, per object, how many references change.
+    if (rewriting && actionable(item)) {
+      const { replacements, binary } = remapBody(await ctx.store.getObject(entry.sha256), request.remap);
+      if (replacements > 0) {
+        item.reason += `; body rewritten by the remap rules (${replacements} reference(s))`;
+        item.meta = { ...item.meta, rewrites: replacements };
+      } else if (binary) item.reason += "; binary file: restored byte for byte, remap rules not applied";
+    }
+    return item;
+  });
+  for (const item of objectItems) {
+    if (item.action === "update") overwrites++;
+    if (typeof item.meta?.["rewrites"] === "number") rewritten++;
+    items.push(item);
   }
   for (const skipped of objects?.skipped ?? []) {
     if (!selected(skipped.path, request.include, request.exclude)) continue;
@@ -283,57 +524,88 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       reason: `not in the backup: ${skipped.reason}`,
     });
   }
+  if (rewritten > 0)
+    notes.push(
+      `${rewritten} notebook(s)/file(s) are restored with workspace URLs or storage paths rewritten by the remap rules (each is marked in the Notebooks and files step).`,
+    );
 
   if (!config) {
     notes.push(
       "No workspace-config snapshot: jobs, policies, pools, clusters, scopes, repos and permissions are not restored. Run `azdr backup workspace` (config) first.",
     );
   }
+  // Old → new ids of what already exists, for permissions of existing objects.
+  const ids = emptyIdMaps(request.remap);
+  await learnExisting(manifests, target, ledger, ids, false);
   const entries = (config?.entries ?? []).filter((e) => selected(e.path, request.include, request.exclude));
   const jobs: { entry: ManifestEntry; sourceId: string; refs: string[]; name: string }[] = [];
+  const permissionEntries: ManifestEntry[] = [];
   for (const entry of entries) {
     const step = CONFIG_STEP_BY_KIND[entry.kind];
     if (!step) continue;
+    if (entry.kind === "permissions") {
+      permissionEntries.push(entry);
+      continue;
+    }
     const body = await ctx.store.getJson<Json>(entry.sha256);
-    const item = (name: string, exists: boolean, what: string, sourceId?: string): PlanItem => ({
+    const base = (name: string, sourceId?: string) => ({
       step,
       key: entry.path,
       kind: entry.kind,
       target: name,
       sha256: entry.sha256,
       ...(sourceId ? { sourceId } : {}),
-      ...existingAction(exists, request, what),
     });
     switch (entry.kind) {
       case "cluster-policy": {
         const name = String(body["name"]);
-        items.push(
-          item(name, target.policiesByName.has(name), `policy "${name}"`, String(body["policy_id"])),
-        );
+        const existing = target.policies.get(name);
+        const b = base(name, String(body["policy_id"]));
+        if (typeof body["policy_family_id"] === "string" && body["policy_family_id"]) {
+          const out = familyPolicyItem(body, existing, request, b);
+          items.push(out.item);
+          if (out.destructive) destructive.push(out.destructive);
+        } else if (existing?.["policy_family_id"]) {
+          items.push({
+            ...b,
+            action: "conflict",
+            reason: `the target's policy "${name}" is of family ${text(existing["policy_family_id"])}, the backup's is a custom policy: rename one of them`,
+          });
+        } else items.push({ ...b, ...existingAction(existing !== undefined, request, `policy "${name}"`) });
         break;
       }
       case "instance-pool": {
         const name = String(body["instance_pool_name"]);
-        items.push(
-          item(name, target.poolsByName.has(name), `pool "${name}"`, String(body["instance_pool_id"])),
-        );
+        items.push({
+          ...base(name, String(body["instance_pool_id"])),
+          ...existingAction(target.poolsByName.has(name), request, `pool "${name}"`),
+        });
         break;
       }
       case "cluster": {
         const id = String(body["cluster_id"]);
         const name = String(body["cluster_name"]);
-        const ours = target.clustersByTag.get(id);
-        // Created by an earlier attempt that stopped before terminating it: stop it now.
-        const leftRunning = ours !== undefined && target.clusterStates.get(ours) !== "TERMINATED";
-        items.push(
-          leftRunning
-            ? {
-                ...item(name, true, `cluster "${name}"`, id),
-                action: "update",
-                reason: "created by an earlier attempt and left running: it will be terminated",
-              }
-            : item(name, ours !== undefined || target.clusterNames.has(name), `cluster "${name}"`, id),
-        );
+        const found = resolveInTarget(ledger, "clusters", id, name, target.clusters);
+        const state = found ? target.clusters.find((c) => c.id === found.id)?.state : undefined;
+        if (found && found.how !== "name" && state !== "TERMINATED") {
+          // Created by an earlier attempt that stopped before terminating it: stop it now.
+          items.push({
+            ...base(name, id),
+            action: "update",
+            reason: `created by an earlier attempt (cluster ${found.id}) and left running: it will be terminated`,
+          });
+        } else if (found && found.how !== "name") {
+          items.push({
+            ...base(name, id),
+            ...(request.existing === "update"
+              ? { action: "update", reason: `restored earlier into cluster ${found.id}; existing=update` }
+              : { action: "skip", reason: `restored earlier into cluster ${found.id}` }),
+          });
+        } else
+          items.push({
+            ...base(name, id),
+            ...existingAction(found !== undefined, request, `cluster "${name}"`),
+          });
         break;
       }
       case "job": {
@@ -348,7 +620,7 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       }
       case "secret-scope": {
         const name = String(body["name"]);
-        items.push(item(name, target.scopes.has(name), `scope "${name}"`));
+        items.push({ ...base(name), ...existingAction(target.scopes.has(name), request, `scope "${name}"`) });
         const keys = (body["keys"] as Json[] | undefined) ?? [];
         if (body["backend_type"] !== "AZURE_KEYVAULT" && keys.length > 0) {
           notes.push(
@@ -360,12 +632,8 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       case "repo": {
         const path = String(body["path"]);
         items.push({
-          step,
-          key: entry.path,
-          kind: entry.kind,
-          target: path,
-          sha256: entry.sha256,
-          ...(target.repoPaths.has(path)
+          ...base(path),
+          ...(target.repos.has(path)
             ? { action: "skip" as const, reason: "Git folder exists" }
             : { action: "create" as const, reason: "not in the target" }),
         });
@@ -373,18 +641,9 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       }
       case "global-init-script": {
         const name = String(body["name"]);
-        items.push(item(name, target.initScripts.has(name), `init script "${name}"`));
-        break;
-      }
-      case "permissions": {
         items.push({
-          step,
-          key: entry.path,
-          kind: entry.kind,
-          target: typeof entry.meta?.["label"] === "string" ? entry.meta["label"] : entry.path,
-          sha256: entry.sha256,
-          action: "update",
-          reason: "direct ACL set to the backup's (principals remapped)",
+          ...base(name),
+          ...existingAction(target.initScripts.has(name), request, `init script "${name}"`),
         });
         break;
       }
@@ -394,30 +653,110 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
   const jobById = new Map(jobs.map((j) => [j.sourceId, j]));
   for (const id of jobOrder(jobs)) {
     const job = jobById.get(id)!;
-    const exists = target.jobsByTag.has(id) || target.jobNames.has(job.name);
-    items.push({
+    const found = resolveInTarget(ledger, "jobs", id, job.name, target.jobs);
+    const base = {
       step: "jobs",
       key: job.entry.path,
       kind: "job",
       target: job.name,
       sha256: job.entry.sha256,
       sourceId: id,
-      ...existingAction(exists, request, `job "${job.name}"`),
-    });
+    };
+    if (found && found.how !== "name")
+      items.push({
+        ...base,
+        ...(request.existing === "update"
+          ? { action: "update" as const, reason: `restored earlier into job ${found.id}; existing=update` }
+          : { action: "skip" as const, reason: `restored earlier into job ${found.id}` }),
+      });
+    else items.push({ ...base, ...existingAction(found !== undefined, request, `job "${job.name}"`) });
   }
-  const destructive: string[] = [];
+
+  // Permissions: a PUT replaces the object's whole direct ACL. Where the object already exists, the
+  // plan reads its ACL and says what the PUT takes away and adds.
+  const objectIdAt = async (path: string, type: string) => {
+    const found = target.paths.get(path);
+    return found && found.type === type ? found.objectId : undefined;
+  };
+  const permissionItems = await mapLimit(
+    permissionEntries,
+    8,
+    async (entry): Promise<{ item: PlanItem; destructive?: string }> => {
+      const { objectType, sourceId } = permissionOf({ key: entry.path });
+      const label = typeof entry.meta?.["label"] === "string" ? entry.meta["label"] : entry.path;
+      const base = {
+        step: "permissions",
+        key: entry.path,
+        kind: entry.kind,
+        target: label,
+        sha256: entry.sha256,
+      };
+      const targetId = await permissionTarget(objectType, sourceId, label, ids, objectIdAt);
+      if (!targetId)
+        return {
+          item: {
+            ...base,
+            action: "update" as const,
+            reason:
+              "object created by this restore: its direct ACL is set to the backup's (principals remapped)",
+          },
+        };
+      const wanted = directEntries(await ctx.store.getJson<Json>(entry.sha256), (p) =>
+        remapPrincipal(p, request.remap),
+      );
+      const current = await currentAcl(client, objectType, targetId);
+      const { lost, gained } = aclDiff(current, wanted);
+      if (lost.length === 0 && gained.length === 0)
+        return {
+          item: { ...base, action: "skip" as const, reason: "direct ACL already equal to the backup's" },
+        };
+      const change = `before: ${describeList(current)}; after: ${describeList(wanted)}`;
+      return {
+        item: {
+          ...base,
+          action: "update" as const,
+          reason: lost.length
+            ? `REPLACES the existing direct ACL: loses ${describeList(lost)}; gains ${describeList(gained)} (${change})`
+            : `adds ${describeList(gained)} to the existing direct ACL (${change})`,
+        },
+        ...(lost.length
+          ? {
+              destructive: `ACL of ${label} (${objectType} ${targetId}) REPLACED: loses ${describeList(lost)}; gains ${describeList(gained)}. Before: ${describeList(current)}. After: ${describeList(wanted)}.`,
+            }
+          : {}),
+      };
+    },
+  );
+  for (const { item, destructive: line } of permissionItems) {
+    items.push(item);
+    if (line) destructive.push(line);
+  }
+
   if (overwrites > 0)
-    destructive.push(
+    destructive.unshift(
       `${overwrites} notebook(s)/file(s) in the target will be OVERWRITTEN (existing=update).`,
     );
-  const updates = items.filter(
-    (i) => i.action === "update" && i.step !== "objects" && i.step !== "permissions",
-  ).length;
-  // Only existing=update replaces objects; other updates (stopping a cluster an earlier attempt left
-  // running) change nothing a person made.
-  if (request.existing === "update" && updates > 0)
+  // Only existing=update replaces configuration; other updates (stopping a cluster an earlier attempt
+  // left running, a pristine family policy's overrides) change nothing a person made.
+  const replaced = items.filter(
+    (i) =>
+      i.action === "update" &&
+      !["objects", "permissions", "cluster-policies"].includes(i.step) &&
+      !i.reason.startsWith("created by an earlier attempt"),
+  );
+  if (request.existing === "update" && replaced.length > 0)
     destructive.push(
-      `${updates} existing configuration object(s) in the target will be replaced by the backup's settings.`,
+      `${replaced.length} existing configuration object(s) in the target will be replaced by the backup's settings: ${some(replaced.map((i) => `${i.kind} "${i.target ?? i.key}"`))}.`,
+    );
+  const replacedPolicies = items.filter(
+    (i) =>
+      i.step === "cluster-policies" &&
+      i.action === "update" &&
+      i.reason.includes("exists in the target and existing=update"),
+  );
+  if (replacedPolicies.length > 0 && request.existing === "update")
+    destructive.push(
+      `${replacedPolicies.length} cluster polic(y/ies) in the target will be replaced by the backup's: ${some(replacedPolicies.map((i) => `"${i.target}"`))}.`,
     );
   return { items, destructive, notes };
 }
@@ -462,27 +801,9 @@ async function preflight(ctx: SourceContext, request: RestoreRequest): Promise<P
 
 // ---- execution ----------------------------------------------------------------------------------
 
-function principalOf(entry: Json): Json {
-  for (const key of ["user_name", "group_name", "service_principal_name"])
-    if (entry[key]) return { [key]: entry[key] };
-  return {};
-}
-
 /** Direct (non-inherited) ACL entries, principals remapped, in the PUT shape. */
 export function directAcl(acl: Json, request: RestoreRequest): Json[] {
-  const out: Json[] = [];
-  for (const entry of (acl["access_control_list"] as Json[] | undefined) ?? []) {
-    const principal = principalOf(entry);
-    const key = Object.keys(principal)[0];
-    if (!key) continue;
-    const name = remapPrincipal(String(principal[key]), request.remap);
-    for (const permission of (entry["all_permissions"] as Json[] | undefined) ?? []) {
-      if (permission["inherited"]) continue;
-      out.push({ [key]: name, permission_level: permission["permission_level"] });
-    }
-    if (entry["permission_level"]) out.push({ [key]: name, permission_level: entry["permission_level"] });
-  }
-  return out;
+  return toPutBody(directEntries(acl, (p) => remapPrincipal(p, request.remap)));
 }
 
 const POOL_SPEC = [
@@ -498,14 +819,15 @@ const POOL_SPEC = [
   "disk_spec",
   "preloaded_docker_images",
 ];
-const POLICY_SPEC = [
+/** A custom policy's create body (never the family fields: they go through FAMILY_POLICY_SPEC). */
+const POLICY_SPEC = ["name", "definition", "description", "max_clusters_per_user", "libraries"];
+const FAMILY_POLICY_SPEC = [
   "name",
-  "definition",
   "description",
   "max_clusters_per_user",
+  "libraries",
   "policy_family_id",
   "policy_family_definition_overrides",
-  "libraries",
 ];
 
 function pick(body: Json, keys: string[]): Json {
@@ -514,30 +836,40 @@ function pick(body: Json, keys: string[]): Json {
   return out;
 }
 
-function remapCompute(spec: Json, run: RunState): Json {
+function isFamilyPolicy(body: Json): boolean {
+  return typeof body["policy_family_id"] === "string" && body["policy_family_id"] !== "";
+}
+
+function remapCompute(spec: Json, ids: IdMaps): Json {
   const out = { ...spec };
   const policy = out["policy_id"];
-  if (typeof policy === "string" && run.ids.policies[policy]) out["policy_id"] = run.ids.policies[policy];
+  if (typeof policy === "string" && ids.policies[policy]) out["policy_id"] = ids.policies[policy];
   for (const key of ["instance_pool_id", "driver_instance_pool_id"]) {
     const pool = out[key];
-    if (typeof pool === "string" && run.ids.pools[pool]) out[key] = run.ids.pools[pool];
+    if (typeof pool === "string" && ids.pools[pool]) out[key] = ids.pools[pool];
   }
   return out;
 }
 
-export function remapJobSettings(
-  settings: Json,
-  request: RestoreRequest,
-  run: RunState,
-  sourceJobId: string,
-): Json {
+/** A cluster's create body: storage remapped, policy and pool ids mapped, no source-only fields. */
+function clusterSpec(body: Json, request: RestoreRequest, ids: IdMaps): Json {
+  const spec = remapCompute(
+    remapDeep(body, (s) => remapStorage(s, request.remap)),
+    ids,
+  );
+  delete spec["cluster_id"];
+  delete spec["cluster_source"];
+  return spec;
+}
+
+export function remapJobSettings(settings: Json, request: RestoreRequest, run: Pick<RunState, "ids">): Json {
   const rewritten = remapDeep(settings, (s) => remapStorage(s, request.remap));
   const tasks = ((rewritten["tasks"] as Json[] | undefined) ?? []).map((task) => {
     const out: Json = { ...task };
     const cluster = out["existing_cluster_id"];
     if (typeof cluster === "string" && run.ids.clusters[cluster])
       out["existing_cluster_id"] = run.ids.clusters[cluster];
-    if (out["new_cluster"]) out["new_cluster"] = remapCompute(out["new_cluster"] as Json, run);
+    if (out["new_cluster"]) out["new_cluster"] = remapCompute(out["new_cluster"] as Json, run.ids);
     const runJob = out["run_job_task"] as Json | undefined;
     const triggered = runJob?.["job_id"] as number | string | undefined;
     if (runJob && triggered !== undefined) {
@@ -553,10 +885,9 @@ export function remapJobSettings(
   });
   const jobClusters = ((rewritten["job_clusters"] as Json[] | undefined) ?? []).map((jc) => ({
     ...jc,
-    new_cluster: remapCompute((jc["new_cluster"] ?? {}) as Json, run),
+    new_cluster: remapCompute((jc["new_cluster"] ?? {}) as Json, run.ids),
   }));
   const out: Json = { ...rewritten, tasks, ...(jobClusters.length ? { job_clusters: jobClusters } : {}) };
-  out["tags"] = { ...((rewritten["tags"] ?? {}) as Json), [SOURCE_JOB_TAG]: sourceJobId };
   if (request.jobsPaused) {
     for (const key of ["schedule", "trigger", "continuous"]) {
       const value = out[key] as Json | undefined;
@@ -565,6 +896,20 @@ export function remapJobSettings(
   }
   if (out["access_control_list"]) delete out["access_control_list"];
   return out;
+}
+
+async function objectIdAtPath(
+  client: DatabricksClient,
+  path: string,
+  type: string,
+): Promise<number | undefined> {
+  try {
+    const status = await client.get<Json>("/api/2.0/workspace/get-status", { path });
+    return status["object_type"] === type ? Number(status["object_id"]) : undefined;
+  } catch (error) {
+    if (isAzdrError(error, "NOT_FOUND")) return undefined;
+    throw error;
+  }
 }
 
 async function execute(
@@ -590,9 +935,11 @@ async function execute(
     "permissions",
   ].includes(step);
   const target = needsTarget ? await readTarget(client, { tree: false }) : undefined;
+  const ledger = ["clusters", "jobs", "permissions"].includes(step)
+    ? await ledgerFor(ctx, request)
+    : undefined;
   // Objects that already existed (skipped, or created by an earlier attempt) still map old → new ids.
-  if (target && ["clusters", "jobs", "permissions"].includes(step))
-    await learnExisting(ctx, manifests, target, run);
+  if (target && ledger) await learnExisting(manifests, target, ledger, run.ids, true);
 
   const one = async (item: PlanItem): Promise<ItemResult> => {
     const ok = (status: ItemResult["status"], detail?: string): ItemResult => ({
@@ -607,7 +954,8 @@ async function execute(
           await mkdirs(client, item.target!);
           return ok("created");
         case "objects": {
-          const body = await ctx.store.getObject(item.sha256!);
+          const stored = await ctx.store.getObject(item.sha256!);
+          const { body, replacements } = remapBody(stored, request.remap);
           const entry = {
             path: item.key,
             kind: item.kind,
@@ -616,26 +964,38 @@ async function execute(
             ...(item.meta ? { meta: item.meta } : {}),
           };
           const outcome = await importObject(client, entry, body, item.target!, item.action === "update");
+          const rewrote = replacements > 0 ? `body rewritten (${replacements} reference(s))` : undefined;
           return outcome === "exists"
             ? ok("skipped", "already exists (created by an earlier attempt?)")
-            : ok(item.action === "update" ? "updated" : "created");
+            : ok(item.action === "update" ? "updated" : "created", rewrote);
         }
         case "cluster-policies": {
           const body = await ctx.store.getJson<Json>(item.sha256!);
-          const existing = target!.policiesByName.get(item.target!);
+          const existing = target!.policies.get(item.target!);
+          const family = isFamilyPolicy(body);
           if (existing) {
-            if (item.action === "update")
+            const policyId = String(existing["policy_id"]);
+            if (item.action === "update") {
+              // A family policy: only its overrides change; the rest stays as the target has it.
+              const edit = family
+                ? {
+                    ...pick(existing, ["name", "description", "max_clusters_per_user", "libraries"]),
+                    policy_family_id: body["policy_family_id"],
+                    policy_family_definition_overrides: body["policy_family_definition_overrides"] ?? "{}",
+                  }
+                : pick(body, POLICY_SPEC);
               await client.post(
                 "/api/2.0/policies/clusters/edit",
-                { ...pick(body, POLICY_SPEC), policy_id: existing },
+                { ...edit, policy_id: policyId },
                 { idempotent: true },
               );
-            learn("policies", item.sourceId!, existing);
+            }
+            learn("policies", item.sourceId!, policyId);
             return ok(item.action === "update" ? "updated" : "skipped");
           }
           const created = await client.post<Json>(
             "/api/2.0/policies/clusters/create",
-            pick(body, POLICY_SPEC),
+            pick(body, family ? FAMILY_POLICY_SPEC : POLICY_SPEC),
           );
           learn("policies", item.sourceId!, String(created["policy_id"]));
           return ok("created");
@@ -659,37 +1019,27 @@ async function execute(
         }
         case "clusters": {
           const body = await ctx.store.getJson<Json>(item.sha256!);
-          const spec = remapCompute(
-            remapDeep(body, (s) => remapStorage(s, request.remap)),
-            run,
-          );
-          delete spec["cluster_id"];
-          delete spec["cluster_source"];
-          spec["custom_tags"] = {
-            ...((spec["custom_tags"] ?? {}) as Json),
-            [SOURCE_CLUSTER_TAG]: item.sourceId,
-          };
-          const existing =
-            target!.clustersByTag.get(item.sourceId!) ?? target!.clusterNames.get(item.target!);
-          if (existing) {
+          const spec = clusterSpec(body, request, run.ids);
+          const found = resolveInTarget(ledger!, "clusters", item.sourceId!, item.target!, target!.clusters);
+          if (found) {
             if (request.existing === "update")
               await client.post(
                 "/api/2.1/clusters/edit",
-                { ...spec, cluster_id: existing },
+                { ...spec, cluster_id: found.id },
                 { idempotent: true },
               );
-            learn("clusters", item.sourceId!, existing);
+            learn("clusters", item.sourceId!, found.id);
             // Ours and still running (an earlier attempt stopped between create and terminate).
-            if (
-              target!.clustersByTag.get(item.sourceId!) === existing &&
-              target!.clusterStates.get(existing) !== "TERMINATED"
-            ) {
-              await client.post("/api/2.1/clusters/delete", { cluster_id: existing }, { idempotent: true });
-            }
-            return ok(item.action === "update" ? "updated" : "skipped");
+            const ours = found.how !== "name";
+            if (ours && target!.clusters.find((c) => c.id === found.id)?.state !== "TERMINATED")
+              await client.post("/api/2.1/clusters/delete", { cluster_id: found.id }, { idempotent: true });
+            return ok(item.action === "update" ? "updated" : "skipped", `cluster ${found.id}`);
           }
+          // clusters/create has no idempotency token: the intent lets a re-run find what this made.
+          await ledger!.intend("clusters", item.sourceId!);
           const created = await client.post<Json>("/api/2.1/clusters/create", spec);
           const id = String(created["cluster_id"]);
+          await ledger!.record("clusters", item.sourceId!, id);
           learn("clusters", item.sourceId!, id);
           // Created terminated: a restore must not start paying for compute.
           await client.post("/api/2.1/clusters/delete", { cluster_id: id }, { idempotent: true });
@@ -697,24 +1047,25 @@ async function execute(
         }
         case "jobs": {
           const body = await ctx.store.getJson<Json>(item.sha256!);
-          const settings = remapJobSettings((body["settings"] ?? {}) as Json, request, run, item.sourceId!);
-          const existing = target!.jobsByTag.get(item.sourceId!) ?? target!.jobNames.get(item.target!);
-          if (existing !== undefined) {
-            if (item.action === "update" || target!.jobsByTag.has(item.sourceId!)) {
+          const settings = remapJobSettings((body["settings"] ?? {}) as Json, request, run);
+          const found = resolveInTarget(ledger!, "jobs", item.sourceId!, item.target!, target!.jobs);
+          if (found) {
+            if (item.action === "update")
               await client.post(
                 "/api/2.2/jobs/reset",
-                { job_id: existing, new_settings: settings },
+                { job_id: Number(found.id), new_settings: settings },
                 { idempotent: true },
               );
-            }
-            learn("jobs", item.sourceId!, String(existing));
-            return ok(item.action === "update" ? "updated" : "skipped", `job ${existing}`);
+            learn("jobs", item.sourceId!, found.id);
+            return ok(item.action === "update" ? "updated" : "skipped", `job ${found.id}`);
           }
-          // jobs/create has no idempotency token: the tag lookup above is what stops duplicates on re-runs.
+          // jobs/create has no idempotency token: the intent lets a re-run find what this made.
+          await ledger!.intend("jobs", item.sourceId!);
           const created = await client.post<Json>("/api/2.2/jobs/create", settings);
-          learn("jobs", item.sourceId!, String(created["job_id"]));
-          target!.jobsByTag.set(item.sourceId!, Number(created["job_id"]));
-          return ok("created", `new id ${String(created["job_id"])}`);
+          const id = String(created["job_id"]);
+          await ledger!.record("jobs", item.sourceId!, id);
+          learn("jobs", item.sourceId!, id);
+          return ok("created", `new id ${id}`);
         }
         case "secret-scopes": {
           const body = await ctx.store.getJson<Json>(item.sha256!);
@@ -776,14 +1127,32 @@ async function execute(
         }
         case "permissions": {
           const acl = await ctx.store.getJson<Json>(item.sha256!);
-          const [, objectType, file] = item.key.split("/");
-          const sourceId = (file ?? "").replace(/\.json$/, "");
-          const targetId = await permissionTarget(client, objectType!, sourceId, item.target!, run);
+          const { objectType, sourceId } = permissionOf(item);
+          const targetId = await permissionTarget(objectType, sourceId, item.target!, run.ids, (path, type) =>
+            objectIdAtPath(client, path, type),
+          );
           if (!targetId) return ok("skipped", `${objectType} ${sourceId} was not restored`);
+          const wanted = directEntries(acl, (p) => remapPrincipal(p, request.remap));
+          const current = await currentAcl(client, objectType, targetId);
+          if (sameAcl(current, wanted)) return ok("skipped", "direct ACL already equal to the backup's");
+          // The ACL being replaced goes to the run record first: what an undo needs.
+          await ctx.store.blobs.put(
+            REPORTS_CONTAINER,
+            runRecordPath(run.planId, `prior/permissions/${objectType}/${encodeURIComponent(targetId)}.json`),
+            JSON.stringify({
+              objectType,
+              objectId: targetId,
+              label: item.target,
+              readAt: new Date().toISOString(),
+              access_control_list: toPutBody(current),
+            }),
+            "application/json",
+          );
           await client.request("PUT", `/api/2.0/permissions/${objectType}/${targetId}`, {
-            body: { access_control_list: directAcl(acl, request) },
+            body: { access_control_list: toPutBody(wanted) },
           });
-          return ok("updated");
+          const { lost } = aclDiff(current, wanted);
+          return ok("updated", lost.length ? `replaced; removed ${describeList(lost)}` : undefined);
         }
         default:
           return ok("failed", `unknown step ${step}`);
@@ -799,120 +1168,223 @@ async function execute(
   return mapLimit(items, concurrency, one);
 }
 
-/** Fill id maps from what the target already holds: tags for jobs and clusters, names for policies and pools. */
-async function learnExisting(
-  ctx: SourceContext,
-  manifests: Manifests,
-  target: TargetState,
-  run: RunState,
-): Promise<void> {
-  for (const [source, id] of target.jobsByTag) run.ids.jobs[source] ??= String(id);
-  for (const [source, id] of target.clustersByTag) run.ids.clusters[source] ??= id;
-  for (const entry of manifests[CONFIG]?.entries ?? []) {
-    if (entry.kind !== "cluster-policy" && entry.kind !== "instance-pool") continue;
-    const body = await ctx.store.getJson<Json>(entry.sha256);
-    if (entry.kind === "cluster-policy") {
-      const id = target.policiesByName.get(String(body["name"]));
-      if (id) run.ids.policies[String(body["policy_id"])] ??= id;
-    } else {
-      const id = target.poolsByName.get(String(body["instance_pool_name"]));
-      if (id) run.ids.pools[String(body["instance_pool_id"])] ??= id;
-    }
-  }
+// ---- validation ---------------------------------------------------------------------------------
+
+/**
+ * One check over a set of objects: every planned object is looked at, and a mismatch names it and
+ * what differs. Only what the plan set out to create or update counts: skips and unsupported
+ * objects are the plan's own decisions, not misses.
+ */
+async function checkSet(
+  name: string,
+  planned: PlanItem[],
+  inspect: (item: PlanItem) => Promise<string | undefined>,
+): Promise<ValidationCheck> {
+  const problems = (
+    await mapLimit(planned, 8, async (item) => {
+      try {
+        const problem = await inspect(item);
+        return problem ? `${item.target ?? item.key}: ${problem}` : undefined;
+      } catch (error) {
+        return `${item.target ?? item.key}: could not be checked (${errorMessage(error)})`;
+      }
+    })
+  ).filter((p): p is string => p !== undefined);
+  return {
+    name,
+    ok: problems.length === 0,
+    expected: planned.length,
+    actual: planned.length - problems.length,
+    // One object per " | ": descriptions themselves use commas and semicolons.
+    ...(problems.length ? { detail: some(problems, 10, " | ") } : {}),
+  };
 }
 
-async function permissionTarget(
-  client: DatabricksClient,
-  objectType: string,
-  sourceId: string,
-  label: string,
-  run: RunState,
-): Promise<string | undefined> {
-  switch (objectType) {
-    case "jobs":
-      return run.ids.jobs[sourceId];
-    case "clusters":
-      return run.ids.clusters[sourceId];
-    case "cluster-policies":
-      return run.ids.policies[sourceId];
-    case "instance-pools":
-      return run.ids.pools[sourceId];
-    case "notebooks":
-    case "directories": {
-      try {
-        const status = await client.get<Json>("/api/2.0/workspace/get-status", { path: label });
-        return String(status["object_id"]);
-      } catch (error) {
-        if (isAzdrError(error, "NOT_FOUND")) return undefined;
-        throw error;
-      }
-    }
-    default:
-      return undefined;
-  }
+/** Fields of `expected` that differ in `actual` (deep, key order ignored). */
+function differingFields(expected: Json, actual: Json, ignore: string[] = []): string[] {
+  return Object.keys(expected).filter((k) => !ignore.includes(k) && !sameJson(expected[k], actual[k]));
+}
+
+async function exportedSha(client: DatabricksClient, path: string, format: string): Promise<string> {
+  const response = await client.get<{ content?: string }>("/api/2.0/workspace/export", { path, format });
+  return sha256Hex(Buffer.from(response.content ?? "", "base64"));
 }
 
 async function validate(
   ctx: SourceContext,
   request: RestoreRequest,
   manifests: Manifests,
+  run: RunState,
 ): Promise<ValidationCheck[]> {
   const client = ctx.databricks(request.target);
   const target = await readTarget(client, { tree: true });
+  const ledger = await ledgerFor(ctx, request);
+  await learnExisting(manifests, target, ledger, run.ids, false);
+  const plan = await readPlan(ctx, run.planId);
+  const planned = (step: string, kind?: string) =>
+    plan.items.filter((i) => i.step === step && actionable(i) && (!kind || i.kind === kind));
   const checks: ValidationCheck[] = [];
-  const objects = (manifests[OBJECTS]?.entries ?? []).filter(
-    (e) => e.path !== "/" && selected(e.path, request.include, request.exclude),
+
+  checks.push(
+    await checkSet("folders present", planned("directories"), async (item) =>
+      target.paths.get(item.target!)?.type === "DIRECTORY" ? undefined : "missing",
+    ),
   );
-  for (const kind of ["DIRECTORY", "NOTEBOOK", "FILE"]) {
-    const expected = objects.filter((e) => e.kind === kind);
-    const missing = expected.filter((e) => !target.paths.has(e.path));
-    checks.push({
-      name: `${{ DIRECTORY: "folders", NOTEBOOK: "notebooks", FILE: "files" }[kind]} present`,
-      ok: missing.length === 0,
-      expected: expected.length,
-      actual: expected.length - missing.length,
-      ...(missing.length
-        ? {
-            detail: `missing e.g. ${missing
-              .slice(0, 3)
-              .map((m) => m.path)
-              .join(", ")}`,
-          }
-        : {}),
-    });
-  }
-  const config = (manifests[CONFIG]?.entries ?? []).filter((e) =>
-    selected(e.path, request.include, request.exclude),
+  // Bodies by hash, after the remap rules: what the restore meant to write, byte for byte.
+  const expectedSha = async (item: PlanItem) =>
+    sha256Hex(remapBody(await ctx.store.getObject(item.sha256!), request.remap).body);
+  checks.push(
+    await checkSet("notebooks restored (content by hash)", planned("objects", "NOTEBOOK"), async (item) => {
+      const found = target.paths.get(item.target!);
+      if (!found) return "missing";
+      if (found.type !== "NOTEBOOK") return `is a ${found.type}, not a notebook`;
+      const language = item.meta?.["language"];
+      if (language && found.language !== language)
+        return `language ${found.language}, expected ${text(language)}`;
+      return (await exportedSha(client, item.target!, "SOURCE")) === (await expectedSha(item))
+        ? undefined
+        : "content differs from the backup";
+    }),
   );
-  const count = (kind: string) => config.filter((e) => e.kind === kind).length;
-  const jobsExpected = count("job");
-  const jobsFound = config
-    .filter((e) => e.kind === "job")
-    .filter((e) => target.jobsByTag.has(e.path.replace(/^jobs\/|\.json$/g, ""))).length;
-  checks.push({
-    name: "jobs present (by source tag)",
-    ok: jobsFound === jobsExpected,
-    expected: jobsExpected,
-    actual: jobsFound,
-  });
-  checks.push({
-    name: "cluster policies present",
-    ok: target.policiesByName.size >= count("cluster-policy"),
-    expected: count("cluster-policy"),
-    actual: target.policiesByName.size,
-  });
-  checks.push({
-    name: "instance pools present",
-    ok: target.poolsByName.size >= count("instance-pool"),
-    expected: count("instance-pool"),
-    actual: target.poolsByName.size,
-  });
-  checks.push({
-    name: "secret scopes present",
-    ok: target.scopes.size >= count("secret-scope"),
-    expected: count("secret-scope"),
-    actual: target.scopes.size,
-  });
+  checks.push(
+    await checkSet("files restored (as files, content by hash)", planned("objects", "FILE"), async (item) => {
+      const found = target.paths.get(item.target!);
+      if (!found) return "missing";
+      if (found.type !== "FILE") return `came back as a ${found.type}, not a file`;
+      return (await exportedSha(client, item.target!, "AUTO")) === (await expectedSha(item))
+        ? undefined
+        : "content differs from the backup";
+    }),
+  );
+
+  const body = (item: PlanItem) => ctx.store.getJson<Json>(item.sha256!);
+  checks.push(
+    await checkSet(
+      "cluster policies restored (definition or family overrides)",
+      planned("cluster-policies"),
+      async (item) => {
+        const want = await body(item);
+        const have = target.policies.get(item.target!);
+        if (!have) return "missing";
+        if (isFamilyPolicy(want)) {
+          if (have["policy_family_id"] !== want["policy_family_id"])
+            return `family ${String(have["policy_family_id"])}, expected ${String(want["policy_family_id"])}`;
+          return sameJson(
+            definitionValue(have["policy_family_definition_overrides"]),
+            definitionValue(want["policy_family_definition_overrides"]),
+          )
+            ? undefined
+            : "policy_family_definition_overrides differ";
+        }
+        return sameJson(definitionValue(have["definition"]), definitionValue(want["definition"]))
+          ? undefined
+          : "definition differs";
+      },
+    ),
+  );
+  const pools = new Map(
+    (
+      ((await client.get<Json>("/api/2.0/instance-pools/list"))["instance_pools"] as Json[] | undefined) ?? []
+    ).map((p) => [String(p["instance_pool_name"]), p]),
+  );
+  checks.push(
+    await checkSet("instance pools restored (spec)", planned("instance-pools"), async (item) => {
+      const have = pools.get(item.target!);
+      if (!have) return "missing";
+      const fields = differingFields(pick(await body(item), POOL_SPEC), have);
+      return fields.length ? `differs in ${fields.join(", ")}` : undefined;
+    }),
+  );
+  checks.push(
+    await checkSet("clusters restored (spec, terminated)", planned("clusters"), async (item) => {
+      const id = run.ids.clusters[item.sourceId!];
+      if (!id) return "not restored (no cluster recorded for it)";
+      const have = await client.get<Json>("/api/2.1/clusters/get", { cluster_id: id });
+      const fields = differingFields(clusterSpec(await body(item), request, run.ids), have, [
+        // Set by the service at create time.
+        "state",
+        "state_message",
+        "start_time",
+        "terminated_time",
+        "default_tags",
+        "creator_user_name",
+      ]);
+      if (fields.length) return `cluster ${id} differs in ${fields.join(", ")}`;
+      return item.action === "create" && have["state"] !== "TERMINATED"
+        ? `cluster ${id} is ${String(have["state"])}, expected TERMINATED`
+        : undefined;
+    }),
+  );
+  checks.push(
+    await checkSet("jobs restored (settings)", planned("jobs"), async (item) => {
+      const id = run.ids.jobs[item.sourceId!];
+      if (!id) return "not restored (no job recorded for it)";
+      const have = await client.get<Json>("/api/2.2/jobs/get", { job_id: id });
+      const wanted = remapJobSettings(((await body(item))["settings"] ?? {}) as Json, request, run);
+      const fields = differingFields(wanted, (have["settings"] ?? {}) as Json);
+      return fields.length ? `job ${id} differs in ${fields.join(", ")}` : undefined;
+    }),
+  );
+  checks.push(
+    await checkSet("secret scopes restored (with ACLs)", planned("secret-scopes"), async (item) => {
+      const want = await body(item);
+      const name = String(want["name"]);
+      if (!target.scopes.has(name)) return "missing";
+      const acls = new Map(
+        (
+          ((await client.get<Json>("/api/2.0/secrets/acls/list", { scope: name }))["items"] as
+            Json[] | undefined) ?? []
+        ).map((a) => [String(a["principal"]), String(a["permission"])]),
+      );
+      const missing = ((want["acls"] as Json[] | undefined) ?? [])
+        .map((a) => ({
+          principal: remapPrincipal(String(a["principal"]), request.remap),
+          permission: String(a["permission"]),
+        }))
+        .filter((a) => acls.get(a.principal) !== a.permission)
+        .map((a) => `${a.principal} (${a.permission})`);
+      return missing.length ? `ACL lacks ${missing.join(", ")}` : undefined;
+    }),
+  );
+  checks.push(
+    await checkSet("Git folders restored", planned("repos"), async (item) => {
+      const have = target.repos.get(item.target!);
+      if (!have) return "missing";
+      const want = await body(item);
+      return have["url"] === want["url"]
+        ? undefined
+        : `points at ${String(have["url"])}, expected ${String(want["url"])}`;
+    }),
+  );
+  checks.push(
+    await checkSet("global init scripts restored (content)", planned("global-init-scripts"), async (item) => {
+      const id = target.initScripts.get(item.target!);
+      if (!id) return "missing";
+      const have = await client.get<Json>(`/api/2.0/global-init-scripts/${id}`);
+      return have["script"] === (await body(item))["script"] ? undefined : "script differs";
+    }),
+  );
+  checks.push(
+    await checkSet("permissions restored (direct ACL sets)", planned("permissions"), async (item) => {
+      const { objectType, sourceId } = permissionOf(item);
+      const id = await permissionTarget(objectType, sourceId, item.target!, run.ids, async (path, type) => {
+        const found = target.paths.get(path);
+        return found?.type === type ? found.objectId : undefined;
+      });
+      if (!id) return `${objectType} ${sourceId} is not in the target`;
+      const wanted = directEntries(await body(item), (p) => remapPrincipal(p, request.remap));
+      let current: AclEntry[];
+      try {
+        current = await currentAcl(client, objectType, id);
+      } catch (error) {
+        if (isAzdrError(error, "NOT_FOUND")) return `${objectType} ${id} is not in the target`;
+        throw error;
+      }
+      const { lost, gained } = aclDiff(current, wanted);
+      if (!lost.length && !gained.length) return undefined;
+      return `${objectType} ${id}: ${gained.length ? `lacks ${describeList(gained)}` : ""}${gained.length && lost.length ? "; " : ""}${lost.length ? `also has ${describeList(lost)}` : ""}`;
+    }),
+  );
   return checks;
 }
 
@@ -923,5 +1395,5 @@ export const workspaceScenario: RestoreScenario<RestoreRequest, IdMaps> = {
   preflight,
   plan,
   execute,
-  validate: (ctx, request, manifests) => validate(ctx, request, manifests),
+  validate,
 };
