@@ -661,6 +661,14 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       target: job.name,
       sha256: job.entry.sha256,
       sourceId: id,
+      // The jobs its run_job_task tasks trigger: the engine orders the step by these keys.
+      ...(job.refs.length
+        ? {
+            dependsOn: job.refs
+              .map((ref) => jobById.get(ref)?.entry.path)
+              .filter((key): key is string => key !== undefined),
+          }
+        : {}),
     };
     if (found && found.how !== "name")
       items.push({
