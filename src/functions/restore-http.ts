@@ -21,13 +21,15 @@ import {
 } from "../lib/restore/engine/approval.js";
 import {
   CLIENT_PRINCIPAL_HEADER,
+  describePrincipal,
   parseClientPrincipal,
   platformAuthEnabled,
   RESTORE_ROLES,
   type Principal,
 } from "../lib/restore/engine/identity.js";
 import { scenarioFor } from "../lib/restore/catalog.js";
-import { APPROVAL_EVENT, ORCHESTRATORS } from "../orchestrators/names.js";
+import { APPROVAL_EVENT, CHECKPOINT_EVENT, ORCHESTRATORS } from "../orchestrators/names.js";
+import { checkpointRefusal, recordCheckpointDone } from "../lib/restore/engine/step-runs.js";
 import type { RestoreInput, RestoreProgress } from "../orchestrators/restore.js";
 import { runtime } from "../orchestrators/runtime.js";
 import { ACTIVE_STATES, findInstance } from "./durable-status.js";
@@ -259,6 +261,106 @@ export async function decideRestore(
   return { status: 200, body: { id: instanceId, ...decision }, decision };
 }
 
+export interface CheckpointOutcomeResponse {
+  status: 200 | 401 | 403 | 404 | 409;
+  body: Record<string, unknown>;
+}
+
+/**
+ * An operator says a checkpoint's manual step is done: the run must be waiting at that step; the
+ * "done" is recorded create-only for the current attempt with who said it, then the orchestrator
+ * is told, runs the post-condition check and either goes on or waits again with the check's answer.
+ * Shared by the HTTP route and the in-process CLI.
+ */
+export async function confirmCheckpoint(
+  client: df.DurableClient,
+  instanceId: string,
+  step: string,
+  who: Principal,
+  options: { comment?: string; now: Date },
+): Promise<CheckpointOutcomeResponse> {
+  const refusal = checkpointRefusal(who);
+  if (refusal) return { status: 403, body: { error: "FORBIDDEN", rule: "role", message: refusal } };
+  const status = await findInstance(client, instanceId);
+  if (!status)
+    return { status: 404, body: { error: "NOT_FOUND", message: `no restore with id ${instanceId}` } };
+  const progress = status.customStatus as RestoreProgress | undefined;
+  const waiting = progress?.checkpoint;
+  if (
+    !ACTIVE_STATES.has(String(status.runtimeStatus)) ||
+    progress?.phase !== "awaiting-checkpoint" ||
+    !waiting ||
+    !progress.planId
+  ) {
+    return {
+      status: 409,
+      body: {
+        error: "NOT_AT_CHECKPOINT",
+        message: `restore ${instanceId} is ${String(status.runtimeStatus)} (${progress?.phase ?? "unknown phase"}), not waiting at a checkpoint`,
+      },
+    };
+  }
+  if (waiting.step !== step) {
+    return {
+      status: 409,
+      body: {
+        error: "NOT_AT_CHECKPOINT",
+        message: `restore ${instanceId} waits at checkpoint ${waiting.step}, not ${step}`,
+      },
+    };
+  }
+  const { won, done } = await recordCheckpointDone(runtime(), {
+    instanceId,
+    planId: progress.planId,
+    step,
+    attempt: waiting.attempt,
+    by: { id: who.id, name: who.name, source: who.source },
+    at: options.now.toISOString(),
+    ...(options.comment ? { comment: options.comment } : {}),
+  });
+  // Raised by winner and loser alike: the orchestrator reads the recorded "done" either way.
+  await client.raiseEvent(instanceId, CHECKPOINT_EVENT, { step, attempt: waiting.attempt });
+  if (!won) {
+    return {
+      status: 409,
+      body: {
+        error: "ALREADY_DONE",
+        message: `attempt ${done.attempt} of ${step} was already marked done by ${describePrincipal(done.by)} at ${done.at}; its check runs now`,
+      },
+    };
+  }
+  return { status: 200, body: { id: instanceId, ...done } };
+}
+
+async function checkpointDone(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const instanceId = request.params["id"] ?? "";
+  const step = request.params["step"] ?? "";
+  const caller = verifiedCaller(request);
+  if (caller.refusal) return caller.refusal;
+  if (!caller.principal) {
+    return json(401, {
+      error: "UNAUTHENTICATED",
+      message:
+        "confirming a checkpoint needs a verified identity, and App Service authentication is off for this app (WEBSITE_AUTH_ENABLED)",
+      fix: `enable App Service authentication (infra/ configures it), or confirm in-process: azdr restore checkpoint ${instanceId} ${step} --done`,
+    });
+  }
+  if (!caller.principal.roles.includes(RESTORE_ROLES.operator)) {
+    return forbidden(caller.principal, [RESTORE_ROLES.operator], "confirming a checkpoint");
+  }
+  const { body, error } = await readJson(request);
+  if (error) return error;
+  const document = (body ?? {}) as Record<string, unknown>;
+  const outcome = await confirmCheckpoint(df.getClient(context), instanceId, step, caller.principal, {
+    ...(typeof document["comment"] === "string" ? { comment: document["comment"] } : {}),
+    now: new Date(),
+  });
+  context.log(
+    `restore ${instanceId}: checkpoint ${step} done by ${caller.principal.name} answered ${outcome.status}`,
+  );
+  return json(outcome.status, { ...outcome.body, ...links(request, instanceId) });
+}
+
 function alreadyDecided(decision: DecisionRecord): DecisionOutcome {
   return {
     status: 409,
@@ -320,6 +422,14 @@ app.http("restoreHttpApprove", {
   authLevel: "function",
   extraInputs: [df.input.durableClient()],
   handler: (request, context) => decide(request, context, true),
+});
+
+app.http("restoreHttpCheckpointDone", {
+  route: "restore/{id}/checkpoints/{step}/done",
+  methods: ["POST"],
+  authLevel: "function",
+  extraInputs: [df.input.durableClient()],
+  handler: checkpointDone,
 });
 
 app.http("restoreHttpReject", {

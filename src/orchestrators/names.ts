@@ -17,6 +17,10 @@ export const ACTIVITIES = {
   restorePin: "restorePinActivity",
   restoreUnpin: "restoreUnpinActivity",
   restoreCloseGate: "restoreCloseGateActivity",
+  restoreChildPlan: "restoreChildPlanActivity",
+  restoreOperationStart: "restoreOperationStartActivity",
+  restoreOperationPoll: "restoreOperationPollActivity",
+  restoreCheckpointCheck: "restoreCheckpointCheckActivity",
 } as const;
 
 /**
@@ -24,6 +28,12 @@ export const ACTIVITIES = {
  * decision: the orchestrator reads the one recorded create-only in the run record.
  */
 export const APPROVAL_EVENT = "approval";
+
+/**
+ * The external event that tells a restore waiting at a checkpoint that an operator said "done". Like
+ * the approval event it carries nothing trusted: the orchestrator reads the recorded "done".
+ */
+export const CHECKPOINT_EVENT = "checkpoint";
 
 export const RESTORE_QUEUE = "restore-requests";
 export const RESTORE_POISON_QUEUE = "restore-requests-poison";

@@ -5,9 +5,11 @@ import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import type {
   BatchOutcome,
+  ChildSummary,
   PlanSummary,
   RestorePhase,
   RestoreReport,
+  StepSummary,
   ValidationCheck,
 } from "../lib/restore/engine/engine.js";
 import {
@@ -15,10 +17,21 @@ import {
   executeBatch,
   preflightAndPlan,
   readPlan,
+  runStateFor,
   runValidation,
+  summarizeStoredPlan,
   writeReport,
 } from "../lib/restore/engine/engine.js";
-import { SCENARIOS, type RestoreRequest } from "../lib/restore/engine/request.js";
+import { requestHash, SCENARIOS, type RestoreRequest } from "../lib/restore/engine/request.js";
+import {
+  checkCheckpointStep,
+  pollOperationStep,
+  startOperationStep,
+  type CheckpointOutcome,
+  type CheckpointView,
+  type OperationPoll,
+} from "../lib/restore/engine/step-runs.js";
+import { actionable } from "../lib/restore/engine/plan.js";
 import {
   readDecision,
   recordDecision,
@@ -30,9 +43,9 @@ import { scenarioFor } from "../lib/restore/catalog.js";
 import { reportPath, type SnapshotRef } from "../lib/store/layout.js";
 import { pinSnapshots, releasePin } from "../lib/store/pins.js";
 import { slotStamp } from "../lib/schedule.js";
-import { ACTIVITIES, APPROVAL_EVENT, ORCHESTRATORS } from "./names.js";
+import { ACTIVITIES, APPROVAL_EVENT, CHECKPOINT_EVENT, ORCHESTRATORS } from "./names.js";
 import { runtime } from "./runtime.js";
-import { restoreAwaitingApproval, restoreFinished } from "../lib/notify/events.js";
+import { restoreAwaitingApproval, restoreAwaitingCheckpoint, restoreFinished } from "../lib/notify/events.js";
 import { TELEMETRY_EVENTS } from "../lib/notify/telemetry.js";
 import { announce } from "./notify.js";
 
@@ -44,6 +57,16 @@ export interface RestoreInput {
   requester: Pick<Principal, "id" | "name" | "source">;
   /** requestHash(request): a re-run resumes this restore only with the same request. */
   requestHash: string;
+  /**
+   * Set for a child restore (a scenario step): its plan was made with its parent's, and the
+   * parent's approval, bound to a plan hash covering this plan's, releases it.
+   */
+  parent?: {
+    instanceId: string;
+    planId: string;
+    planHash: string;
+    approval: NonNullable<RestoreReport["approval"]>;
+  };
 }
 
 export interface RestorePinInput {
@@ -64,7 +87,14 @@ interface CloseGateInput {
 
 /** What the custom status shows while a restore runs (also what the HTTP status route returns). */
 export interface RestoreProgress {
-  phase: "preflight" | "awaiting-approval" | "executing" | "validating" | "reporting" | "done";
+  phase:
+    | "preflight"
+    | "awaiting-approval"
+    | "awaiting-checkpoint"
+    | "executing"
+    | "validating"
+    | "reporting"
+    | "done";
   scenario: string;
   target: string;
   planId?: string;
@@ -85,6 +115,12 @@ export interface RestoreProgress {
   /** While awaiting approval: the plan hash, the requester and the four-eyes rule. */
   gate?: GateView;
   requestedBy?: string;
+  /** While waiting at a checkpoint: what to do, the attempt, the last check's answer. */
+  checkpoint?: CheckpointView;
+  /** While an operation step runs: its last poll. */
+  operation?: { state: string; detail: string; startedAt: string };
+  /** While a scenario step runs: the child restore's instance id. */
+  child?: string;
   result?: RestorePhase;
 }
 
@@ -108,20 +144,38 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
   const started = context.df.currentUtcDateTime;
   // The time alone is not unique: a restore rejected and requested again within the same second
   // would share its plan id, and so its recorded decision. The replay-safe guid makes it unique.
-  const planId = `${instanceId}-${slotStamp(started)}-${context.df.newGuid(instanceId).slice(0, 8)}`;
+  const parent = input.parent;
+  const planId =
+    parent?.planId ?? `${instanceId}-${slotStamp(started)}-${context.df.newGuid(instanceId).slice(0, 8)}`;
   const base = { scenario: request.scenario, target: request.target };
   context.df.setCustomStatus({ ...base, phase: "preflight", planId } satisfies RestoreProgress);
 
   let plan: PlanSummary;
   try {
-    plan = (yield context.df.callActivityWithRetry(ACTIVITIES.restorePlan, retry(), {
-      request,
-      instanceId,
-      planId,
-      now: started.toISOString(),
-    })) as PlanSummary;
-    // Pin the snapshots against retention while this restore waits for approval or runs.
-    if (plan.snapshots.length > 0) {
+    plan = parent
+      ? ((yield context.df.callActivityWithRetry(ACTIVITIES.restoreChildPlan, retry(), {
+          request,
+          planId,
+        })) as PlanSummary)
+      : ((yield context.df.callActivityWithRetry(ACTIVITIES.restorePlan, retry(), {
+          request,
+          instanceId,
+          planId,
+          now: started.toISOString(),
+        })) as PlanSummary);
+    if (parent && plan.planHash !== parent.planHash) {
+      plan.blocking = [
+        {
+          name: "plan",
+          ok: false,
+          blocking: true,
+          detail: `the stored plan ${planId} is not the one approved with the parent restore (hash ${plan.planHash}, approved ${parent.planHash}); nothing was changed`,
+        },
+      ];
+    }
+    // Pin the snapshots against retention while this restore waits for approval or runs (a
+    // child's snapshots are pinned with its parent's).
+    if (!parent && plan.snapshots.length > 0) {
       yield context.df.callActivityWithRetry(ACTIVITIES.restorePin, retry(), {
         planId,
         instanceId,
@@ -160,6 +214,179 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
   let approval: RestoreReport["approval"];
   const stepTotals = new Map<string, { created: number; updated: number; skipped: number; failed: number }>();
   let validation: ValidationCheck[] = [];
+  const childValidation: ValidationCheck[] = [];
+  type Totals = { created: number; updated: number; skipped: number; failed: number };
+  type Position = Pick<
+    RestoreProgress,
+    "step" | "stepTitle" | "stepIndex" | "stepCount" | "overallDone" | "overallTotal"
+  >;
+
+  /** Start once (the handle is persisted by the activity), then poll on durable timers. */
+  function* runOperation(
+    step: StepSummary,
+    position: Position,
+    totals: Totals,
+  ): Generator<Task, void, unknown> {
+    context.df.setCustomStatus({
+      ...planStatus,
+      phase: "executing",
+      ...position,
+      done: 0,
+      total: step.items,
+    } satisfies RestoreProgress);
+    const started = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreOperationStart, retry(), {
+      request,
+      planId,
+      step: step.name,
+      now: context.df.currentUtcDateTime.toISOString(),
+    })) as { startedAt: string };
+    const deadline = new Date(started.startedAt).getTime() + (step.timeoutMinutes ?? 60) * 60_000;
+    for (;;) {
+      const now = context.df.currentUtcDateTime.getTime();
+      const timedOut = now >= deadline;
+      if (!timedOut)
+        yield context.df.createTimer(new Date(Math.min(now + (step.pollSeconds ?? 60) * 1000, deadline)));
+      const poll = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreOperationPoll, retry(), {
+        request,
+        planId,
+        step: step.name,
+        ...(timedOut
+          ? {
+              timedOut: `not finished within ${step.timeoutMinutes ?? 60} minute(s) of its start (${started.startedAt})`,
+            }
+          : {}),
+      })) as OperationPoll;
+      if (poll.state === "running") {
+        context.df.setCustomStatus({
+          ...planStatus,
+          phase: "executing",
+          ...position,
+          done: 0,
+          total: step.items,
+          operation: { state: poll.state, detail: poll.detail, startedAt: poll.startedAt },
+        } satisfies RestoreProgress);
+        continue;
+      }
+      if (poll.state === "failed") {
+        totals.failed += step.items;
+        throw new Error(`${step.title}: ${poll.detail}`);
+      }
+      totals.created += step.items;
+      return;
+    }
+  }
+
+  /** Wait for an operator's "done", check the post-condition, and wait again while it fails. */
+  function* runCheckpoint(
+    step: StepSummary,
+    position: Position,
+    totals: Totals,
+  ): Generator<Task, void, unknown> {
+    const deadline = new Date(
+      context.df.currentUtcDateTime.getTime() + (step.timeoutMinutes ?? 24 * 60) * 60_000,
+    );
+    let attempt = 1;
+    let announced = 0;
+    let lastCheck: CheckpointView["lastCheck"];
+    for (;;) {
+      const view: CheckpointView = {
+        step: step.name,
+        title: step.title,
+        instructions: step.guide?.instructions ?? [],
+        links: step.guide?.links ?? [],
+        attempt,
+        deadline: deadline.toISOString(),
+        ...(lastCheck ? { lastCheck } : {}),
+      };
+      context.df.setCustomStatus({
+        ...planStatus,
+        phase: "awaiting-checkpoint",
+        ...position,
+        checkpoint: view,
+      } satisfies RestoreProgress);
+      if (announced < attempt) {
+        announced = attempt;
+        yield* announce(context, {
+          notification: restoreAwaitingCheckpoint({
+            instanceId,
+            scenario: request.scenario,
+            section: SCENARIOS[request.scenario].section,
+            target: request.target,
+            checkpoint: view,
+            at: context.df.currentUtcDateTime.toISOString(),
+          }),
+          telemetry: {
+            name: TELEMETRY_EVENTS.restore,
+            properties: {
+              instanceId,
+              scenario: request.scenario,
+              target: request.target,
+              phase: "awaiting-checkpoint",
+            },
+          },
+        });
+      }
+      // A fresh timer per wait (a scheduled task is never yielded again in a new Task.any).
+      const timeout = context.df.createTimer(deadline);
+      const signal = context.df.waitForExternalEvent(CHECKPOINT_EVENT);
+      const winner = (yield context.df.Task.any([signal, timeout])) as Task;
+      if (winner === timeout) {
+        totals.failed += step.items;
+        throw new Error(`${step.title}: nobody confirmed this checkpoint by ${deadline.toISOString()}`);
+      }
+      timeout.cancel();
+      const outcome = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreCheckpointCheck, retry(), {
+        request,
+        planId,
+        step: step.name,
+        attempt,
+      })) as CheckpointOutcome;
+      if (outcome.state === "no-signal") continue;
+      if (outcome.state === "passed") {
+        totals.updated += step.items;
+        return;
+      }
+      lastCheck = { ok: false, detail: outcome.detail, by: outcome.by ?? "?", at: outcome.at ?? "?" };
+      attempt++;
+    }
+  }
+
+  /** A child restore as a sub-orchestration, released by this run's approval. */
+  function* runChild(
+    step: StepSummary,
+    child: ChildSummary,
+    position: Position,
+    totals: Totals,
+  ): Generator<Task, void, unknown> {
+    context.df.setCustomStatus({
+      ...planStatus,
+      phase: "executing",
+      ...position,
+      done: 0,
+      total: step.items,
+      child: child.instanceId,
+    } satisfies RestoreProgress);
+    const report = (yield context.df.callSubOrchestrator(
+      ORCHESTRATORS.restore,
+      {
+        request: child.request,
+        requester,
+        requestHash: requestHash(child.request),
+        parent: { instanceId, planId: child.planId, planHash: child.planHash, approval: approval! },
+      } satisfies RestoreInput,
+      child.instanceId,
+    )) as RestoreReport;
+    for (const s of report.steps) {
+      totals.created += s.created;
+      totals.updated += s.updated;
+      totals.skipped += s.skipped;
+      totals.failed += s.failed;
+    }
+    childValidation.push(...report.validation.map((v) => ({ ...v, name: `${child.step}: ${v.name}` })));
+    if (report.phase === "PartiallyFailed") reasons.push(`${step.title}: ${report.reasons.join("; ")}`);
+    else if (report.phase !== "Completed")
+      throw new Error(`${step.title} ended ${report.phase}: ${report.reasons.join("; ")}`);
+  }
 
   if (plan.blocking.length > 0) {
     phase = "Failed";
@@ -170,7 +397,13 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
     // Pre-approval (the in-process CLI only) covers additive plans into secondary targets: a plan
     // that overwrites, revokes or writes to production always waits for a recorded decision.
     const preApproved = request.preApproved && plan.destructive.length === 0 && !plan.primaryTarget;
-    if (preApproved) {
+    if (parent) {
+      // A child restore: its plan was approved as part of its parent's.
+      approval = {
+        ...parent.approval,
+        comment: `released by the approval of ${parent.instanceId}'s plan${parent.approval.comment ? `: ${parent.approval.comment}` : ""}`,
+      };
+    } else if (preApproved) {
       approval = {
         approved: true,
         by: requester.name,
@@ -219,7 +452,6 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
           },
         },
       });
-      const timeout = context.df.createTimer(deadline);
       const closeGate = (timedOutAt?: string) =>
         context.df.callActivityWithRetry(ACTIVITIES.restoreCloseGate, retry(), {
           instanceId,
@@ -229,15 +461,18 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
         } satisfies CloseGateInput);
       let decision: DecisionRecord | undefined;
       while (!decision) {
+        // A fresh timer per wait: yielding a scheduled task again in a new Task.any would make the
+        // extension schedule it twice (durable-js#574; the local host's protocol check fails it).
+        const timeout = context.df.createTimer(deadline);
         const signal = context.df.waitForExternalEvent(APPROVAL_EVENT);
         const winner = (yield context.df.Task.any([signal, timeout])) as Task;
+        if (winner !== timeout) timeout.cancel();
         // A signal without a recorded decision (raised by hand) releases nothing: keep waiting.
         decision = (yield winner === timeout ? closeGate(deadline.toISOString()) : closeGate()) as
           DecisionRecord | undefined;
         if (winner === timeout && !decision)
           throw new Error("the approval gate could not record its timeout");
       }
-      if (!timeout.isCompleted) timeout.cancel();
       if (decision.kind === "timeout") {
         phase = "TimedOut";
         reasons.push(`no approval within ${request.approvalTimeoutMinutes} minute(s); nothing was changed`);
@@ -269,37 +504,52 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
       }
     }
     if (phase === "Completed") {
-      const work = plan.steps.filter((s) => s.batches > 0);
+      // Steps with something to do, in the scenario's order; each kind is carried out its own way.
+      const work = plan.steps.filter((s) => s.items > 0);
       const overallTotal = work.reduce((sum, s) => sum + s.items, 0);
       let finishedItems = 0;
       try {
         for (const [index, step] of work.entries()) {
           const totals = { created: 0, updated: 0, skipped: 0, failed: 0 };
           stepTotals.set(step.name, totals);
-          for (let batch = 0; batch < step.batches; batch++) {
-            const done = Math.min(batch * RESTORE_BATCH, step.items);
-            context.df.setCustomStatus({
-              ...planStatus,
-              phase: "executing",
-              step: step.name,
-              stepTitle: step.title,
-              done,
-              total: step.items,
-              stepIndex: index + 1,
-              stepCount: work.length,
-              overallDone: finishedItems + done,
-              overallTotal,
-            } satisfies RestoreProgress);
-            const outcome = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreBatch, retry(), {
-              request,
-              planId,
-              step: step.name,
-              batch,
-            })) as BatchOutcome;
-            totals.created += outcome.created;
-            totals.updated += outcome.updated;
-            totals.skipped += outcome.skipped;
-            totals.failed += outcome.failed;
+          const position = {
+            step: step.name,
+            stepTitle: step.title,
+            stepIndex: index + 1,
+            stepCount: work.length,
+            overallDone: finishedItems,
+            overallTotal,
+          };
+          if (step.kind === "operation") {
+            yield* runOperation(step, position, totals);
+          } else if (step.kind === "checkpoint") {
+            yield* runCheckpoint(step, position, totals);
+          } else if (step.kind === "scenario") {
+            const child = plan.children?.find((c) => c.step === step.name);
+            if (!child) throw new Error(`scenario step ${step.name} has no planned child restore`);
+            yield* runChild(step, child, position, totals);
+          } else {
+            for (let batch = 0; batch < step.batches; batch++) {
+              const done = Math.min(batch * RESTORE_BATCH, step.items);
+              context.df.setCustomStatus({
+                ...planStatus,
+                phase: "executing",
+                ...position,
+                done,
+                total: step.items,
+                overallDone: finishedItems + done,
+              } satisfies RestoreProgress);
+              const outcome = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreBatch, retry(), {
+                request,
+                planId,
+                step: step.name,
+                batch,
+              })) as BatchOutcome;
+              totals.created += outcome.created;
+              totals.updated += outcome.updated;
+              totals.skipped += outcome.skipped;
+              totals.failed += outcome.failed;
+            }
           }
           finishedItems += step.items;
         }
@@ -316,10 +566,13 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
       }
       if (phase !== "Failed") {
         context.df.setCustomStatus({ ...planStatus, phase: "validating" } satisfies RestoreProgress);
-        validation = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreValidate, retry(), {
-          request,
-          planId,
-        })) as ValidationCheck[];
+        validation = [
+          ...((yield context.df.callActivityWithRetry(ACTIVITIES.restoreValidate, retry(), {
+            request,
+            planId,
+          })) as ValidationCheck[]),
+          ...childValidation,
+        ];
         const mismatches = validation.filter((v) => !v.ok);
         if (mismatches.length && phase === "Completed") {
           phase = "PartiallyFailed";
@@ -332,15 +585,16 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
   }
 
   context.df.setCustomStatus({ ...planStatus, phase: "reporting" } satisfies RestoreProgress);
-  try {
-    // Every path ends here: completed, failed, rejected, timed out, plan only.
-    yield context.df.callActivityWithRetry(ACTIVITIES.restoreUnpin, retry(), {
-      planId,
-      at: context.df.currentUtcDateTime.toISOString(),
-    });
-  } catch {
-    // The pin expires on its own (approval timeout + margin): never fail a restore for it.
-  }
+  if (!parent)
+    try {
+      // Every path ends here: completed, failed, rejected, timed out, plan only.
+      yield context.df.callActivityWithRetry(ACTIVITIES.restoreUnpin, retry(), {
+        planId,
+        at: context.df.currentUtcDateTime.toISOString(),
+      });
+    } catch {
+      // The pin expires on its own (approval timeout + margin): never fail a restore for it.
+    }
   const ended = context.df.currentUtcDateTime;
   const report: RestoreReport = {
     instanceId,
@@ -367,6 +621,7 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
     planPath: plan.planPath,
     reportPath: reportPath("report", planId, "json"),
     reportMarkdownPath: reportPath("report", planId, "md"),
+    ...(parent ? { parentInstanceId: parent.instanceId } : {}),
   };
   const written = (yield context.df.callActivityWithRetry(
     ACTIVITIES.restoreReport,
@@ -382,6 +637,68 @@ df.app.orchestration(ORCHESTRATORS.restore, restoreOrchestrator);
 df.app.activity(ACTIVITIES.restorePlan, {
   handler: async (input: { request: RestoreRequest; instanceId: string; planId: string; now: string }) =>
     preflightAndPlan(runtime(), scenarioFor(input.request.scenario), input.request, input),
+});
+
+df.app.activity(ACTIVITIES.restoreChildPlan, {
+  handler: async (input: { request: RestoreRequest; planId: string }) =>
+    summarizeStoredPlan(runtime(), scenarioFor(input.request.scenario), input.request, input.planId),
+});
+
+/** The plan's items of one step (what an operation or checkpoint acts on), read from the stored plan. */
+async function stepKeys(planId: string, step: string) {
+  const plan = await readPlan(runtime(), planId);
+  return plan.items.filter((i) => i.step === step && actionable(i));
+}
+
+df.app.activity(ACTIVITIES.restoreOperationStart, {
+  handler: async (input: { request: RestoreRequest; planId: string; step: string; now: string }) => {
+    const rt = runtime();
+    const scenario = scenarioFor(input.request.scenario);
+    const run = await runStateFor(rt, scenario, input.request, input.planId);
+    const started = await startOperationStep(
+      rt,
+      scenario,
+      input.request,
+      run,
+      input.step,
+      await stepKeys(input.planId, input.step),
+      input.now,
+    );
+    rt.log.info(started.resumed ? "restore operation already started" : "restore operation started", {
+      planId: input.planId,
+      step: input.step,
+    });
+    return { startedAt: started.startedAt };
+  },
+});
+
+df.app.activity(ACTIVITIES.restoreOperationPoll, {
+  handler: async (input: { request: RestoreRequest; planId: string; step: string; timedOut?: string }) =>
+    pollOperationStep(
+      runtime(),
+      scenarioFor(input.request.scenario),
+      input.request,
+      input.planId,
+      input.step,
+      (await stepKeys(input.planId, input.step)).map((i) => i.key),
+      input.timedOut,
+    ),
+});
+
+df.app.activity(ACTIVITIES.restoreCheckpointCheck, {
+  handler: async (input: { request: RestoreRequest; planId: string; step: string; attempt: number }) => {
+    const rt = runtime();
+    const scenario = scenarioFor(input.request.scenario);
+    return checkCheckpointStep(
+      rt,
+      scenario,
+      input.request,
+      await runStateFor(rt, scenario, input.request, input.planId),
+      input.step,
+      input.attempt,
+      (await stepKeys(input.planId, input.step)).map((i) => i.key),
+    );
+  },
 });
 
 df.app.activity(ACTIVITIES.restoreCloseGate, {
@@ -444,7 +761,8 @@ df.app.activity(ACTIVITIES.restoreReport, {
       },
       { durationSeconds: report.durationSeconds },
     );
-    await rt.notifier.notify(restoreFinished(written));
+    // A child restore is told as part of its parent's report.
+    if (!report.parentInstanceId) await rt.notifier.notify(restoreFinished(written));
     rt.log.info("restore report written", {
       instanceId: report.instanceId,
       phase: report.phase,

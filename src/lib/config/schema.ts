@@ -506,6 +506,7 @@ export const limitsSchema = z
 
 export const NOTIFICATION_EVENTS = [
   "restore-awaiting-approval",
+  "restore-awaiting-checkpoint",
   "restore-finished",
   "backup-failed",
   "rpo-stale",

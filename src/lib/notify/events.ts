@@ -4,6 +4,7 @@
 import type { NotificationEventType } from "../config/schema.js";
 import type { DrillReport } from "../drill.js";
 import type { RestoreReport } from "../restore/engine/engine.js";
+import type { CheckpointView } from "../restore/engine/step-runs.js";
 import type { RpoRow } from "../rpo.js";
 
 export type Severity = "info" | "warning" | "critical";
@@ -100,6 +101,52 @@ export function restoreAwaitingApproval(input: AwaitingApprovalInput): Notificat
       },
     ],
     links: [],
+    anchor: `restore=${input.instanceId}`,
+    at: input.at,
+  };
+}
+
+export interface AwaitingCheckpointInput {
+  instanceId: string;
+  scenario: string;
+  section?: string;
+  target: string;
+  checkpoint: CheckpointView;
+  at: string;
+}
+
+/** A restore waits for a person to do a manual step and say "done" (one message per attempt). */
+export function restoreAwaitingCheckpoint(input: AwaitingCheckpointInput): Notification {
+  const { checkpoint } = input;
+  const route = `POST /api/restore/${input.instanceId}/checkpoints/${checkpoint.step}/done`;
+  return {
+    id: `${input.instanceId}:checkpoint:${checkpoint.step}:${checkpoint.attempt}`,
+    event: "restore-awaiting-checkpoint",
+    severity: "warning",
+    component: `restore/${input.scenario}/${input.target}`,
+    title: `Restore ${input.scenario} → ${input.target} is waiting at a checkpoint: ${checkpoint.title}`,
+    summary:
+      `Restore ${input.instanceId} (${input.scenario}${input.section ? `, runbook ${input.section}` : ""}) needs a manual step before it goes on` +
+      (checkpoint.lastCheck
+        ? `; the last "done" (by ${checkpoint.lastCheck.by}) did not pass its check: ${clip(checkpoint.lastCheck.detail, 200)}`
+        : "") +
+      `. It waits until ${checkpoint.deadline}.`,
+    facts: [
+      { name: "Restore", value: input.instanceId },
+      { name: "Step", value: `${checkpoint.step} (attempt ${checkpoint.attempt})` },
+      {
+        name: "What to do",
+        value:
+          checkpoint.instructions.map((line, i) => `${i + 1}. ${clip(line, 200)}`).join("\n") ||
+          "see the plan",
+      },
+      { name: "Deadline", value: checkpoint.deadline },
+      {
+        name: "Answer",
+        value: `${route} (role DR.Operator), or azdr restore checkpoint ${input.instanceId} ${checkpoint.step} --done`,
+      },
+    ],
+    links: checkpoint.links.slice(0, 5).map((l) => ({ title: l.label, url: l.url })),
     anchor: `restore=${input.instanceId}`,
     at: input.at,
   };

@@ -66,7 +66,10 @@ const BASE_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
 const HELD_TITLES = 5;
 /** Someone must act on these: never held back (one restore per target runs at a time anyway). */
-const NEVER_HELD = new Set<Notification["event"]>(["restore-awaiting-approval"]);
+const NEVER_HELD = new Set<Notification["event"]>([
+  "restore-awaiting-approval",
+  "restore-awaiting-checkpoint",
+]);
 
 class PermanentError extends Error {}
 

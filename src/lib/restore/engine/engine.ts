@@ -8,18 +8,26 @@ import { describeRef } from "../../store/backup-store.js";
 import { describePhase, isGood } from "../../store/snapshot-index.js";
 import { describeProblems, verifySnapshot } from "../../store/verify.js";
 import type { SourceContext } from "../../sources/context.js";
-import type { PlannedWork, StepKind } from "./steps.js";
+import type { CheckpointGuide, PlannedWork, ScenarioStep, StepKind } from "./steps.js";
 import {
   actionable,
   countActions,
   planMarkdown,
+  type ChildPlan,
+  type PlanAction,
   type PlanItem,
   type PlanStep,
   type PreflightCheck,
   type RestorePlan,
 } from "./plan.js";
-import { isPrimaryTarget, RestoreRequestError, SCENARIOS, type RestoreRequest } from "./request.js";
-import { catalogRow, type ScenarioInput } from "../catalog.js";
+import {
+  isPrimaryTarget,
+  parseRestoreRequest,
+  RestoreRequestError,
+  SCENARIOS,
+  type RestoreRequest,
+} from "./request.js";
+import { catalogRow, scenarioFor, type ScenarioInput } from "../catalog.js";
 import {
   manifestKey,
   type IdMapSet,
@@ -156,7 +164,9 @@ export interface PlanSummary {
   planMarkdownPath: string;
   snapshots: SnapshotRef[];
   counts: RestorePlan["counts"];
-  steps: { name: string; title: string; kind: StepKind; batches: number; items: number }[];
+  steps: StepSummary[];
+  /** Child restores (scenario steps), planned with this plan and released by its approval. */
+  children?: ChildSummary[];
   blocking: PreflightCheck[];
   destructive: string[];
   /** sha256 of the stored plan: approvals are bound to it. */
@@ -165,6 +175,36 @@ export interface PlanSummary {
   primaryTarget: boolean;
   /** The approver must differ from the requester, and why. */
   fourEyes: { required: boolean; reason: string };
+}
+
+/** What the orchestrator needs of a step (small: it travels through the Durable history). */
+export interface StepSummary {
+  name: string;
+  title: string;
+  kind: StepKind;
+  /** Actionable items (for a scenario step: the child plan's). */
+  items: number;
+  /** Batches of an items step; 0 for other kinds. */
+  batches: number;
+  /** Operation steps: poll interval and timeout. */
+  pollSeconds?: number;
+  timeoutMinutes?: number;
+  /** Checkpoint steps: what the operator does (shown in the status while it waits). */
+  guide?: CheckpointGuide;
+}
+
+export interface ChildSummary {
+  step: string;
+  scenario: string;
+  instanceId: string;
+  planId: string;
+  planHash: string;
+  request: RestoreRequest;
+}
+
+/** The sub-orchestration id of a scenario step's child restore. */
+export function childInstanceId(parentInstanceId: string, step: string): string {
+  return `${parentInstanceId}:${step}`;
 }
 
 /** Four eyes: always for production targets, else per the scenario's policy in the config. */
@@ -204,6 +244,29 @@ export async function preflightAndPlan(
   request: RestoreRequest,
   ids: { instanceId: string; planId: string; now: string },
 ): Promise<PlanSummary> {
+  const { plan, planJson } = await buildPlan(ctx, scenario, request, ids);
+  return summaryOf(ctx, scenario, request, plan, planJson);
+}
+
+/** The summary of a plan stored earlier (a child restore released by its parent's approval). */
+export async function summarizeStoredPlan(
+  ctx: SourceContext,
+  scenario: RestoreScenario,
+  request: RestoreRequest,
+  planId: string,
+): Promise<PlanSummary> {
+  const body = await ctx.store.blobs.get(REPORTS_CONTAINER, reportPath("plan", planId, "json"));
+  if (!body) throw new AzdrError("NOT_FOUND", `plan ${planId} is missing from ${REPORTS_CONTAINER}`);
+  const planJson = body.toString("utf8");
+  return summaryOf(ctx, scenario, request, JSON.parse(planJson) as RestorePlan, planJson);
+}
+
+async function buildPlan(
+  ctx: SourceContext,
+  scenario: RestoreScenario,
+  request: RestoreRequest,
+  ids: { instanceId: string; planId: string; now: string },
+): Promise<{ plan: RestorePlan; planJson: string }> {
   const checks: PreflightCheck[] = [];
   const gapNotes: string[] = [];
   const refs: SnapshotRef[] = [];
@@ -258,12 +321,27 @@ export async function preflightAndPlan(
       });
     }
   }
-  const blocking = checks.filter((c) => c.blocking && !c.ok);
-  const planned: PlannedWork = blocking.length
+  const ownBlocking = checks.some((c) => c.blocking && !c.ok);
+  const planned: PlannedWork = ownBlocking
     ? { items: [], destructive: [], notes: [] }
     : await scenario.plan(ctx, request, manifests);
   const items = orderItems(scenario.steps, planned.items);
-  const primaryTarget = isPrimaryTarget(ctx.config, request);
+  // Scenario steps: each child is planned now, stored as its own plan, and folded into this one.
+  const children: ChildPlan[] = [];
+  const childMarkdown: string[] = [];
+  for (const step of scenario.steps) {
+    if (step.kind !== "scenario" || ownBlocking) continue;
+    const child = await planChild(ctx, request, step, ids);
+    if ("problem" in child) {
+      checks.push(child.problem);
+      continue;
+    }
+    children.push(child.entry);
+    childMarkdown.push(child.markdown);
+    for (const c of child.plan.preflight)
+      checks.push({ ...c, name: `${step.name} (${child.plan.scenario} ${child.plan.section}): ${c.name}` });
+  }
+  const primaryTarget = isPrimaryTarget(ctx.config, request) || children.some((c) => c.primaryTarget);
   const plan: RestorePlan = {
     planId: ids.planId,
     instanceId: ids.instanceId,
@@ -278,41 +356,172 @@ export async function preflightAndPlan(
     items,
     counts: countActions(items),
     preflight: checks,
-    destructive: planned.destructive,
+    destructive: [
+      ...planned.destructive,
+      ...children.flatMap((c) => c.destructive.map((d) => `[${c.step}: ${c.scenario} ${c.section}] ${d}`)),
+    ],
     // A snapshot chosen despite gaps: the plan (and the report's follow-ups) say what is missing.
-    notes: [...gapNotes, ...planned.notes],
+    notes: [
+      ...gapNotes,
+      ...planned.notes,
+      ...children.flatMap((c) => c.notes.map((n) => `[${c.step}] ${n}`)),
+    ],
     primaryTarget,
     ...(planned.checkpoints && Object.keys(planned.checkpoints).length
       ? { checkpoints: planned.checkpoints }
       : {}),
+    ...(children.length ? { children } : {}),
   };
   const planJson = JSON.stringify(plan);
-  const planPath = reportPath("plan", ids.planId, "json");
-  const planMarkdownPath = reportPath("plan", ids.planId, "md");
-  await ctx.store.blobs.put(REPORTS_CONTAINER, planPath, planJson, "application/json");
-  await ctx.store.blobs.put(REPORTS_CONTAINER, planMarkdownPath, planMarkdown(plan), "text/markdown");
+  await ctx.store.blobs.put(
+    REPORTS_CONTAINER,
+    reportPath("plan", ids.planId, "json"),
+    planJson,
+    "application/json",
+  );
+  await ctx.store.blobs.put(
+    REPORTS_CONTAINER,
+    reportPath("plan", ids.planId, "md"),
+    [planMarkdown(plan), ...childMarkdown].join("\n"),
+    "text/markdown",
+  );
+  return { plan, planJson };
+}
+
+/** Plan a scenario step's child restore: its request from the parent's, its own stored plan. */
+async function planChild(
+  ctx: SourceContext,
+  parent: RestoreRequest,
+  step: ScenarioStep,
+  ids: { instanceId: string; planId: string; now: string },
+): Promise<{ entry: ChildPlan; plan: RestorePlan; markdown: string } | { problem: PreflightCheck }> {
+  let request: RestoreRequest;
+  try {
+    request = parseRestoreRequest(
+      {
+        ...step.request(parent),
+        scenario: step.scenario,
+        mode: parent.mode,
+        allowPrimaryTarget: parent.allowPrimaryTarget,
+        approvalTimeoutMinutes: parent.approvalTimeoutMinutes,
+        ...(parent.requestedBy ? { requestedBy: parent.requestedBy } : {}),
+      },
+      ctx.config,
+      step.scenario,
+      "child",
+    );
+  } catch (error) {
+    return {
+      problem: {
+        name: `${step.name} (child restore ${step.scenario})`,
+        ok: false,
+        blocking: true,
+        detail: errorMessage(error),
+        fix: `the ${step.scenario} restore this step composes cannot be requested from this one; fix the request or the config`,
+      },
+    };
+  }
+  const child = await buildPlan(ctx, scenarioFor(step.scenario), request, {
+    instanceId: childInstanceId(ids.instanceId, step.name),
+    planId: `${ids.planId}-${step.name}`,
+    now: ids.now,
+  });
+  const summary = await summaryOf(ctx, scenarioFor(step.scenario), request, child.plan, child.planJson);
   return {
-    planId: ids.planId,
-    planPath,
-    planMarkdownPath,
-    snapshots: refs,
-    counts: plan.counts,
-    steps: scenario.steps.map((s) => {
-      const items = plan.items.filter((i) => i.step === s.name && actionable(i)).length;
+    plan: child.plan,
+    markdown: [
+      `## Step ${step.title}: child restore ${child.plan.scenario} (runbook ${child.plan.section})`,
+      "",
+      ...planMarkdown(child.plan)
+        .split("\n")
+        .slice(1)
+        .map((line) => (line.startsWith("#") ? `##${line}` : line)),
+    ].join("\n"),
+    entry: {
+      step: step.name,
+      scenario: child.plan.scenario,
+      section: child.plan.section,
+      instanceId: childInstanceId(ids.instanceId, step.name),
+      planId: child.plan.planId,
+      planPath: summary.planPath,
+      planHash: summary.planHash,
+      request,
+      counts: summary.counts,
+      items: summary.steps.reduce((sum, s) => sum + s.items, 0),
+      destructive: summary.destructive,
+      notes: child.plan.notes,
+      primaryTarget: summary.primaryTarget,
+      fourEyes: summary.fourEyes.required,
+      snapshots: summary.snapshots,
+    },
+  };
+}
+
+async function summaryOf(
+  ctx: SourceContext,
+  scenario: RestoreScenario,
+  request: RestoreRequest,
+  plan: RestorePlan,
+  planJson: string,
+): Promise<PlanSummary> {
+  const children = plan.children ?? [];
+  const counts = { ...plan.counts };
+  for (const child of children)
+    for (const [action, n] of Object.entries(child.counts)) counts[action as PlanAction] += n;
+  const ownFourEyes = fourEyesFor(ctx, request, plan.destructive);
+  const childFourEyes = children.find((c) => c.fourEyes);
+  return {
+    planId: plan.planId,
+    planPath: reportPath("plan", plan.planId, "json"),
+    planMarkdownPath: reportPath("plan", plan.planId, "md"),
+    snapshots: [...plan.snapshots, ...children.flatMap((c) => c.snapshots)],
+    counts,
+    steps: scenario.steps.map((s): StepSummary => {
+      const child = children.find((c) => c.step === s.name);
+      const items = child ? child.items : plan.items.filter((i) => i.step === s.name && actionable(i)).length;
+      const guide = s.kind === "checkpoint" ? plan.checkpoints?.[s.name] : undefined;
       return {
         name: s.name,
         title: s.title,
         kind: s.kind,
         items,
-        batches: Math.ceil(items / RESTORE_BATCH),
+        batches: s.kind === "items" ? Math.ceil(items / RESTORE_BATCH) : 0,
+        ...(s.kind === "operation" ? { pollSeconds: s.pollSeconds, timeoutMinutes: s.timeoutMinutes } : {}),
+        ...(s.kind === "checkpoint" ? { timeoutMinutes: s.timeoutMinutes ?? 24 * 60 } : {}),
+        ...(guide ? { guide } : {}),
       };
     }),
-    blocking,
+    ...(children.length
+      ? {
+          children: children.map((c) => ({
+            step: c.step,
+            scenario: c.scenario,
+            instanceId: c.instanceId,
+            planId: c.planId,
+            planHash: c.planHash,
+            request: c.request as RestoreRequest,
+          })),
+        }
+      : {}),
+    blocking: plan.preflight.filter((c) => c.blocking && !c.ok),
     destructive: plan.destructive,
     planHash: createHash("sha256").update(planJson).digest("hex"),
-    primaryTarget,
-    fourEyes: fourEyesFor(ctx, request, plan.destructive),
+    primaryTarget: plan.primaryTarget ?? false,
+    fourEyes:
+      ownFourEyes.required || !childFourEyes
+        ? ownFourEyes
+        : { required: true, reason: `its child restore ${childFourEyes.scenario} needs a second approver` },
   };
+}
+
+/** The run state an activity hands a scenario hook: its id maps as persisted so far. */
+export async function runStateFor(
+  ctx: SourceContext,
+  scenario: RestoreScenario,
+  request: RestoreRequest,
+  planId: string,
+): Promise<RunState> {
+  return { planId, ids: await loadIds(ctx, scenario, request, planId), learned: {} };
 }
 
 export async function readPlan(ctx: SourceContext, planId: string): Promise<RestorePlan> {
@@ -491,6 +700,8 @@ export interface RestoreReport {
   planPath: string;
   reportPath: string;
   reportMarkdownPath: string;
+  /** A child restore (scenario step): the parent restore's instance id. */
+  parentInstanceId?: string;
 }
 
 export async function readResults(ctx: SourceContext, planId: string): Promise<ItemResult[]> {

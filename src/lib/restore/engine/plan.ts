@@ -57,6 +57,29 @@ export interface RestorePlan {
   primaryTarget?: boolean;
   /** Instructions and links of the checkpoint steps this plan needs, by step name. */
   checkpoints?: Record<string, CheckpointGuide>;
+  /** Child restores of scenario steps: each has its own stored plan, folded in here. */
+  children?: ChildPlan[];
+}
+
+/** A child restore as its parent's plan records it (the parent's plan hash covers its planHash). */
+export interface ChildPlan {
+  step: string;
+  scenario: string;
+  section: string;
+  instanceId: string;
+  planId: string;
+  planPath: string;
+  planHash: string;
+  /** The child's parsed request (ids and options only). */
+  request: { scenario: string; source: string; target: string } & Record<string, unknown>;
+  counts: Record<PlanAction, number>;
+  /** Actionable items of the child's plan. */
+  items: number;
+  destructive: string[];
+  notes: string[];
+  primaryTarget: boolean;
+  fourEyes: boolean;
+  snapshots: SnapshotRef[];
 }
 
 export function countActions(items: PlanItem[]): Record<PlanAction, number> {
@@ -106,11 +129,23 @@ export function planMarkdown(plan: RestorePlan, maxRowsPerStep = 200): string {
   for (const step of plan.steps) {
     const items = plan.items.filter((i) => i.step === step.name);
     const counts = countActions(items);
+    const guide = step.kind === "checkpoint" ? plan.checkpoints?.[step.name] : undefined;
     lines.push(
       `## ${step.title}`,
       "",
       `_${step.why}_`,
       "",
+      stepLine(step),
+      "",
+      ...(guide
+        ? [
+            "What to do by hand:",
+            "",
+            ...guide.instructions.map((line, i) => `${i + 1}. ${line}`),
+            ...guide.links.map((link) => `- [${link.label}](${link.url})`),
+            "",
+          ]
+        : []),
       `${items.length} object(s): ${
         Object.entries(counts)
           .filter(([, n]) => n > 0)
@@ -131,6 +166,33 @@ export function planMarkdown(plan: RestorePlan, maxRowsPerStep = 200): string {
     lines.push("");
   }
   return lines.join("\n");
+}
+
+function duration(seconds: number): string {
+  return seconds < 120
+    ? `${seconds} s`
+    : seconds < 7200
+      ? `${Math.round(seconds / 60)} min`
+      : `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** One line per step: its kind, what it does and how long it should take. */
+export function stepLine(step: PlanStep): string {
+  const kind =
+    step.kind === "items"
+      ? `items, ${step.ordering === "dependency" ? "in dependency order" : step.ordering === "serial" ? "one at a time" : "in parallel"}`
+      : step.kind === "operation"
+        ? `long-running operation, polled every ${duration(step.pollSeconds)} for up to ${duration(step.timeoutMinutes * 60)}`
+        : step.kind === "checkpoint"
+          ? "manual checkpoint: waits for an operator's done, then checks the result"
+          : `child restore ${step.scenario}, released by this plan's approval (its plan is below)`;
+  return [
+    `Kind: ${kind}.`,
+    ...(step.does ? [step.does] : []),
+    ...(step.expectedSeconds !== undefined
+      ? [`Expected duration: about ${duration(step.expectedSeconds)}.`]
+      : []),
+  ].join(" ");
 }
 
 /** include/exclude filters: prefixes of paths or names. */

@@ -45,7 +45,7 @@ function field(path: PropertyKey[]): string {
  * Where a request comes from. Only the in-process CLI, run by someone with the platform's own
  * credentials, may pre-approve; HTTP callers, queue messages and Event Grid alerts never can.
  */
-export type RequestOrigin = "http" | "queue" | "event-grid" | "cli" | "test";
+export type RequestOrigin = "http" | "queue" | "event-grid" | "cli" | "test" | "child";
 
 /** The target is production: its configured role is primary, or it is the source itself. */
 export function isPrimaryTarget(
@@ -123,7 +123,8 @@ function parseAnyRequest(
     document["scenario"] = scenarioFromRoute;
   }
   const name = typeof document["scenario"] === "string" ? document["scenario"] : "";
-  const known = isScenario(name) && (origin === "test" || !catalogRow(name).internal);
+  // A child's request is built by its parent's (already accepted) scenario, internal ones included.
+  const known = isScenario(name) && (origin === "test" || origin === "child" || !catalogRow(name).internal);
   if (!known) {
     throw new RestoreRequestError([
       {

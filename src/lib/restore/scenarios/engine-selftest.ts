@@ -3,7 +3,8 @@
 // module) and has one step of every kind, each doing something real in the target workspace:
 // - items (ordering "dependency"): a folder and a notebook inside it, planned notebook first, so
 //   only the engine's dependency order makes the import succeed;
-// - operation: one SQL statement started with wait_timeout 0s and polled until it finishes;
+// - operation: one SQL statement (CREATE CATALOG IF NOT EXISTS) started with wait_timeout 0s and
+//   polled until it finishes;
 // - checkpoint: a person creates `<folder>/confirmed` by hand; the check looks for it;
 // - scenario: the workspace restore (7.3) of the same source and target, as a child.
 import type { DatabricksClient } from "../../clients/databricks.js";
@@ -24,6 +25,9 @@ import type {
 } from "../engine/steps.js";
 
 type Json = Record<string, unknown>;
+
+/** Idempotent, so a statement started again after a lost handle changes nothing. */
+const STATEMENT = "CREATE CATALOG IF NOT EXISTS azdr_selftest COMMENT 'azdr engine self-test'";
 
 const STEPS: PlanStep[] = [
   {
@@ -112,7 +116,7 @@ async function plan(ctx: SourceContext, request: EngineSelftestRequest): Promise
   });
   items.push({
     step: "statement",
-    key: "SELECT 1",
+    key: STATEMENT,
     kind: "sql-statement",
     action: "create",
     reason: "runs on the target's SQL warehouse",
@@ -187,7 +191,7 @@ async function startOperation(ctx: SourceContext, request: EngineSelftestRequest
     throw new AzdrError("NOT_FOUND", `workspace ${request.target} has no SQL warehouse`);
   const started = await client.post<Json>("/api/2.0/sql/statements", {
     warehouse_id: warehouseId,
-    statement: "SELECT 1",
+    statement: STATEMENT,
     wait_timeout: "0s",
   });
   return { statementId: String(started["statement_id"]), warehouseId };
