@@ -148,6 +148,12 @@ export class Metastore {
   readonly connections = new Map<string, Json>();
   /** Grants by "<kind>/<full name>" → principal → privileges. */
   readonly grants = new Map<string, Map<string, Set<string>>>();
+  /**
+   * Workspace bindings of ISOLATED catalogs: catalog name → workspace id → binding type
+   * (BINDING_TYPE_READ_WRITE / BINDING_TYPE_READ_ONLY). An OPEN catalog is reachable from every
+   * workspace the metastore is assigned to; an ISOLATED one only from its bound workspaces.
+   */
+  readonly catalogBindings = new Map<string, Map<number, string>>();
   /** Dropped managed tables, recoverable with UNDROP TABLE for 7 days. */
   readonly dropped: DroppedTable[] = [];
   readonly schemasByCatalog = new Map<string, Set<string>>();
@@ -210,6 +216,27 @@ export class Metastore {
     if (!c) throw notFound("catalog", name);
     return c;
   }
+  /**
+   * The catalog, as seen from one workspace: an ISOLATED catalog answers only to the workspaces
+   * bound to it ("not accessible in current workspace" elsewhere), whatever the caller's grants.
+   */
+  catalogFrom(name: string, workspaceId: number): Json {
+    const c = this.catalog(name);
+    if (c.isolation_mode === "ISOLATED" && !this.catalogBindings.get(String(c.name))?.has(workspaceId))
+      throw err.forbidden(`Catalog '${String(c.name)}' is not accessible in current workspace`);
+    return c;
+  }
+
+  /** Make a catalog ISOLATED; the workspace that does it stays bound (it would lock itself out otherwise). */
+  isolateCatalog(name: string, workspaceId: number): void {
+    const c = this.catalog(name);
+    if (c.isolation_mode === "ISOLATED") return;
+    c.isolation_mode = "ISOLATED";
+    let bound = this.catalogBindings.get(String(c.name));
+    if (!bound) this.catalogBindings.set(String(c.name), (bound = new Map<number, string>()));
+    if (bound.size === 0) bound.set(workspaceId, "BINDING_TYPE_READ_WRITE");
+  }
+
   schema(full: string): Json {
     const s = this.schemas.get(full.toLowerCase());
     if (!s) throw notFound("schema", full);

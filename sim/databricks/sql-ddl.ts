@@ -11,6 +11,8 @@
 //          {RETURN expr | LANGUAGE PYTHON AS $$ … $$}
 //   GRANT priv [, …] ON <securable> name TO principal
 //   ALTER <securable> name OWNER TO principal
+//   COMMENT ON {CATALOG|SCHEMA|TABLE|VOLUME|…} name IS {'x' | NULL}
+//   ALTER {TABLE|VIEW} name SET TBLPROPERTIES ('k' = 'v', …) | UNSET TBLPROPERTIES [IF EXISTS] ('k', …)
 // A table without LOCATION is MANAGED; with LOCATION it is EXTERNAL.
 import { SimHttpError } from "../core/server.js";
 import type { Metastore, SecurableKind } from "./metastore.js";
@@ -377,6 +379,60 @@ export function runDdl(m: Metastore, text: string, context: { catalog: string; s
     } catch (error) {
       throw translate(error);
     }
+    return true;
+  }
+
+  if (
+    (match = new RegExp(
+      `^COMMENT\\s+ON\\s+${SECURABLE_WORDS}\\s+${NAME}\\s+IS\\s+(?:${STRING}|(NULL))$`,
+      "i",
+    ).exec(text))
+  ) {
+    const kind = securableKind(match[1]!);
+    try {
+      const object = m.securable(kind, securableName(kind, match[2]!, resolve));
+      if (match[4]) delete object["comment"];
+      else object["comment"] = unquote(match[3]!);
+      object["updated_at"] = m.clock();
+    } catch (error) {
+      throw translate(error);
+    }
+    return true;
+  }
+
+  if (
+    (match = new RegExp(
+      `^ALTER\\s+(?:TABLE|VIEW)\\s+${NAME}\\s+(SET|UNSET)\\s+TBLPROPERTIES\\s+(IF\\s+EXISTS\\s+)?(\\([\\s\\S]*\\))$`,
+      "i",
+    ).exec(text))
+  ) {
+    let info: Json;
+    try {
+      info = m.table(resolve(match[1]!).join(".")).info;
+    } catch (error) {
+      throw translate(error);
+    }
+    const pairs = topLevel(balanced(match[4]!, 0).inside);
+    const properties = { ...((info["properties"] ?? {}) as Json) };
+    for (const pair of pairs) {
+      if (match[2]!.toUpperCase() === "SET") {
+        const kv = new RegExp(`^${STRING}\\s*=?\\s*${STRING}$`).exec(pair.trim());
+        if (!kv) throw new DdlError("PARSE_SYNTAX_ERROR", `bad table property: ${pair}`, "42601");
+        properties[unquote(kv[1]!)] = unquote(kv[2]!);
+      } else {
+        const key = new RegExp(`^${STRING}$`).exec(pair.trim());
+        if (!key) throw new DdlError("PARSE_SYNTAX_ERROR", `bad table property key: ${pair}`, "42601");
+        if (!(unquote(key[1]!) in properties) && !match[3])
+          throw new DdlError(
+            "UNSET_NONEXISTENT_PROPERTIES",
+            `Attempted to unset non-existent properties [${unquote(key[1]!)}] in table ${String(info["full_name"])}`,
+            "42K0J",
+          );
+        delete properties[unquote(key[1]!)];
+      }
+    }
+    info["properties"] = properties;
+    info["updated_at"] = m.clock();
     return true;
   }
 

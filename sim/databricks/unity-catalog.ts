@@ -41,6 +41,14 @@ export function registerUnityCatalogRoutes(
 ): void {
   const uc = "/api/2.1/unity-catalog";
   const ms = (): Metastore => account.forWorkspace(workspaceId());
+  /** A catalog this workspace may use (an ISOLATED catalog answers only to its bound workspaces). */
+  const reach = (catalog: unknown): Json =>
+    ms().catalogFrom(typeof catalog === "string" ? catalog : "", workspaceId());
+  /** The catalog part of a schema's or table's full name, checked for reach. */
+  const reachParent = (fullName: string | undefined): void => {
+    const catalog = (fullName ?? "").split(".")[0] ?? "";
+    if (ms().catalogs.has(catalog.toLowerCase())) reach(catalog);
+  };
 
   const list = (req: SimRequest, all: readonly Json[], key: string) => {
     const maxRaw = req.query.get("max_results");
@@ -62,6 +70,7 @@ export function registerUnityCatalogRoutes(
   const schemaOf = (req: SimRequest): string => {
     const catalog = str(req.query.get("catalog_name"), "catalog_name", true);
     const schema = str(req.query.get("schema_name"), "schema_name", true);
+    reach(catalog);
     return ms().schema(`${catalog}.${schema}`).full_name as string;
   };
   const patch = (target: Json, b: Json, fields: string[]) => {
@@ -153,18 +162,20 @@ export function registerUnityCatalogRoutes(
   // Catalogs.
   service.route("GET", `${uc}/catalogs`, (req) => list(req, [...ms().catalogs.values()], "catalogs"));
   service.route("POST", `${uc}/catalogs`, (req) => ok(ms().createCatalog(body(req))));
-  service.route("GET", `${uc}/catalogs/:name`, (req) => ok(ms().catalog(req.params.name ?? "")));
-  service.route("PATCH", `${uc}/catalogs/:name`, (req) =>
-    ok(
-      patch(ms().catalog(req.params.name ?? ""), body(req), [
-        "owner",
-        "comment",
-        "properties",
-        "options",
-        "isolation_mode",
-      ]),
-    ),
-  );
+  service.route("GET", `${uc}/catalogs/:name`, (req) => ok(reach(req.params.name)));
+  service.route("PATCH", `${uc}/catalogs/:name`, (req) => {
+    const catalog = reach(req.params.name);
+    const b = body(req);
+    const mode = str(b.isolation_mode, "isolation_mode");
+    if (mode !== undefined && mode !== "OPEN" && mode !== "ISOLATED")
+      throw err.invalid(`Invalid isolation_mode: ${mode} (OPEN or ISOLATED)`);
+    if (mode === "ISOLATED") ms().isolateCatalog(String(catalog.name), workspaceId());
+    if (mode === "OPEN") {
+      catalog.isolation_mode = "OPEN";
+      ms().catalogBindings.delete(String(catalog.name));
+    }
+    return ok(patch(catalog, b, ["owner", "comment", "properties", "options"]));
+  });
   service.route("DELETE", `${uc}/catalogs/:name`, (req) => {
     const m = ms();
     const catalog = m.catalog(req.params.name ?? "");
@@ -181,17 +192,25 @@ export function registerUnityCatalogRoutes(
     for (const s of m.schemasByCatalog.get(String(catalog.name)) ?? []) dropSchema(m, s);
     m.schemasByCatalog.delete(String(catalog.name));
     m.catalogs.delete(String(catalog.name));
+    m.catalogBindings.delete(String(catalog.name));
     m.grants.delete(`catalog/${String(catalog.name)}`);
     return ok({});
   });
 
   // Schemas.
   service.route("GET", `${uc}/schemas`, (req) => {
-    const catalog = ms().catalog(str(req.query.get("catalog_name"), "catalog_name", true)).name as string;
+    const catalog = reach(str(req.query.get("catalog_name"), "catalog_name", true)).name as string;
     return list(req, children(ms().schemasByCatalog, catalog, ms().schemas), "schemas");
   });
-  service.route("POST", `${uc}/schemas`, (req) => ok(ms().createSchema(body(req))));
-  service.route("GET", `${uc}/schemas/:full`, (req) => ok(ms().schema(req.params.full ?? "")));
+  service.route("POST", `${uc}/schemas`, (req) => {
+    const b = body(req);
+    reachParent(str(b.catalog_name, "catalog_name"));
+    return ok(ms().createSchema(b));
+  });
+  service.route("GET", `${uc}/schemas/:full`, (req) => {
+    reachParent(req.params.full);
+    return ok(ms().schema(req.params.full ?? ""));
+  });
   service.route("PATCH", `${uc}/schemas/:full`, (req) =>
     ok(patch(ms().schema(req.params.full ?? ""), body(req), ["owner", "comment", "properties"])),
   );
@@ -227,19 +246,28 @@ export function registerUnityCatalogRoutes(
   });
   service.route("POST", `${uc}/tables`, (req) => {
     const b = body(req);
+    // As documented: "This API only supports creating external Delta tables. Only
+    // TABLE_TYPE=EXTERNAL and DATA_SOURCE_FORMAT=DELTA are supported."
     if (b.table_type !== "EXTERNAL")
       throw err.invalid(
         "Only EXTERNAL tables can be created through this API; create MANAGED tables and views with SQL.",
       );
+    const format = str(b.data_source_format, "data_source_format", true);
+    if (format !== "DELTA")
+      throw err.invalid(
+        `Only DATA_SOURCE_FORMAT=DELTA is supported by this API (got ${format}); create ${format} tables with SQL (CREATE TABLE … USING ${format} LOCATION …).`,
+      );
     if (!b.storage_location) throw err.invalid("Missing required field: storage_location");
+    reachParent(str(b.catalog_name, "catalog_name"));
     return ok(ms().createTable(b).info);
   });
   service.route("GET", `${uc}/tables/:full/exists`, (req) =>
     ok({ table_exists: ms().tables.has((req.params.full ?? "").toLowerCase()) }),
   );
-  service.route("GET", `${uc}/tables/:full`, (req) =>
-    ok(tableOut(ms().table(req.params.full ?? "").info, req)),
-  );
+  service.route("GET", `${uc}/tables/:full`, (req) => {
+    reachParent(req.params.full);
+    return ok(tableOut(ms().table(req.params.full ?? "").info, req));
+  });
   service.route("PATCH", `${uc}/tables/:full`, (req) => {
     patch(ms().table(req.params.full ?? "").info, body(req), ["owner"]);
     return ok({});
@@ -337,6 +365,89 @@ export function registerUnityCatalogRoutes(
     (b) => ms().createConnection(b),
     ["owner"],
   );
+
+  // Workspace bindings (catalogs). The securable must be ISOLATED to take bindings, and a bound
+  // workspace must be assigned to this metastore.
+  const bindingsOf = (type: string | undefined, name: string | undefined) => {
+    if ((type ?? "").toLowerCase() !== "catalog")
+      throw err.invalid(`The simulator models workspace bindings of catalogs only (got ${type})`);
+    const catalog = ms().catalog(name ?? "");
+    return { catalog, name: String(catalog.name) };
+  };
+  const bindingList = (name: string): Json[] =>
+    [...(ms().catalogBindings.get(name) ?? new Map<number, string>())]
+      .sort(([a], [b]) => a - b)
+      .map(([workspace_id, binding_type]) => ({ workspace_id, binding_type }));
+  const rebind = (
+    catalog: Json,
+    name: string,
+    add: { workspace_id: number; binding_type: string }[],
+    remove: number[],
+  ) => {
+    if (add.length && catalog.isolation_mode !== "ISOLATED")
+      throw err.invalid(
+        `Catalog '${name}' has isolation mode OPEN: set it to ISOLATED before binding workspaces to it`,
+      );
+    const m = ms();
+    for (const a of add) {
+      if (!Number.isInteger(a.workspace_id)) throw err.invalid("Missing required field: workspace_id");
+      if (account.assignments.get(a.workspace_id)?.metastore_id !== m.id)
+        throw err.invalid(`Workspace ${a.workspace_id} is not assigned to metastore ${m.id}`);
+      if (!["BINDING_TYPE_READ_WRITE", "BINDING_TYPE_READ_ONLY"].includes(a.binding_type))
+        throw err.invalid(`Invalid binding_type: ${a.binding_type}`);
+    }
+    let bound = m.catalogBindings.get(name);
+    if (!bound) m.catalogBindings.set(name, (bound = new Map<number, string>()));
+    for (const id of remove) bound.delete(id);
+    for (const a of add) bound.set(a.workspace_id, a.binding_type);
+  };
+  service.route("GET", `${uc}/bindings/:type/:name`, (req) => {
+    const { name } = bindingsOf(req.params.type, req.params.name);
+    if (req.query.get("max_results") === null && !req.query.get("page_token"))
+      return ok({ bindings: bindingList(name) });
+    return list(req, bindingList(name), "bindings");
+  });
+  service.route("PATCH", `${uc}/bindings/:type/:name`, (req) => {
+    const { catalog, name } = bindingsOf(req.params.type, req.params.name);
+    const b = body(req);
+    const entries = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
+    const type = (t: unknown) =>
+      t === undefined || t === "BINDING_TYPE_UNSPECIFIED"
+        ? "BINDING_TYPE_READ_WRITE"
+        : typeof t === "string"
+          ? t
+          : JSON.stringify(t);
+    rebind(
+      catalog,
+      name,
+      entries(b.add).map((a) => ({
+        workspace_id: Number(a.workspace_id),
+        binding_type: type(a.binding_type),
+      })),
+      entries(b.remove).map((r) => Number(r.workspace_id)),
+    );
+    return ok({ bindings: bindingList(name) });
+  });
+  // The older catalog-only form: workspace ids, read-write.
+  service.route("GET", `${uc}/workspace-bindings/catalogs/:name`, (req) => {
+    const { name } = bindingsOf("catalog", req.params.name);
+    return ok({ workspaces: bindingList(name).map((b) => b.workspace_id) });
+  });
+  service.route("PATCH", `${uc}/workspace-bindings/catalogs/:name`, (req) => {
+    const { catalog, name } = bindingsOf("catalog", req.params.name);
+    const b = body(req);
+    const ids = (value: unknown): number[] => (Array.isArray(value) ? value.map(Number) : []);
+    rebind(
+      catalog,
+      name,
+      ids(b.assign_workspaces).map((workspace_id) => ({
+        workspace_id,
+        binding_type: "BINDING_TYPE_READ_WRITE",
+      })),
+      ids(b.unassign_workspaces),
+    );
+    return ok({ workspaces: bindingList(name).map((x) => x.workspace_id) });
+  });
 
   // Grants.
   const kindOf = (raw: string | undefined): SecurableKind => {

@@ -18,6 +18,7 @@ import {
 } from "../../src/lib/restore/engine/engine.js";
 import { parseRestoreRequest, type RestoreRequestInput } from "../../src/lib/restore/engine/request.js";
 import { unityCatalogScenario } from "../../src/lib/restore/scenarios/unity-catalog.js";
+import { REPORTS_CONTAINER, runRecordPath } from "../../src/lib/store/layout.js";
 import { startTestPlatform, type TestPlatform } from "../support/platform.js";
 
 let platform: TestPlatform | undefined;
@@ -34,11 +35,7 @@ const REMAP = {
   ],
   storageAccounts: [{ from: "stprimarydata", to: "stdrdata" }],
 };
-/** What stays missing until the managed tables' data is restored (runbook 7.6). */
-const MANAGED_CHECKS = [
-  "managed tables (data restore needed) present",
-  "views over managed tables (data restore needed) present",
-];
+const LEFT_OUT = "left out by the approved plan (see the follow-ups)";
 const NO_WRITE_POSTS = [/^POST \/api\/2\.0\/sql\/statements$/];
 
 async function start(options: Parameters<typeof startTestPlatform>[0] = {}): Promise<TestPlatform> {
@@ -79,6 +76,7 @@ async function restore(
   input: Partial<RestoreRequestInput>,
   ctx: SourceContext = p.runtime,
 ): Promise<{
+  request: ReturnType<typeof parseRestoreRequest>;
   plan: PlanSummary;
   batches: BatchOutcome[];
   validation: Awaited<ReturnType<typeof runValidation>>;
@@ -104,7 +102,7 @@ async function restore(
     request.mode === "apply" && plan.blocking.length === 0
       ? await runValidation(ctx, unityCatalogScenario, request, planId)
       : [];
-  return { plan, batches, validation };
+  return { request, plan, batches, validation };
 }
 
 const failedOf = (batches: BatchOutcome[]) => batches.flatMap((b) => b.failures);
@@ -179,10 +177,14 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
       expect(item.reason).toMatch(/(DEEP CLONE|restore its data first).*runbook 7\.6/);
     expect(stored.notes.join("\n")).toMatch(/MANAGED table/);
     expect(stored.notes.join("\n")).toMatch(/sqlserver-erp: re-enter its credentials/);
-    // Validation: everything present and equal except the managed tables' data.
-    const bad = validation.filter((v) => !v.ok);
-    expect(bad.map((v) => v.name)).toEqual(MANAGED_CHECKS);
-    expect(bad.map((v) => v.expected)).toEqual([managedTables.length, blockedViews.length]);
+    // Validation compares what the plan meant to restore: everything present and equal; the
+    // managed tables and the views over them, planned unsupported, are listed, not missing (before,
+    // they were counted missing and a restore that did exactly what was approved was PartiallyFailed).
+    expect(validation.filter((v) => !v.ok)).toEqual([]);
+    const leftOut = validation.find((v) => v.name === LEFT_OUT)!;
+    expect(leftOut).toMatchObject({ ok: true, expected: managed.length });
+    expect(leftOut.detail).toMatch(/^managed_table \S+ \(unsupported\)/);
+    expect(validation.find((v) => v.name.startsWith("definitions equal"))).toMatchObject({ ok: true });
 
     // Views went through the SQL statements API; the chained one after its source (a second pass).
     expect(p.sim.log.count("POST /api/2.0/sql/statements")).toBeGreaterThanOrEqual(3);
@@ -250,7 +252,7 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
 
     const second = await restore(p, {});
     expect(failedOf(second.batches)).toEqual([]);
-    expect(second.validation.filter((v) => !v.ok).map((v) => v.name)).toEqual(MANAGED_CHECKS);
+    expect(second.validation.filter((v) => !v.ok).map((v) => v.name)).toEqual([]);
     // Each catalog and schema created exactly once over both runs; grants equal as sets.
     const ok = (route: string) => p.sim.log.filter(route).filter((e) => e.status === 200).length;
     expect(ok("POST /api/2.1/unity-catalog/catalogs")).toBe(seed.catalogs.length);
@@ -268,35 +270,129 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     expect(p.sim.log.writes(NO_WRITE_POSTS)).toEqual([]);
   });
 
-  it("a restore narrowed to one existing table sees it in the target: its drop and re-create is listed as destructive; a MANAGED table is never dropped", async () => {
+  it("a restore narrowed to existing tables: comment and property drift is fixed with SQL (no DELETE); a location change is a listed replace that saves the prior definition and grants first; a MANAGED table is never dropped", async () => {
+    const p = await start();
+    const seed = p.sim.seeds.metastores["uc-westeurope"]!;
+    expect(seed.externalTables.length).toBeGreaterThanOrEqual(3);
+    const [table, other, moved] = seed.externalTables as [string, string, string];
+    const source = p.sim.metastore("uc-westeurope");
+    source.table(table).info["comment"] = "orders, cleaned";
+    source.table(table).info["properties"] = { quality: "gold", "delta.appendOnly": "true" };
+    source.grant("table", moved, "analysts", ["SELECT"]);
+    await backup(p, "primary-metastore", "20261126t020000z");
+    await restore(p, {});
+    const dr = p.sim.metastore("uc-northeurope");
+    // Drift in the target after the first restore.
+    dr.table(table).info["comment"] = "changed in DR";
+    dr.table(table).info["properties"] = { quality: "bronze", "delta.appendOnly": "true", "dr.tag": "x" };
+    // Someone made `other` a MANAGED table in DR: dropping it would delete its data.
+    dr.table(other).info["comment"] = "managed in DR";
+    dr.table(other).info["table_type"] = "MANAGED";
+    // `moved` points somewhere else in DR: only a drop + re-create changes an external location.
+    const movedLocation = String(dr.table(moved).info["storage_location"]);
+    dr.table(moved).info["storage_location"] = "abfss://external@stdrdata.dfs.core.windows.net/elsewhere";
+    dr.grant("table", moved, "dr-readers", ["SELECT"]);
+
+    const include = [table, other, moved];
+    const narrowed = await restore(p, { include, existing: "update", mode: "plan" });
+    const plan = await readPlan(p.runtime, narrowed.plan.planId);
+    const item = (name: string) => plan.items.find((i) => i.key === `table/${name}`);
+    const destructive = plan.destructive.join("\n");
+    // Comment and properties: an in-place update, listed with before and after.
+    expect(item(table)).toMatchObject({ action: "update" });
+    expect(destructive).toContain(
+      `${table} (external_table) is updated in place with SQL (COMMENT ON / ALTER TABLE … SET TBLPROPERTIES): comment: "changed in DR" → "orders, cleaned"; properties: {"quality":"bronze"} → {"quality":"gold"}`,
+    );
+    expect(destructive).not.toContain(`${table} (external_table) is dropped`);
+    // The location: a replace, listed as destructive with before and after.
+    expect(item(moved)).toMatchObject({ action: "update" });
+    expect(destructive).toContain(
+      `${moved} (external_table) is dropped and re-created to change storage_location: "abfss://external@stdrdata.dfs.core.windows.net/elsewhere" → "${movedLocation}"`,
+    );
+    expect(plan.items.find((i) => i.step === "grants" && i.key === `table/${moved}`)).toMatchObject({
+      action: "update",
+    });
+    expect(item(other)).toMatchObject({ action: "conflict" });
+    expect(item(other)!.reason).toMatch(/MANAGED table .* never/);
+    expect(destructive).not.toContain(other);
+
+    // The replace's DELETE fails (every retry): the prior definition and grants are already in the run record.
+    p.sim.faults.add("dr", { route: "DELETE /api/2.1/unity-catalog/tables", status: 500, times: 3 });
+    p.sim.log.clear();
+    const applied = await restore(p, { include, existing: "update" });
+    const prior = await p.runtime.store.blobs.get(
+      REPORTS_CONTAINER,
+      runRecordPath(applied.plan.planId, `prior/table/${encodeURIComponent(moved)}.json`),
+    );
+    expect(prior).toBeDefined();
+    const saved = JSON.parse(prior!.toString("utf8")) as Json;
+    expect((saved["definition"] as Json)["storage_location"]).toBe(
+      "abfss://external@stdrdata.dfs.core.windows.net/elsewhere",
+    );
+    expect(saved["privilege_assignments"]).toEqual(
+      expect.arrayContaining([{ principal: "dr-readers", privileges: ["SELECT"] }]),
+    );
+    expect(failedOf(applied.batches).map((f) => f.key)).toEqual([`table/${moved}`]);
+    expect(dr.table(moved).info["storage_location"]).toBe(
+      "abfss://external@stdrdata.dfs.core.windows.net/elsewhere",
+    );
+    // The drifted comment and properties came back through the SQL statements API, in place.
+    expect(dr.table(table).info["comment"]).toBe("orders, cleaned");
+    expect(dr.table(table).info["properties"]).toEqual({
+      quality: "gold",
+      "delta.appendOnly": "true",
+      "dr.tag": "x",
+    });
+    const deletes = p.sim.log.entries.filter((e) => e.method === "DELETE" && e.path.includes("/tables/"));
+    expect(new Set(deletes.map((e) => decodeURIComponent(e.path)))).toEqual(
+      new Set([`/api/2.1/unity-catalog/tables/${moved}`]),
+    );
+    expect(dr.table(other).info["table_type"]).toBe("MANAGED");
+
+    // Re-run: the replace goes through; grants and owner come back as in the backup.
+    p.sim.log.clear();
+    const again = await restore(p, { include, existing: "update" });
+    expect(failedOf(again.batches)).toEqual([]);
+    expect(dr.table(moved).info["storage_location"]).toBe(movedLocation);
+    expect(
+      p.sim.log.entries.filter((e) => e.method === "DELETE").map((e) => decodeURIComponent(e.path)),
+    ).toEqual([`/api/2.1/unity-catalog/tables/${moved}`]);
+    expect(
+      p.sim.log.entries.some((e) => e.method === "DELETE" && e.path.includes(encodeURIComponent(table))),
+    ).toBe(false);
+    expect(again.validation.filter((v) => !v.ok)).toEqual([]);
+  });
+
+  it("validation compares what the plan restored and names every object that differs", async () => {
     const p = await start();
     const seed = p.sim.seeds.metastores["uc-westeurope"]!;
     await backup(p, "primary-metastore", "20261126t020000z");
-    await restore(p, {});
-    const [table, other] = seed.externalTables;
+    const first = await restore(p, {});
+    expect(first.validation.filter((v) => !v.ok)).toEqual([]);
     const dr = p.sim.metastore("uc-northeurope");
-    // Drift in the target after the first restore. The REST API cannot change an external table's
-    // comment in place, so restoring it means drop + re-create (metadata only).
-    dr.table(table!).info["comment"] = "changed in DR";
-    // Someone made `other` a MANAGED table in DR: dropping it would delete its data.
-    dr.table(other!).info["comment"] = "managed in DR";
-    dr.table(other!).info["table_type"] = "MANAGED";
-
-    const narrowed = await restore(p, { include: [table!, other!], existing: "update", mode: "plan" });
-    const plan = await readPlan(p.runtime, narrowed.plan.planId);
-    const item = (name: string) => plan.items.find((i) => i.key === `table/${name}`);
-    // Before the fix the narrowed inventory missed both tables: planned as create, nothing destructive.
-    expect(item(table!)).toMatchObject({ action: "update" });
-    expect(plan.destructive.join("\n")).toContain(`${table} (external_table) is dropped and re-created`);
-    expect(item(other!)).toMatchObject({ action: "conflict" });
-    expect(item(other!)!.reason).toMatch(/MANAGED table .* never/);
-    expect(plan.destructive.join("\n")).not.toContain(other!);
-
-    p.sim.log.clear();
-    const applied = await restore(p, { include: [other!], existing: "update" });
-    expect(failedOf(applied.batches)).toEqual([]);
-    expect(p.sim.log.filter(/tables/).filter((e) => e.method === "DELETE")).toEqual([]);
-    expect(dr.table(other!).info["table_type"]).toBe("MANAGED");
+    // After the restore, someone changes the target behind its back.
+    dr.catalog("catalog_1")["comment"] = "edited";
+    dr.grant("catalog", "main", "intruder", ["USE_CATALOG"]);
+    dr.schema("main.default")["owner"] = "someone-else";
+    dr.deleteTable(seed.externalTables[0]!);
+    const checks = await runValidation(p.runtime, unityCatalogScenario, first.request, first.plan.planId);
+    const bad = new Map(checks.filter((v) => !v.ok).map((v) => [v.name, v]));
+    expect([...bad.keys()].sort()).toEqual([
+      "definitions equal the backup's (comments, properties, locations, columns…)",
+      "external tables present",
+      "grants equal the backup's",
+      "owners equal the backup's",
+    ]);
+    expect(bad.get("external tables present")!.detail).toBe(`missing: ${seed.externalTables[0]}`);
+    expect(
+      bad.get("definitions equal the backup's (comments, properties, locations, columns…)")!.detail,
+    ).toBe('catalog catalog_1: comment: "edited" → "Seeded catalog 1" (found → expected)');
+    expect(bad.get("grants equal the backup's")!.detail).toMatch(
+      /^catalog main: expected \{.*\}, found \{.*intruder: USE_CATALOG/,
+    );
+    expect(bad.get("owners equal the backup's")!.detail).toBe(
+      "schema main.default: expected data-platform, found someone-else",
+    );
   });
 
   it("existing=skip keeps what differs; existing=update makes it equal; overlapping locations conflict", async () => {
@@ -328,14 +424,13 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     );
     expect(b.catalog("main")["comment"]).toBe("changed in DR");
     expect(b.privilegeAssignments("catalog", "main").map((a) => a.principal)).toContain("intruder");
-    const skipBad = skip.validation.filter((v) => !v.ok).map((v) => v.name);
-    expect(skipBad).toEqual(
-      expect.arrayContaining([
-        "grants equal the backup's",
-        "owners equal the backup's",
-        "external locations present",
-      ]),
+    // existing=skip did exactly what was approved: kept the drift, left the conflict out. That is
+    // not a validation failure (it was: grants, owners and the location counted as missing/unequal).
+    expect(skip.validation.filter((v) => !v.ok)).toEqual([]);
+    expect(skip.validation.find((v) => v.name === LEFT_OUT)!.detail).toContain(
+      "external_location loc-landing (conflict)",
     );
+    expect(skipPlan.notes.join("\n")).toMatch(/Not restored \(conflict\): external_location loc-landing/);
 
     b.externalLocations.delete("landing-dr");
     const update = await restore(p, { existing: "update" });
@@ -345,7 +440,7 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     expect(b.catalog("main")["comment"]).toBe("Seeded catalog 0");
     expect(b.privilegeAssignments("catalog", "main").map((a) => a.principal)).not.toContain("intruder");
     expect(b.schema("main.default")["owner"]).toBe("data-platform");
-    expect(update.validation.filter((v) => !v.ok).map((v) => v.name)).toEqual(MANAGED_CHECKS);
+    expect(update.validation.filter((v) => !v.ok).map((v) => v.name)).toEqual([]);
     const results = await readResults(p.runtime, update.plan.planId);
     expect(results.filter((r) => r.status === "created").map((r) => r.key)).toEqual([
       "external_location/loc-landing",
@@ -393,6 +488,6 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     expect(failedOf(applied.batches)).toEqual([]);
     expect(p.sim.account.assignments.get(6543210987654321)?.metastore_id).toBe(drMetastore);
     expect(p.sim.metastore("uc-northeurope").counts()["catalogs"]).toBe(4);
-    expect(applied.validation.filter((v) => !v.ok).map((v) => v.name)).toEqual(MANAGED_CHECKS);
+    expect(applied.validation.filter((v) => !v.ok).map((v) => v.name)).toEqual([]);
   });
 });

@@ -96,9 +96,25 @@ export const WORKSPACE_REQUEST = restoreRequestBase.extend({
 });
 export type WorkspaceRequest = z.output<typeof WORKSPACE_REQUEST> & { scenario: "workspace" };
 
+const databricksWorkspaceId = z.string().regex(/^\d+$/, "must be a numeric Databricks workspace id");
+const unityCatalogRemap = remapSchema.extend({
+  workspaceIds: z
+    .array(z.object({ from: databricksWorkspaceId, to: databricksWorkspaceId }).strict())
+    .default([])
+    .describe(
+      "Databricks workspace ids for Unity Catalog workspace bindings (ISOLATED catalogs); the backed-up metastore's workspace maps to the target's without a rule.",
+    ),
+});
+
 export const UNITY_CATALOG_REQUEST = restoreRequestBase.extend({
   existing: existingPolicy,
-  remap: remapSchema.default(NO_REMAP),
+  remap: unityCatalogRemap.default(unityCatalogRemap.parse({})),
+  managedTables: z
+    .enum(["skip", "recreate-empty"])
+    .default("skip")
+    .describe(
+      "MANAGED tables missing in the target: skip (listed as follow-ups) or recreate-empty (their definitions re-created EMPTY, the views over them after; the data comes from the data-recovery scenario, runbook 7.6).",
+    ),
 });
 export type UnityCatalogRequest = z.output<typeof UNITY_CATALOG_REQUEST> & { scenario: "unity-catalog" };
 

@@ -1,7 +1,7 @@
 // Daily Unity Catalog metadata backup (runbook 4.2): metastore and its workspace assignment,
 // storage credentials, external locations, connections (no secrets), catalogs, schemas, tables
 // and views (type, format, location, columns, properties), volumes, functions, and the grants and
-// owner of every securable.
+// owner of every securable, and the workspace bindings of ISOLATED catalogs.
 import type { BackupSource } from "../backup/engine.js";
 import type { DatabricksClient } from "../clients/databricks.js";
 import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
@@ -54,6 +54,11 @@ export function securablePath(type: SecurableType, fullName: string): string {
 
 export function grantsPath(type: SecurableType, fullName: string): string {
   return `grants/${type}/${encodeURIComponent(fullName)}.json`;
+}
+
+/** Workspace bindings of an ISOLATED securable (catalogs): which workspaces may reach it. */
+export function bindingsPath(type: SecurableType, fullName: string): string {
+  return `bindings/${type}/${encodeURIComponent(fullName)}.json`;
 }
 
 export function withoutSecrets(connection: Json): Json {
@@ -206,6 +211,23 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
             privilege_assignments: grants["privilege_assignments"] ?? [],
           }),
         );
+        // An ISOLATED catalog is reachable only from its bound workspaces: without them it would
+        // come back OPEN (reachable from every workspace on the metastore).
+        if (item.type === "catalog" && item.definition["isolation_mode"] === "ISOLATED") {
+          const bindings = await collect(
+            client.paginate<Json>(`${UC}/bindings/catalog/${encodeURIComponent(item.fullName)}`, "bindings", {
+              max_results: 0,
+            }),
+          );
+          entries.push(
+            await ctx.store.putJson(bindingsPath(item.type, item.fullName), "bindings", {
+              securable_type: item.type,
+              full_name: item.fullName,
+              isolation_mode: "ISOLATED",
+              bindings,
+            }),
+          );
+        }
       } catch (error) {
         if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN")) throw error;
         await health.checkAfter(error); // throws when the metastore or its workspace is gone

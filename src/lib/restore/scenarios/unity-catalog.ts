@@ -26,10 +26,14 @@ import {
   describeGrants,
   desiredBody,
   differences,
+  beforeAfter,
+  alterTableSql,
+  createTableSql,
   getObject,
   grantChanges,
   grantSet,
   grantSetsEqual,
+  type GrantSet,
   isAlreadyExists,
   noDifference,
   objectPath,
@@ -51,10 +55,13 @@ import {
   readInventory,
   runStatement,
   targetMetastoreConfig,
+  workspaceIdFromUrl,
   type Inventory,
   type TargetAssignment,
 } from "./unity-catalog/target.js";
 import { mapLimit } from "../../concurrency.js";
+import { readPlan } from "../engine/engine.js";
+import { REPORTS_CONTAINER, runRecordPath } from "../../store/layout.js";
 
 const COMPONENT = "metadata";
 /** The manifest this scenario restores from (manifests are keyed domain/component). */
@@ -143,7 +150,14 @@ export const UC_STEPS: PlanStep[] = [
     ordering: "parallel",
     name: "owners",
     title: "Owners",
-    why: "Last: handing ownership away first could take away the restoring identity's right to create and grant.",
+    why: "Handing ownership away first could take away the restoring identity's right to create and grant.",
+  },
+  {
+    kind: "items",
+    ordering: "parallel",
+    name: "workspace-bindings",
+    title: "Catalog isolation and workspace bindings",
+    why: "Last: an ISOLATED catalog answers only to its bound workspaces, so isolating it earlier could lock the restore out of what it still has to create.",
   },
 ];
 
@@ -301,16 +315,21 @@ async function preflight(
     ctx,
     backup.objects.filter((o) => o.type === "table" && isSelected(request, o.fullName)),
   );
-  const views = [...defs.values()].filter((d) => restoreKindOf("table", d) === "view").length;
-  if (views > 0) {
+  // What the REST API cannot create goes through SQL: views, non-Delta external tables and, when
+  // asked, managed tables re-created empty.
+  const bySql = [...defs.values()].filter((d) => {
+    const kind = restoreKindOf("table", d)!;
+    return kind === "view" || isNonDelta(kind, d) || (kind === "managed_table" && recreatesManaged(request));
+  }).length;
+  if (bySql > 0) {
     const warehouse = await findWarehouse(t.client).catch(() => undefined);
     checks.push({
-      name: "SQL warehouse for views",
+      name: "SQL warehouse for views and SQL-created tables",
       ok: warehouse !== undefined,
       blocking: false,
       detail: warehouse
-        ? `${views} view(s) will be created with CREATE VIEW on warehouse ${warehouse}`
-        : `${views} view(s) need a SQL warehouse in workspace "${t.workspace}" and there is none`,
+        ? `${bySql} view(s) and table(s) will be created with SQL on warehouse ${warehouse}`
+        : `${bySql} view(s) and table(s) need a SQL warehouse in workspace "${t.workspace}" and there is none`,
       ...(warehouse ? {} : { fix: "create a SQL warehouse in the target workspace before approving" }),
     });
   }
@@ -327,17 +346,32 @@ interface PlanContext {
   willExist: Set<string>;
   /** Keys of securables that existed before the restore. */
   preexisting: Set<string>;
+  /** Keys of securables dropped and re-created: their grants and owner are re-applied after. */
+  replaced: Set<string>;
   destructive: string[];
   notes: string[];
   /** Views that read something the restore cannot create (view → what it reads). */
   blocked: Map<string, string>;
 }
 
-/** Views blocked by tables that will not exist in the target (MANAGED ones not there already). */
+function recreatesManaged(request: Request): boolean {
+  return request.managedTables === "recreate-empty";
+}
+
+/** An external table the Tables API will not register (CSV, Parquet, JSON…): created with SQL. */
+function isNonDelta(kind: RestoreKind, def: Json): boolean {
+  return kind === "external_table" && text(def["data_source_format"], "DELTA").toUpperCase() !== "DELTA";
+}
+
+/**
+ * Views blocked by tables that will not exist in the target: MANAGED ones not there already,
+ * unless the operator asked for their definitions to be re-created empty.
+ */
 function viewsBlocked(
   objects: UcObject[],
   defs: Map<string, Json>,
   inventory: Inventory,
+  request: Request,
 ): Map<string, string> {
   const missing = new Set<string>();
   const views = new Map<string, Json>();
@@ -347,7 +381,12 @@ function viewsBlocked(
     const kind = restoreKindOf(o.type, def);
     const name = o.fullName.toLowerCase();
     if (kind === "view") views.set(name, def);
-    else if (kind === "managed_table" && !inventory.has(securableKey("table", name))) missing.add(name);
+    else if (
+      kind === "managed_table" &&
+      !recreatesManaged(request) &&
+      !inventory.has(securableKey("table", name))
+    )
+      missing.add(name);
   }
   return blockedViews(views, missing);
 }
@@ -368,21 +407,12 @@ function planObject(p: PlanContext, o: UcObject, def: Json): PlanItem {
   const blockedBy = kind === "view" ? p.blocked.get(o.fullName.toLowerCase()) : undefined;
   if (blockedBy && !existing) {
     return keep(
-      `reads ${blockedBy}, which is not restored (MANAGED: restore its data first, runbook 7.6); re-run this restore afterwards to create the view`,
+      `reads ${blockedBy}, which is not restored (MANAGED: restore its data first, runbook 7.6, or ask for managedTables=recreate-empty); re-run this restore afterwards to create the view`,
     );
   }
-  if (kind === "managed_table") {
+  if (kind === "managed_table" && !existing && !recreatesManaged(p.request)) {
     return keep(
-      existing
-        ? "exists in the target (MANAGED: its data is restored separately, runbook 7.6)"
-        : `MANAGED table: its data lives in managed storage (${text(def["storage_location"], "?")}). Restore the data with Delta DEEP CLONE from a replica or a storage-level restore of the managed location (runbook 7.6), then re-run this restore for its grants and owner`,
-    );
-  }
-  if (kind === "external_table" && text(def["data_source_format"], "DELTA") !== "DELTA") {
-    return keep(
-      existing
-        ? "exists in the target"
-        : `EXTERNAL ${String(def["data_source_format"])} table: the Tables API registers only Delta tables; run CREATE TABLE ${o.fullName} USING ${String(def["data_source_format"])} LOCATION '<location>' on a warehouse`,
+      `MANAGED table: its data lives in managed storage (${text(def["storage_location"], "?")}). Restore the data with Delta DEEP CLONE from a replica or a storage-level restore of the managed location (runbook 7.6), then re-run this restore for its grants and owner; or re-run with managedTables=recreate-empty to re-create its definition empty now`,
     );
   }
   if (kind === "storage_credential" && !def["azure_managed_identity"]) {
@@ -415,15 +445,20 @@ function planObject(p: PlanContext, o: UcObject, def: Json): PlanItem {
       }
     }
     p.willExist.add(skey);
+    const format = text(desired["data_source_format"], "DELTA");
     const reason = !p.readable
       ? "create (target metastore not readable until it is assigned; existence is checked again when executing)"
       : kind === "connection"
         ? "create without credentials: re-enter them afterwards (backups hold no secrets)"
         : kind === "view"
           ? "create with CREATE VIEW on a SQL warehouse"
-          : kind === "external_table"
-            ? `re-register at ${String(desired["storage_location"])}`
-            : "create";
+          : kind === "managed_table"
+            ? `re-create its definition EMPTY with CREATE TABLE … USING ${format} on a SQL warehouse (managedTables=recreate-empty); its data comes from the data-recovery scenario (runbook 7.6)`
+            : isNonDelta(kind, def)
+              ? `create with CREATE TABLE … USING ${format} LOCATION '${String(desired["storage_location"])}' on a SQL warehouse (the Tables API registers only Delta tables)`
+              : kind === "external_table"
+                ? `re-register at ${String(desired["storage_location"])}`
+                : "create";
     return { ...base, action: "create", reason };
   }
   p.willExist.add(skey);
@@ -444,11 +479,179 @@ function planObject(p: PlanContext, o: UcObject, def: Json): PlanItem {
       action: "conflict",
       reason: `exists and ${describeDifference(d)}; drop it in the target (or change the remap rules) to restore the backup's`,
     };
-  if (d.replace.length)
+  const how = (fields: string[]) =>
+    o.type === "table"
+      ? "with SQL (COMMENT ON / ALTER TABLE … SET TBLPROPERTIES)"
+      : `(PATCH ${fields.join(", ")})`;
+  if (d.replace.length) {
+    p.replaced.add(skey);
     p.destructive.push(
-      `${o.fullName} (${kind}) is dropped and re-created to change ${d.replace.join(", ")}${kind === "external_table" ? " (metadata only: the data at its location is untouched)" : ""}`,
+      `${o.fullName} (${kind}) is dropped and re-created to change ${beforeAfter(kind, desired, existing, [...d.replace, ...d.mutable])}${kind === "external_table" ? " (metadata only: the data at its location is untouched)" : ""}; its current definition and grants are saved to the run record first, and its grants and owner re-applied after`,
     );
+  } else {
+    p.destructive.push(
+      `${o.fullName} (${kind}) is updated in place ${how(d.mutable)}: ${beforeAfter(kind, desired, existing, d.mutable)}`,
+    );
+  }
   return { ...base, action: "update", reason: `exists and ${describeDifference(d)}` };
+}
+
+// ---- workspace bindings ---------------------------------------------------------------------------------
+
+interface Binding {
+  workspace_id: number;
+  binding_type: string;
+}
+
+const READ_WRITE = "BINDING_TYPE_READ_WRITE";
+
+function bindingList(value: unknown): Binding[] {
+  return (Array.isArray(value) ? (value as Json[]) : [])
+    .map((b) => ({
+      workspace_id: Number(b["workspace_id"]),
+      binding_type:
+        typeof b["binding_type"] === "string" && b["binding_type"] !== "BINDING_TYPE_UNSPECIFIED"
+          ? b["binding_type"]
+          : READ_WRITE,
+    }))
+    .filter((b) => Number.isInteger(b.workspace_id))
+    .sort((a, b) => a.workspace_id - b.workspace_id);
+}
+
+function describeBindings(bindings: Binding[]): string {
+  return bindings.length
+    ? bindings.map((b) => `${b.workspace_id} (${b.binding_type.replace("BINDING_TYPE_", "")})`).join(", ")
+    : "none";
+}
+
+function sameBindings(a: Binding[], b: Binding[]): boolean {
+  return describeBindings(a) === describeBindings(b);
+}
+
+async function readBindings(client: DatabricksClient, catalog: string): Promise<Binding[]> {
+  const all: Json[] = [];
+  for await (const b of client.paginate<Json>(
+    `${UC}/bindings/catalog/${encodeURIComponent(catalog)}`,
+    "bindings",
+    {
+      max_results: 0,
+    },
+  ))
+    all.push(b);
+  return bindingList(all);
+}
+
+/**
+ * Backed-up workspace id → target workspace id: the request's remap.workspaceIds rules, and the
+ * backed-up metastore's own workspace (from the backup's assignment record, else its configured
+ * URL) → the workspace the restore runs through.
+ */
+async function workspaceIdMap(
+  ctx: SourceContext,
+  request: Request,
+  backup: UcBackup,
+  targetWorkspaceId: string | undefined,
+): Promise<{ map: Map<number, number>; source?: string }> {
+  const map = new Map<number, number>();
+  let source: string | undefined;
+  if (backup.assignmentSha)
+    source = text((await ctx.store.getJson<Json>(backup.assignmentSha))["workspace_id"]) || undefined;
+  if (!source) {
+    const metastore = ctx.config.unityCatalog.metastores.find((m) => m.id === request.source);
+    const url = ctx.config.databricks.workspaces.find((w) => w.id === metastore?.workspace)?.url;
+    source = url ? workspaceIdFromUrl(url) : undefined;
+  }
+  if (source && targetWorkspaceId) map.set(Number(source), Number(targetWorkspaceId));
+  for (const rule of request.remap.workspaceIds) map.set(Number(rule.from), Number(rule.to));
+  return { map, ...(source ? { source } : {}) };
+}
+
+async function planBindings(
+  ctx: SourceContext,
+  request: Request,
+  backup: UcBackup,
+  p: PlanContext,
+  targetWorkspaceId: string | undefined,
+): Promise<PlanItem[]> {
+  const entries = [...backup.bindings.values()].filter(
+    (b) => b.type === "catalog" && isSelected(request, b.fullName),
+  );
+  if (entries.length === 0) return [];
+  const { map, source } = await workspaceIdMap(ctx, request, backup, targetWorkspaceId);
+  const t = target(ctx, request);
+  const items: PlanItem[] = [];
+  for (const entry of entries) {
+    const skey = securableKey("catalog", entry.fullName);
+    const base = {
+      step: "workspace-bindings",
+      key: objectKey("catalog", entry.fullName),
+      kind: "workspace-bindings",
+      target: entry.fullName,
+      sha256: entry.sha256,
+    };
+    if (!p.willExist.has(skey)) {
+      items.push({ ...base, action: "skip", reason: "its catalog is not restored (see its step)" });
+      continue;
+    }
+    const backedUp = bindingList((await ctx.store.getJson<Json>(entry.sha256))["bindings"]);
+    const remapped: string[] = [];
+    const dropped: number[] = [];
+    const wanted = new Map<number, Binding>();
+    for (const b of backedUp) {
+      const to = map.get(b.workspace_id);
+      if (to === undefined) {
+        dropped.push(b.workspace_id);
+        continue;
+      }
+      if (to !== b.workspace_id) remapped.push(`${b.workspace_id} → ${to}`);
+      wanted.set(to, { workspace_id: to, binding_type: b.binding_type });
+    }
+    // Bound to no workspace the target knows: keep the restoring workspace bound, never none.
+    if (wanted.size === 0 && targetWorkspaceId)
+      wanted.set(Number(targetWorkspaceId), {
+        workspace_id: Number(targetWorkspaceId),
+        binding_type: READ_WRITE,
+      });
+    const desired = [...wanted.values()].sort((a, b) => a.workspace_id - b.workspace_id);
+    const how = [
+      `ISOLATED, bound to ${describeBindings(desired)}`,
+      remapped.length ? `workspace ids remapped ${remapped.join(", ")}` : "",
+      dropped.length
+        ? `not bound: ${dropped.join(", ")} (no DR counterpart${source ? ` — only the backed-up workspace ${source} maps by default` : ""}; add remap.workspaceIds rules or bind them by hand)`
+        : "",
+    ]
+      .filter(Boolean)
+      .join("; ");
+    if (dropped.length)
+      p.notes.push(
+        `Catalog ${entry.fullName}: workspace(s) ${dropped.join(", ")} were bound in the backup and have no mapping to the target; bind their DR counterparts by hand (or add remap.workspaceIds rules) after the restore.`,
+      );
+    const item = { ...base, meta: { bindings: desired } };
+    if (!p.preexisting.has(skey)) {
+      items.push({ ...item, action: "create", reason: `make it ${how}` });
+      continue;
+    }
+    const existing = p.inventory.get(skey) ?? {};
+    const mode = text(existing["isolation_mode"], "OPEN");
+    const current = mode === "ISOLATED" ? await readBindings(t.client, entry.fullName) : [];
+    if (mode === "ISOLATED" && sameBindings(current, desired)) {
+      items.push({ ...item, action: "skip", reason: `already ${how}` });
+      continue;
+    }
+    if (request.existing === "skip") {
+      items.push({
+        ...item,
+        action: "skip",
+        reason: `exists ${mode}${mode === "ISOLATED" ? ` bound to ${describeBindings(current)}` : ""}; existing=skip keeps it (backup: ${how})`,
+      });
+      continue;
+    }
+    p.destructive.push(
+      `catalog ${entry.fullName}: isolation ${mode} → ISOLATED; bindings ${describeBindings(current)} → ${describeBindings(desired)} (workspaces not listed lose access)`,
+    );
+    items.push({ ...item, action: "update", reason: `make it ${how}` });
+  }
+  return items;
 }
 
 async function plan(ctx: SourceContext, request: Request, manifests: Manifests) {
@@ -465,9 +668,10 @@ async function plan(ctx: SourceContext, request: Request, manifests: Manifests) 
     inventory,
     willExist: new Set(),
     preexisting: new Set(),
+    replaced: new Set(),
     destructive: [],
     notes: [],
-    blocked: viewsBlocked(objects, defs, inventory),
+    blocked: viewsBlocked(objects, defs, inventory, request),
   };
   const items: PlanItem[] = [];
   const metastoreId = targetMetastoreId(assignment, t);
@@ -532,6 +736,16 @@ async function plan(ctx: SourceContext, request: Request, manifests: Manifests) 
     }
     const current = await readGrants(t.client, g.type, targetName);
     const changes = grantChanges(desired, current, removeExtras);
+    // A dropped and re-created table loses its grants: grant the backup's again afterwards.
+    if (changes.length === 0 && p.replaced.has(skey))
+      return desired.size
+        ? {
+            ...base,
+            target: targetName,
+            action: "update",
+            reason: `re-grant after re-creating it: ${describeGrants(desired)}`,
+          }
+        : undefined;
     if (changes.length === 0)
       return {
         ...base,
@@ -580,6 +794,10 @@ async function plan(ctx: SourceContext, request: Request, manifests: Manifests) 
       continue;
     }
     const existing = inventory.get(skey);
+    if (p.replaced.has(skey)) {
+      items.push({ ...base, action: "update", reason: `owner → ${wanted} again after re-creating it` });
+      continue;
+    }
     if (existing && existing["owner"] === wanted) {
       items.push({ ...base, action: "skip", reason: `owner is already ${wanted}` });
       continue;
@@ -592,6 +810,8 @@ async function plan(ctx: SourceContext, request: Request, manifests: Manifests) 
       });
       continue;
     }
+    if (existing)
+      p.destructive.push(`${o.type} ${o.fullName}: owner ${String(existing["owner"])} → ${wanted}`);
     items.push({
       ...base,
       action: "update",
@@ -599,6 +819,19 @@ async function plan(ctx: SourceContext, request: Request, manifests: Manifests) 
     });
   }
 
+  // Isolation and workspace bindings of ISOLATED catalogs, workspace ids remapped to the target's.
+  items.push(...(await planBindings(ctx, request, backup, p, assignment.workspaceId)));
+
+  const recreated = items.filter((i) => i.kind === "managed_table" && i.action === "create").length;
+  if (recreated)
+    p.notes.unshift(
+      `${recreated} MANAGED table(s) are re-created EMPTY (managedTables=recreate-empty): restore their data with the data-recovery scenario (runbook 7.6: Delta DEEP CLONE from a replica, or a storage-level restore of the managed location).`,
+    );
+  const conflicts = items.filter((i) => i.action === "conflict");
+  if (conflicts.length)
+    p.notes.push(
+      ...conflicts.map((i) => `Not restored (conflict): ${i.kind} ${i.target ?? i.key}: ${i.reason}`),
+    );
   const notes = [...new Set(p.notes)];
   const managed = items.filter((i) => i.kind === "managed_table" && i.action === "unsupported").length;
   const blockedViewCount = items.filter((i) => i.kind === "view" && i.action === "unsupported").length;
@@ -628,7 +861,27 @@ interface ExecContext {
   ctx: SourceContext;
   request: Request;
   t: Target;
+  planId: string;
   warehouse?: string | null;
+}
+
+/** Run one statement on a SQL warehouse of the target; SQL errors become AzdrErrors naming `what`. */
+async function sql(e: ExecContext, statement: string, what: string): Promise<void> {
+  if (e.warehouse === undefined) e.warehouse = (await findWarehouse(e.t.client)) ?? null;
+  if (!e.warehouse)
+    throw new AzdrError(
+      "PRECONDITION_FAILED",
+      `no SQL warehouse in workspace "${e.t.workspace}" to run ${what} on`,
+    );
+  const outcome = await runStatement(e.t.client, e.warehouse, statement);
+  if (!outcome.ok) {
+    if (/ALREADY_EXISTS/.test(outcome.message ?? ""))
+      throw new AzdrError("ALREADY_EXISTS", outcome.message ?? "already exists");
+    throw new AzdrError(
+      /NOT_FOUND|DOES_NOT_EXIST/.test(outcome.message ?? "") ? "NOT_FOUND" : "INVALID_INPUT",
+      `${what}: ${outcome.message ?? "failed"}`,
+    );
+  }
 }
 
 async function createObject(
@@ -642,12 +895,13 @@ async function createObject(
     await sqlView(e, fullName, text(desired["view_definition"], ""), false);
     return;
   }
-  const api =
-    API[
-      kind === "external_table"
-        ? "table"
-        : (kind as Exclude<RestoreKind, "external_table" | "managed_table" | "view">)
-    ];
+  // The Tables API registers external Delta tables only: other formats, and managed tables
+  // re-created empty, go through CREATE TABLE.
+  if (kind === "managed_table" || isNonDelta(kind, desired)) {
+    await sql(e, createTableSql(desired, kind === "managed_table"), `CREATE TABLE ${fullName}`);
+    return;
+  }
+  const api = API[kind === "external_table" ? "table" : kind];
   await client.post(`${UC}/${api}`, desired);
 }
 
@@ -657,25 +911,11 @@ async function sqlView(
   definition: string,
   replace: boolean,
 ): Promise<void> {
-  if (e.warehouse === undefined) e.warehouse = (await findWarehouse(e.t.client)) ?? null;
-  if (!e.warehouse)
-    throw new AzdrError(
-      "PRECONDITION_FAILED",
-      `no SQL warehouse in workspace "${e.t.workspace}" to create views on`,
-    );
-  const outcome = await runStatement(
-    e.t.client,
-    e.warehouse,
+  await sql(
+    e,
     `CREATE ${replace ? "OR REPLACE " : ""}VIEW ${quoteName(fullName)} AS ${definition}`,
+    `CREATE VIEW ${fullName}`,
   );
-  if (!outcome.ok) {
-    if (/TABLE_OR_VIEW_ALREADY_EXISTS/.test(outcome.message ?? ""))
-      throw new AzdrError("ALREADY_EXISTS", outcome.message ?? "already exists");
-    throw new AzdrError(
-      /NOT_FOUND/.test(outcome.message ?? "") ? "NOT_FOUND" : "INVALID_INPUT",
-      `CREATE VIEW ${fullName}: ${outcome.message ?? "failed"}`,
-    );
-  }
 }
 
 async function updateObject(
@@ -686,9 +926,20 @@ async function updateObject(
   desired: Json,
   fields: string[],
 ): Promise<void> {
+  // The Tables API changes a table's owner only: comment and properties change with SQL.
+  if (type === "table") {
+    for (const statement of alterTableSql(fullName, desired, fields))
+      await sql(e, statement, `${statement.split(" ").slice(0, 2).join(" ")} ${fullName}`);
+    return;
+  }
   const body: Json = {};
   for (const f of fields) body[f] = desired[f];
   await e.t.client.request("PATCH", objectPath(type, fullName), { body });
+}
+
+/** Where the definition and grants of an object replaced by this run are kept (to roll back by hand). */
+function priorPath(planId: string, type: SecurableType, fullName: string): string {
+  return runRecordPath(planId, `prior/${type}/${encodeURIComponent(fullName)}.json`);
 }
 
 async function replaceObject(
@@ -697,8 +948,26 @@ async function replaceObject(
   type: SecurableType,
   fullName: string,
   desired: Json,
+  existing: Json,
 ) {
   if (kind === "view") return sqlView(e, fullName, text(desired["view_definition"], ""), true);
+  // Before dropping anything: what it was, and who could use it, into the run record.
+  const grants = await e.t.client.get<Json>(`${UC}/permissions/${type}/${encodeURIComponent(fullName)}`);
+  await e.ctx.store.blobs.put(
+    REPORTS_CONTAINER,
+    priorPath(e.planId, type, fullName),
+    JSON.stringify(
+      {
+        securable_type: type,
+        full_name: fullName,
+        definition: existing,
+        privilege_assignments: grants["privilege_assignments"] ?? [],
+      },
+      null,
+      2,
+    ),
+    "application/json",
+  );
   await e.t.client.request("DELETE", objectPath(type, fullName));
   await createObject(e, kind, fullName, desired);
 }
@@ -718,7 +987,10 @@ async function executeObject(e: ExecContext, item: PlanItem): Promise<ItemResult
   if (!existing) {
     try {
       await createObject(e, kind, fullName, desired);
-      return result("created");
+      return result(
+        "created",
+        kind === "managed_table" ? "re-created EMPTY: restore its data (runbook 7.6)" : undefined,
+      );
     } catch (error) {
       if (kind === "connection" && !isAlreadyExists(error) && !mustThrow(error))
         return result(
@@ -740,11 +1012,25 @@ async function executeObject(e: ExecContext, item: PlanItem): Promise<ItemResult
   if (d.fixed.length)
     return result("failed", `exists and ${describeDifference(d)}; drop it in the target and re-run`);
   if (d.replace.length) {
-    await replaceObject(e, kind, type, fullName, desired);
-    return result("updated", `re-created (${d.replace.join(", ")})`);
+    // Only a replace the approver saw in the plan: anything else changed since planning.
+    if (item.action !== "update" || !item.reason.includes("needs re-creating"))
+      return result(
+        "failed",
+        `changed since planning: now ${describeDifference(d)}; plan again to review re-creating it`,
+      );
+    if (existing["table_type"] === "MANAGED")
+      return result(
+        "failed",
+        `exists as a MANAGED table and ${describeDifference(d)}; azdr never drops a managed table`,
+      );
+    await replaceObject(e, kind, type, fullName, desired, existing);
+    return result(
+      "updated",
+      `re-created (${d.replace.join(", ")}); its prior definition and grants are in ${priorPath(e.planId, type, fullName)}`,
+    );
   }
   await updateObject(e, kind, type, fullName, desired, d.mutable);
-  return result("updated", `updated ${d.mutable.join(", ")}`);
+  return result("updated", `updated ${d.mutable.join(", ")}${type === "table" ? " with SQL" : ""}`);
 }
 
 async function executeAssignment(e: ExecContext, item: PlanItem): Promise<ItemResult> {
@@ -831,20 +1117,52 @@ async function executeOwner(e: ExecContext, item: PlanItem): Promise<ItemResult>
   };
 }
 
+async function executeBindings(e: ExecContext, item: PlanItem): Promise<ItemResult> {
+  const base = { step: item.step, key: item.key };
+  const catalog = item.target!;
+  const desired = bindingList(item.meta?.["bindings"]);
+  const existing = await getObject(e.t.client, "catalog", catalog);
+  if (!existing)
+    return { ...base, status: "failed", detail: `catalog ${catalog} does not exist in the target` };
+  const done: string[] = [];
+  if (existing["isolation_mode"] !== "ISOLATED") {
+    await e.t.client.request("PATCH", objectPath("catalog", catalog), {
+      body: { isolation_mode: "ISOLATED" },
+    });
+    done.push(`isolation ${text(existing["isolation_mode"], "OPEN")} → ISOLATED`);
+  }
+  const current = await readBindings(e.t.client, catalog);
+  const wanted = new Map(desired.map((b) => [b.workspace_id, b.binding_type]));
+  const add = desired.filter(
+    (b) => !current.some((c) => c.workspace_id === b.workspace_id && c.binding_type === b.binding_type),
+  );
+  const remove = current.filter((c) => !wanted.has(c.workspace_id));
+  if (add.length || remove.length) {
+    await e.t.client.request("PATCH", `${UC}/bindings/catalog/${encodeURIComponent(catalog)}`, {
+      body: { ...(add.length ? { add } : {}), ...(remove.length ? { remove } : {}) },
+    });
+    done.push(`bindings ${describeBindings(current)} → ${describeBindings(desired)}`);
+  }
+  if (done.length === 0)
+    return { ...base, status: "skipped", detail: `already ISOLATED, bound to ${describeBindings(desired)}` };
+  return { ...base, status: item.action === "create" ? "created" : "updated", detail: done.join("; ") };
+}
+
 async function execute(
   ctx: SourceContext,
   request: Request,
   step: string,
   items: PlanItem[],
-  _run: RunState,
+  run: RunState,
   _manifests: Manifests,
 ): Promise<ItemResult[]> {
-  const e: ExecContext = { ctx, request, t: target(ctx, request) };
+  const e: ExecContext = { ctx, request, t: target(ctx, request), planId: run.planId };
   const one = async (item: PlanItem): Promise<ItemResult> => {
     try {
       if (step === "metastore-assignment") return await executeAssignment(e, item);
       if (step === "grants") return await executeGrants(e, item);
       if (step === "owners") return await executeOwner(e, item);
+      if (step === "workspace-bindings") return await executeBindings(e, item);
       return await executeObject(e, item);
     } catch (error) {
       return failed(step, item.key, error);
@@ -870,28 +1188,41 @@ async function execute(
 
 // ---- validate -------------------------------------------------------------------------------------------
 
-const KIND_LABEL: Record<RestoreKind | "blocked_view", string> = {
+const KIND_LABEL: Record<RestoreKind, string> = {
   storage_credential: "storage credentials",
   external_location: "external locations",
   connection: "connections",
   catalog: "catalogs",
   schema: "schemas",
   external_table: "external tables",
-  managed_table: "managed tables (data restore needed)",
-  blocked_view: "views over managed tables (data restore needed)",
+  managed_table: "managed tables (re-created empty)",
   view: "views",
   volume: "volumes",
   function: "functions",
 };
 
+const OBJECT_STEPS = new Set(Object.values(STEP_OF));
+
+/** At most ten names, then how many more. */
+function some(names: string[]): string {
+  return `${names.slice(0, 10).join(" | ")}${names.length > 10 ? ` and ${names.length - 10} more` : ""}`;
+}
+
+/**
+ * What the approved plan meant to be true afterwards, checked against the target as sets: the
+ * objects it created, updated or found in place are present and equal to the backup's (fields
+ * compared per kind), grants, owners, isolation and bindings are as planned. What the plan left
+ * out (unsupported, conflict, or kept by existing=skip) is listed, never counted as missing.
+ */
 async function validate(
   ctx: SourceContext,
   request: Request,
   manifests: Manifests,
-  _run: RunState,
+  run: RunState,
 ): Promise<ValidationCheck[]> {
   const t = target(ctx, request);
   const backup = backupOf(manifests);
+  const approved = await readPlan(ctx, run.planId);
   const objects = backup.objects.filter((o) => isSelected(request, o.fullName));
   const assignment = await readAssignment(t.client, t.workspaceUrl);
   const checks: ValidationCheck[] = [];
@@ -904,19 +1235,40 @@ async function validate(
   if (!assignment.metastoreId) return checks;
   const inventory = await readInventory(t.client, objects);
   const defs = await definitions(ctx, objects);
+  const planned = (step: (s: string) => boolean) =>
+    new Map(approved.items.filter((i) => step(i.step)).map((i) => [i.key, i]));
+  const objectItems = planned((s) => OBJECT_STEPS.has(s));
 
-  // Presence per kind.
-  const byKind = new Map<RestoreKind | "blocked_view", { expected: string[]; missing: string[] }>();
-  const blocked = viewsBlocked(objects, defs, inventory);
+  // Presence per kind, of what the plan meant to exist.
+  const byKind = new Map<RestoreKind, { expected: string[]; missing: string[] }>();
+  const leftOut: string[] = [];
+  const compared: string[] = [];
+  const differing: string[] = [];
   for (const o of objects) {
+    const item = objectItems.get(objectKey(o.type, o.fullName));
+    if (item && (item.action === "unsupported" || item.action === "conflict")) {
+      leftOut.push(`${item.kind} ${o.fullName} (${item.action})`);
+      continue;
+    }
     const def = defs.get(o.sha256)!;
-    const restoreKind = restoreKindOf(o.type, def)!;
-    const kind =
-      restoreKind === "view" && blocked.has(o.fullName.toLowerCase()) ? "blocked_view" : restoreKind;
+    const kind = restoreKindOf(o.type, def)!;
     let entry = byKind.get(kind);
     if (!entry) byKind.set(kind, (entry = { expected: [], missing: [] }));
     entry.expected.push(o.fullName);
-    if (!inventory.has(securableKey(o.type, o.fullName))) entry.missing.push(o.fullName);
+    const existing = inventory.get(securableKey(o.type, o.fullName));
+    if (!existing) {
+      entry.missing.push(o.fullName);
+      continue;
+    }
+    // Kept as it was by existing=skip: not the backup's, by approval.
+    if (item?.action === "skip" && item.reason.includes("existing=skip")) continue;
+    const d = differences(kind, desiredBody(kind, def, request.remap), existing);
+    compared.push(o.fullName);
+    const fields = [...d.mutable, ...d.replace];
+    if (fields.length)
+      differing.push(
+        `${kind} ${o.fullName}: ${beforeAfter(kind, desiredBody(kind, def, request.remap), existing, fields)} (found → expected)`,
+      );
   }
   const kindOrder = Object.keys(KIND_LABEL);
   const kinds = [...byKind].sort(([a], [b]) => kindOrder.indexOf(a) - kindOrder.indexOf(b));
@@ -926,64 +1278,119 @@ async function validate(
       ok: missing.length === 0,
       expected: expected.length,
       actual: expected.length - missing.length,
-      ...(missing.length
-        ? {
-            detail: `missing: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ` and ${missing.length - 10} more` : ""}${kind === "managed_table" || kind === "blocked_view" ? " (restore the managed tables' data: runbook 7.6, then re-run)" : ""}`,
-          }
-        : {}),
+      ...(missing.length ? { detail: `missing: ${some(missing)}` } : {}),
     });
   }
+  checks.push({
+    name: "definitions equal the backup's (comments, properties, locations, columns…)",
+    ok: differing.length === 0,
+    expected: compared.length,
+    actual: compared.length - differing.length,
+    ...(differing.length ? { detail: some(differing.sort()) } : {}),
+  });
+  if (leftOut.length)
+    checks.push({
+      name: "left out by the approved plan (see the follow-ups)",
+      ok: true,
+      expected: leftOut.length,
+      actual: leftOut.length,
+      detail: some(leftOut),
+    });
 
-  // Grants, as sets, after principal remapping (metastore: the backup's must be present).
-  const grantEntries = [...backup.grants.values()].filter(
-    (g) =>
-      g.type === "metastore" ||
-      (isSelected(request, g.fullName) && inventory.has(securableKey(g.type, g.fullName))),
-  );
+  // Grants, as sets, after principal remapping: equal where the plan made them so, the backup's
+  // present where it kept extras (existing=skip, metastore grants).
+  // (A securable found missing above is not counted again here.)
+  const grantItems = [...planned((s) => s === "grants").values()].filter((i) => {
+    const { type, fullName } = parseKey(i.key);
+    if (type !== "metastore" && !inventory.has(securableKey(type, fullName))) return false;
+    return i.action !== "skip" || !/not restored|no target metastore/.test(i.reason);
+  });
   const mismatches: string[] = [];
-  await mapLimit(grantEntries, 8, async (g) => {
+  await mapLimit(grantItems, 8, async (item) => {
+    const { type } = parseKey(item.key);
     const body = await ctx.store.getJson<{
       privilege_assignments?: { principal?: string; privileges?: unknown[] }[];
-    }>(g.sha256);
+    }>(item.sha256!);
     const desired = grantSet(body.privilege_assignments, request.remap);
-    const name = g.type === "metastore" ? assignment.metastoreId! : g.fullName;
-    const current = await readGrants(t.client, g.type, name);
-    const equal =
-      g.type === "metastore"
-        ? grantChanges(desired, current, false).length === 0
-        : grantSetsEqual(desired, current);
-    if (!equal)
+    const name = type === "metastore" ? assignment.metastoreId! : item.target!;
+    const exact =
+      type !== "metastore" &&
+      (item.action === "create" || request.existing === "update" || /already equal/.test(item.reason));
+    let current: GrantSet;
+    try {
+      current = await readGrants(t.client, type, name);
+    } catch (error) {
+      if (mustThrow(error)) throw error;
+      mismatches.push(`${type} ${name}: ${errorMessage(error)}`);
+      return;
+    }
+    const ok = exact ? grantSetsEqual(desired, current) : grantChanges(desired, current, false).length === 0;
+    if (!ok)
       mismatches.push(
-        `${g.type} ${name}: expected {${describeGrants(desired)}}, found {${describeGrants(current)}}`,
+        `${type} ${name}: expected ${exact ? "" : "at least "}{${describeGrants(desired)}}, found {${describeGrants(current)}}`,
       );
   });
   checks.push({
     name: "grants equal the backup's",
     ok: mismatches.length === 0,
-    expected: grantEntries.length,
-    actual: grantEntries.length - mismatches.length,
-    ...(mismatches.length ? { detail: mismatches.sort().slice(0, 10).join(" | ") } : {}),
+    expected: grantItems.length,
+    actual: grantItems.length - mismatches.length,
+    ...(mismatches.length ? { detail: some(mismatches.sort()) } : {}),
   });
 
-  // Owners, after principal remapping.
+  // Owners, after principal remapping, where the plan set or found them.
+  const ownerItems = [...planned((s) => s === "owners").values()].filter((i) => {
+    const { type, fullName } = parseKey(i.key);
+    if (!inventory.has(securableKey(type, fullName))) return false;
+    return i.action === "update" || (i.action === "skip" && i.reason.startsWith("owner is already"));
+  });
   const owners: string[] = [];
-  let ownerTotal = 0;
-  for (const o of objects) {
-    const existing = inventory.get(securableKey(o.type, o.fullName));
-    const owner = defs.get(o.sha256)!["owner"];
-    if (!existing || typeof owner !== "string") continue;
-    ownerTotal++;
+  for (const item of ownerItems) {
+    const { type, fullName } = parseKey(item.key);
+    const existing = inventory.get(securableKey(type, fullName));
+    const owner = defs.get(item.sha256!)?.["owner"];
+    if (typeof owner !== "string") continue;
     const wanted = remapPrincipal(owner, request.remap);
-    if (existing["owner"] !== wanted)
-      owners.push(`${o.type} ${o.fullName}: expected ${wanted}, found ${String(existing["owner"])}`);
+    if (existing?.["owner"] !== wanted)
+      owners.push(`${type} ${fullName}: expected ${wanted}, found ${String(existing?.["owner"])}`);
   }
   checks.push({
     name: "owners equal the backup's",
     ok: owners.length === 0,
-    expected: ownerTotal,
-    actual: ownerTotal - owners.length,
-    ...(owners.length ? { detail: owners.slice(0, 10).join(" | ") } : {}),
+    expected: ownerItems.length,
+    actual: ownerItems.length - owners.length,
+    ...(owners.length ? { detail: some(owners) } : {}),
   });
+
+  // Isolation and workspace bindings of the catalogs the plan isolated (or found isolated).
+  const bindingItems = [...planned((s) => s === "workspace-bindings").values()].filter(
+    (i) => i.action !== "skip" || i.reason.startsWith("already"),
+  );
+  if (bindingItems.length) {
+    const wrong: string[] = [];
+    for (const item of bindingItems) {
+      const catalog = item.target!;
+      const desired = bindingList(item.meta?.["bindings"]);
+      const existing = inventory.get(securableKey("catalog", catalog));
+      const mode = text(existing?.["isolation_mode"], existing ? "OPEN" : "missing");
+      if (mode !== "ISOLATED") {
+        wrong.push(`catalog ${catalog}: isolation expected ISOLATED, found ${mode}`);
+        continue;
+      }
+      const current = await readBindings(t.client, catalog);
+      if (!sameBindings(current, desired))
+        wrong.push(
+          `catalog ${catalog}: bindings expected ${describeBindings(desired)}, found ${describeBindings(current)}`,
+        );
+    }
+    checks.push({
+      name: "catalog isolation and workspace bindings as planned",
+      ok: wrong.length === 0,
+      expected: bindingItems.length,
+      actual: bindingItems.length - wrong.length,
+      ...(wrong.length ? { detail: some(wrong) } : {}),
+    });
+  }
   return checks;
 }
 

@@ -38,6 +38,8 @@ export interface UcBackup {
   objects: UcObject[];
   /** Grants entries by securableKey(type, fullName). */
   grants: Map<string, { sha256: string; type: SecurableType; fullName: string }>;
+  /** Workspace bindings of ISOLATED securables (catalogs), by securableKey(type, fullName). */
+  bindings: Map<string, { sha256: string; type: SecurableType; fullName: string }>;
 }
 
 export function securableKey(type: SecurableType, fullName: string): string {
@@ -50,15 +52,15 @@ const FOLDER_TYPES = new Map(
 
 /** Index a Unity Catalog metadata manifest (paths as written by unity-catalog-source.ts). */
 export function readBackup(manifest: Manifest): UcBackup {
-  const backup: UcBackup = { metastoreId: "", objects: [], grants: new Map() };
+  const backup: UcBackup = { metastoreId: "", objects: [], grants: new Map(), bindings: new Map() };
   for (const entry of manifest.entries) {
     const slash = entry.path.indexOf("/");
     const folder = entry.path.slice(0, slash);
     const rest = entry.path.slice(slash + 1);
-    if (folder === "grants") {
+    if (folder === "grants" || folder === "bindings") {
       const [type, file] = rest.split("/") as [SecurableType, string | undefined];
       const fullName = decodeURIComponent((file ?? "").replace(/\.json$/, ""));
-      backup.grants.set(securableKey(type, fullName), { sha256: entry.sha256, type, fullName });
+      backup[folder].set(securableKey(type, fullName), { sha256: entry.sha256, type, fullName });
       continue;
     }
     if (entry.path === "metastore/assignment.json") {
@@ -300,12 +302,14 @@ const COMPARED: Record<RestoreKind, { mutable: string[]; replace: string[]; fixe
   connection: { mutable: [], replace: [], fixed: ["connection_type", "options", "comment"] },
   catalog: { mutable: ["comment", "properties"], replace: [], fixed: ["storage_root", "connection_name"] },
   schema: { mutable: ["comment", "properties"], replace: [], fixed: ["storage_root"] },
+  // Tables: comment and properties change in place with SQL (COMMENT ON, SET TBLPROPERTIES);
+  // only where the data lives, its format or its columns need the table dropped and re-created.
   external_table: {
-    mutable: [],
-    replace: ["storage_location", "data_source_format", "columns", "comment", "properties"],
+    mutable: ["comment", "properties"],
+    replace: ["storage_location", "data_source_format", "columns"],
     fixed: ["table_type"],
   },
-  managed_table: { mutable: [], replace: [], fixed: [] },
+  managed_table: { mutable: ["comment", "properties"], replace: [], fixed: [] },
   view: { mutable: [], replace: ["view_definition"], fixed: ["table_type"] },
   volume: { mutable: ["comment"], replace: [], fixed: ["volume_type", "storage_location"] },
   function: {
@@ -366,6 +370,26 @@ export function differences(kind: RestoreKind, desired: Json, existing: Json): D
 
 export function noDifference(d: Difference): boolean {
   return d.mutable.length + d.replace.length + d.fixed.length === 0;
+}
+
+/** `field: "before" → "after"` for each differing field, for destructive entries the approver reads. */
+export function beforeAfter(kind: RestoreKind, desired: Json, existing: Json, fields: string[]): string {
+  const want = kind === "function" ? ((desired["function_info"] ?? {}) as Json) : desired;
+  const show = (value: unknown) => {
+    const s = value === undefined || value === null ? "(none)" : JSON.stringify(value);
+    return s.length > 120 ? `${s.slice(0, 117)}…` : s;
+  };
+  return fields
+    .map((f) => {
+      if (f !== "properties") return `${f}: ${show(existing[f])} → ${show(want[f])}`;
+      // Only the backup's keys are compared (the service adds its own): show those.
+      const have = (existing[f] ?? {}) as Json;
+      const keys = Object.keys((want[f] ?? {}) as Json).filter(
+        (k) => !fieldsEqual(f, { [k]: (want[f] as Json)[k] }, have),
+      );
+      return `${f}: ${show(Object.fromEntries(keys.map((k) => [k, have[k]])))} → ${show(Object.fromEntries(keys.map((k) => [k, (want[f] as Json)[k]])))}`;
+    })
+    .join("; ");
 }
 
 export function describeDifference(d: Difference): string {
@@ -483,4 +507,69 @@ export function blockedViews(views: Map<string, Json>, missing: Set<string>): Ma
     }
   }
   return blocked;
+}
+
+// ---- SQL for tables ---------------------------------------------------------------------------------
+
+/** `a`.`b`.`c`, with backticks doubled inside names. */
+export function quoteName(fullName: string): string {
+  return fullName
+    .split(".")
+    .map((part) => `\`${part.replaceAll("`", "``")}\``)
+    .join(".");
+}
+
+/** A SQL string literal ('…' with quotes and backslashes escaped). */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+}
+
+function propertiesClause(properties: unknown): string {
+  const entries = Object.entries((properties ?? {}) as Json).filter(([, v]) => v !== undefined && v !== null);
+  if (entries.length === 0) return "";
+  return ` TBLPROPERTIES (${entries.map(([k, v]) => `${sqlString(k)} = ${sqlString(text(v))}`).join(", ")})`;
+}
+
+/**
+ * CREATE TABLE for what the Tables API will not create: external tables in another format than
+ * Delta (CSV, Parquet, JSON…, with LOCATION) and, when asked, MANAGED tables re-created empty
+ * (no LOCATION: Unity Catalog places them in managed storage).
+ */
+export function createTableSql(desired: Json, managed: boolean): string {
+  const cols = (desired["columns"] as Json[] | undefined) ?? [];
+  const columnsSql = cols.length
+    ? ` (${cols
+        .map(
+          (c) =>
+            `${quoteName(text(c["name"]))} ${text(c["type_text"], "string")}${c["nullable"] === false ? " NOT NULL" : ""}${typeof c["comment"] === "string" ? ` COMMENT ${sqlString(c["comment"])}` : ""}`,
+        )
+        .join(", ")})`
+    : "";
+  const partitions = cols
+    .filter((c) => typeof c["partition_index"] === "number")
+    .sort((a, b) => Number(a["partition_index"]) - Number(b["partition_index"]))
+    .map((c) => quoteName(text(c["name"])));
+  const name = [desired["catalog_name"], desired["schema_name"], desired["name"]]
+    .map((p) => text(p))
+    .join(".");
+  return [
+    `CREATE TABLE ${quoteName(name)}${columnsSql}`,
+    ` USING ${text(desired["data_source_format"], "DELTA")}`,
+    partitions.length ? ` PARTITIONED BY (${partitions.join(", ")})` : "",
+    managed ? "" : ` LOCATION ${sqlString(text(desired["storage_location"]))}`,
+    typeof desired["comment"] === "string" ? ` COMMENT ${sqlString(desired["comment"])}` : "",
+    propertiesClause(desired["properties"]),
+  ].join("");
+}
+
+/** The statements that bring a table's comment and properties to the desired ones, in place. */
+export function alterTableSql(fullName: string, desired: Json, fields: string[]): string[] {
+  const out: string[] = [];
+  if (fields.includes("comment"))
+    out.push(
+      `COMMENT ON TABLE ${quoteName(fullName)} IS ${typeof desired["comment"] === "string" && desired["comment"] ? sqlString(desired["comment"]) : "NULL"}`,
+    );
+  if (fields.includes("properties") && Object.keys(desired["properties"] ?? {}).length)
+    out.push(`ALTER TABLE ${quoteName(fullName)} SET${propertiesClause(desired["properties"])}`);
+  return out;
 }

@@ -179,10 +179,4 @@ export async function runStatement(
   }
 }
 
-/** `a`.`b`.`c`, with backticks doubled inside names. */
-export function quoteName(fullName: string): string {
-  return fullName
-    .split(".")
-    .map((part) => `\`${part.replaceAll("`", "``")}\``)
-    .join(".");
-}
+export { quoteName } from "./model.js";
