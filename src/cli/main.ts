@@ -191,6 +191,15 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
       "replace a workspace URL in notebooks and jobs (repeatable)",
       collect,
     )
+    .option(
+      "--remap-workspace-id <from=to>",
+      "unity-catalog: map a workspace id bound to an ISOLATED catalog to its DR workspace id (repeatable; the backed-up metastore's own workspace maps to the target's without it)",
+      collect,
+    )
+    .option(
+      "--managed-tables <policy>",
+      "unity-catalog: MANAGED tables missing in the target: skip (default, listed as follow-ups) or recreate-empty (definitions re-created empty, views over them after; data via runbook 7.6)",
+    )
     .addOption(new Option("--plan", "plan only: every read, no write"))
     .addOption(new Option("--apply", "restore (after the plan is approved)"))
     .option("--yes", "approve the plan without asking (required with --apply when stdin is not a terminal)")

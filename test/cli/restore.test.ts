@@ -73,6 +73,14 @@ describe("azdr restore", () => {
         [...base, "--plan", "--remap-principal", "bob"],
         [/--remap-principal \(remap\.principals\[0\]\): "bob" is not from=to/],
       ],
+      [
+        [...base, "--plan", "--managed-tables", "restore"],
+        [/--managed-tables \(managedTables\): Invalid option: expected one of "skip"\|"recreate-empty"/],
+      ],
+      [
+        [...base, "--plan", "--remap-workspace-id", "123=dr"],
+        [/--remap-workspace-id \(remap\.workspaceIds\[0\]\.to\): must be a numeric Databricks workspace id/],
+      ],
       [[...base, "--plan", "--snapshot", "20200101t000000z"], [/--snapshot \(snapshot\)/]],
       [[...base, "--plan", "--approval-timeout", "0"], [/--approval-timeout \(approvalTimeoutMinutes\)/]],
     ];

@@ -395,6 +395,167 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     );
   });
 
+  it("an ISOLATED catalog comes back ISOLATED with its bindings remapped to DR workspace ids; a CSV table is created with SQL", async () => {
+    const p = await start({
+      sim: {
+        workspaces: [
+          { name: "primary", metastore: "uc-westeurope" },
+          { name: "analytics", metastore: "uc-westeurope" },
+          { name: "dr", metastore: "uc-northeurope" },
+          { name: "dr-analytics", metastore: "uc-northeurope" },
+        ],
+      },
+    });
+    const id = (name: string) => p.sim.workspace(name).workspaceId;
+    const source = p.sim.metastore("uc-westeurope");
+    // catalog_1 is reachable only from the primary workspace (read-write), the analytics one
+    // (read-only) and a workspace azdr knows nothing about.
+    source.isolateCatalog("catalog_1", id("primary"));
+    source.catalogBindings.get("catalog_1")!.set(id("analytics"), "BINDING_TYPE_READ_ONLY");
+    source.catalogBindings.get("catalog_1")!.set(777, "BINDING_TYPE_READ_WRITE");
+    const csvColumns = [
+      { name: "event_id", type_text: "bigint", type_name: "LONG", position: 0, nullable: false },
+      {
+        name: "payload",
+        type_text: "string",
+        type_name: "STRING",
+        position: 1,
+        nullable: true,
+        comment: "raw JSON",
+      },
+    ];
+    source.createTable({
+      catalog_name: "main",
+      schema_name: "default",
+      name: "raw_events",
+      table_type: "EXTERNAL",
+      data_source_format: "CSV",
+      storage_location: "abfss://external@stprimarydata.dfs.core.windows.net/raw/events",
+      columns: csvColumns,
+      comment: "landing CSVs, it's raw",
+      properties: { "skip.header.line.count": "1" },
+      owner: "data-platform",
+    });
+    const manifest = await backup(p, "primary-metastore", "20261126t020000z");
+    expect(manifest.entries.map((e) => e.path)).toContain("bindings/catalog/catalog_1.json");
+
+    const workspaceIds = [{ from: String(id("analytics")), to: String(id("dr-analytics")) }];
+    const planned = await restore(p, { mode: "plan", remap: { ...REMAP, workspaceIds } });
+    const plan = await readPlan(p.runtime, planned.plan.planId);
+    const isolation = plan.items.find(
+      (i) => i.step === "workspace-bindings" && i.key === "catalog/catalog_1",
+    )!;
+    expect(isolation).toMatchObject({ action: "create" });
+    expect(isolation.reason).toContain(
+      `ISOLATED, bound to ${[
+        [id("dr"), "READ_WRITE"],
+        [id("dr-analytics"), "READ_ONLY"],
+      ]
+        .sort(([a], [b]) => Number(a) - Number(b))
+        .map(([w, t]) => `${w} (${t})`)
+        .join(", ")}`,
+    );
+    expect(isolation.reason).toContain(`workspace ids remapped ${id("primary")} → ${id("dr")}`);
+    expect(isolation.reason).toContain(`${id("analytics")} → ${id("dr-analytics")}`);
+    expect(isolation.reason).toMatch(/not bound: 777 \(no DR counterpart/);
+    expect(plan.notes.join("\n")).toMatch(
+      /Catalog catalog_1: workspace\(s\) 777 .* bind their DR counterparts by hand/,
+    );
+    const csv = plan.items.find((i) => i.key === "table/main.default.raw_events")!;
+    expect(csv).toMatchObject({ action: "create" });
+    expect(csv.reason).toMatch(
+      /CREATE TABLE … USING CSV LOCATION 'abfss:\/\/external@stdrdata\.dfs\.core\.windows\.net\/raw\/events'/,
+    );
+    expect(plan.notes.join("\n")).not.toMatch(/raw_events/);
+
+    const applied = await restore(p, { remap: { ...REMAP, workspaceIds } });
+    expect(failedOf(applied.batches)).toEqual([]);
+    expect(applied.validation.filter((v) => !v.ok)).toEqual([]);
+    expect(
+      applied.validation.find((v) => v.name === "catalog isolation and workspace bindings as planned"),
+    ).toMatchObject({
+      ok: true,
+      expected: 1,
+    });
+    const dr = p.sim.metastore("uc-northeurope");
+    // Before: catalog_1 came back OPEN, reachable from every workspace on the DR metastore.
+    expect(dr.catalog("catalog_1")["isolation_mode"]).toBe("ISOLATED");
+    expect(Object.fromEntries(dr.catalogBindings.get("catalog_1")!)).toEqual({
+      [id("dr")]: "BINDING_TYPE_READ_WRITE",
+      [id("dr-analytics")]: "BINDING_TYPE_READ_ONLY",
+    });
+    // The CSV table: created with SQL (the Tables API refuses it), remapped, as it was.
+    const raw = dr.table("main.default.raw_events").info;
+    expect(raw).toMatchObject({
+      table_type: "EXTERNAL",
+      data_source_format: "CSV",
+      storage_location: "abfss://external@stdrdata.dfs.core.windows.net/raw/events",
+      comment: "landing CSVs, it's raw",
+      properties: { "skip.header.line.count": "1" },
+      owner: "data-platform",
+    });
+    expect(
+      (raw["columns"] as Json[]).map((c) => [c["name"], c["type_text"], c["nullable"], c["comment"]]),
+    ).toEqual(csvColumns.map((c) => [c.name, c.type_text, c.nullable, c.comment]));
+    expect(p.sim.log.filter("POST /api/2.1/unity-catalog/tables").every((e) => e.status === 200)).toBe(true);
+
+    // Someone opens the catalog in DR: validation names it; existing=update isolates it again,
+    // listed as destructive with the before and after.
+    dr.catalog("catalog_1")["isolation_mode"] = "OPEN";
+    dr.catalogBindings.delete("catalog_1");
+    const drifted = await runValidation(
+      p.runtime,
+      unityCatalogScenario,
+      applied.request,
+      applied.plan.planId,
+    );
+    expect(drifted.find((v) => !v.ok)).toMatchObject({
+      name: "catalog isolation and workspace bindings as planned",
+      detail: "catalog catalog_1: isolation expected ISOLATED, found OPEN",
+    });
+    const again = await restore(p, { existing: "update", remap: { ...REMAP, workspaceIds } });
+    const againPlan = await readPlan(p.runtime, again.plan.planId);
+    expect(againPlan.destructive.join("\n")).toContain(
+      "catalog catalog_1: isolation OPEN → ISOLATED; bindings none → ",
+    );
+    expect(again.validation.filter((v) => !v.ok)).toEqual([]);
+    expect(dr.catalog("catalog_1")["isolation_mode"]).toBe("ISOLATED");
+  });
+
+  it("managedTables=recreate-empty re-creates managed table definitions empty, then the views over them", async () => {
+    const p = await start();
+    const seed = p.sim.seeds.metastores["uc-westeurope"]!;
+    const source = p.sim.metastore("uc-westeurope");
+    await backup(p, "primary-metastore", "20261126t020000z");
+    const managedTables = seed.tables.filter((t) => !seed.externalTables.includes(t));
+    expect(managedTables.length).toBeGreaterThan(0);
+
+    const { plan, batches, validation } = await restore(p, { managedTables: "recreate-empty" });
+    const stored = await readPlan(p.runtime, plan.planId);
+    // Nothing is left out any more: the managed tables and the views over them are created.
+    expect(stored.items.filter((i) => i.action === "unsupported")).toEqual([]);
+    for (const t of managedTables) {
+      const item = stored.items.find((i) => i.key === `table/${t}`)!;
+      expect(item).toMatchObject({ action: "create" });
+      expect(item.reason).toMatch(/EMPTY .* data-recovery scenario \(runbook 7\.6\)/);
+    }
+    expect(stored.notes[0]).toMatch(/MANAGED table\(s\) are re-created EMPTY .*runbook 7\.6/);
+    expect(failedOf(batches)).toEqual([]);
+    expect(validation.filter((v) => !v.ok)).toEqual([]);
+    expect(validation.find((v) => v.name === "managed tables (re-created empty) present")).toMatchObject({
+      ok: true,
+      expected: managedTables.length,
+    });
+    const dr = p.sim.metastore("uc-northeurope");
+    for (const t of managedTables) {
+      const restored = dr.table(t);
+      expect(restored.info["table_type"]).toBe("MANAGED");
+      expect(restored.info["columns"]).toEqual(source.table(t).info["columns"]);
+      expect(restored.history!.at(-1)!.rows).toBe(0); // empty: the data is runbook 7.6's job
+    }
+    for (const v of seed.views) expect(dr.tables.has(v)).toBe(true);
+  });
+
   it("existing=skip keeps what differs; existing=update makes it equal; overlapping locations conflict", async () => {
     const p = await start();
     await backup(p, "primary-metastore", "20261126t020000z");

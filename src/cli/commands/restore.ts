@@ -45,6 +45,8 @@ export interface RestoreOptions {
   remapPrincipal?: string[];
   remapStorage?: string[];
   remapWorkspaceUrl?: string[];
+  remapWorkspaceId?: string[];
+  managedTables?: string;
   plan?: boolean;
   apply?: boolean;
   yes?: boolean;
@@ -75,6 +77,8 @@ const FLAG_OF_FIELD: [RegExp, string][] = [
   [/^remap\.principals/, "--remap-principal"],
   [/^remap\.(storageAccounts|abfssRoots)/, "--remap-storage"],
   [/^remap\.workspaceUrls/, "--remap-workspace-url"],
+  [/^remap\.workspaceIds/, "--remap-workspace-id"],
+  [/^managedTables/, "--managed-tables"],
   [/^approvalTimeoutMinutes/, "--approval-timeout"],
   [/^mode/, "--plan / --apply"],
   [/^preApproved/, "--yes"],
@@ -143,6 +147,12 @@ export function buildRequest(options: RestoreOptions): Record<string, unknown> {
     "remap.workspaceUrls",
     problems,
   );
+  const workspaceIds = mappings(
+    options.remapWorkspaceId,
+    "--remap-workspace-id",
+    "remap.workspaceIds",
+    problems,
+  );
   if (problems.length) throw new CliUsageError("invalid restore flags", problems);
   const apply = options.apply === true;
   const remap: Record<string, unknown> = {};
@@ -153,6 +163,7 @@ export function buildRequest(options: RestoreOptions): Record<string, unknown> {
   if (accounts.length) remap["storageAccounts"] = accounts;
   if (abfss.length) remap["abfssRoots"] = abfss;
   if (workspaceUrls.length) remap["workspaceUrls"] = workspaceUrls;
+  if (workspaceIds.length) remap["workspaceIds"] = workspaceIds;
   const timeout = options.approvalTimeout;
   return {
     source: options.source,
@@ -161,6 +172,7 @@ export function buildRequest(options: RestoreOptions): Record<string, unknown> {
     ...(options.include?.length ? { include: options.include } : {}),
     ...(options.exclude?.length ? { exclude: options.exclude } : {}),
     ...(options.existing !== undefined ? { existing: options.existing } : {}),
+    ...(options.managedTables !== undefined ? { managedTables: options.managedTables } : {}),
     ...(Object.keys(remap).length ? { remap } : {}),
     mode: apply ? "apply" : "plan",
     ...(apply && options.yes && !options.allowPrimaryTarget ? { preApproved: true } : {}),

@@ -226,6 +226,68 @@ describe("Unity Catalog", () => {
     expect((await w.catalogs.get({ name: "catalog_1" })).owner).toBe("platform-owners");
   });
 
+  test("the Tables API creates external DELTA tables only: CSV is refused, as documented", async () => {
+    const res = await raw(sim, "POST", "/api/2.1/unity-catalog/tables", {
+      name: "raw_csv",
+      catalog_name: "main",
+      schema_name: "default",
+      table_type: "EXTERNAL",
+      data_source_format: "CSV",
+      storage_location: "abfss://external@stprimarydata.dfs.core.windows.net/raw_csv",
+      columns: [],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      error_code: "INVALID_PARAMETER_VALUE",
+      message: expect.stringMatching(/DATA_SOURCE_FORMAT=DELTA/) as string,
+    });
+  });
+
+  test("catalog isolation and workspace bindings: ISOLATED answers only to bound workspaces", async () => {
+    const uc = "/api/2.1/unity-catalog";
+    expect((await raw(sim, "POST", `${uc}/catalogs`, { name: "isolated_cat" })).status).toBe(200);
+    const second = sim.workspace("second").workspaceId;
+    const primary = sim.workspace("primary").workspaceId;
+    // An OPEN catalog takes no bindings.
+    const open = await raw(sim, "PATCH", `${uc}/bindings/catalog/isolated_cat`, {
+      add: [{ workspace_id: second }],
+    });
+    expect(open.status).toBe(400);
+    expect(open.body.message).toMatch(/isolation mode OPEN/);
+    // Isolating it keeps the workspace that did it bound; the other one loses it.
+    const isolated = await raw(sim, "PATCH", `${uc}/catalogs/isolated_cat`, { isolation_mode: "ISOLATED" });
+    expect(isolated.body).toMatchObject({ isolation_mode: "ISOLATED" });
+    expect((await raw(sim, "GET", `${uc}/bindings/catalog/isolated_cat`)).body).toEqual({
+      bindings: [{ workspace_id: primary, binding_type: "BINDING_TYPE_READ_WRITE" }],
+    });
+    const denied = await raw(sim, "GET", `${uc}/catalogs/isolated_cat`, undefined, { workspace: "second" });
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toMatch(/not accessible in current workspace/);
+    // A workspace on another metastore cannot be bound; one on this metastore can.
+    const elsewhere = await raw(sim, "PATCH", `${uc}/bindings/catalog/isolated_cat`, {
+      add: [{ workspace_id: sim.workspace("dr").workspaceId }],
+    });
+    expect(elsewhere.status).toBe(400);
+    const bound = await raw(sim, "PATCH", `${uc}/bindings/catalog/isolated_cat`, {
+      add: [{ workspace_id: second, binding_type: "BINDING_TYPE_READ_ONLY" }],
+    });
+    expect(bound.body.bindings).toEqual(
+      [
+        { workspace_id: primary, binding_type: "BINDING_TYPE_READ_WRITE" },
+        { workspace_id: second, binding_type: "BINDING_TYPE_READ_ONLY" },
+      ].sort((a, b) => a.workspace_id - b.workspace_id),
+    );
+    expect(
+      (await raw(sim, "GET", `${uc}/catalogs/isolated_cat`, undefined, { workspace: "second" })).status,
+    ).toBe(200);
+    // Paginated form, and the older catalog-only route.
+    const paged = await allPages(`${uc}/bindings/catalog/isolated_cat?max_results=1`, "bindings");
+    expect(paged.items).toHaveLength(2);
+    expect((await raw(sim, "GET", `${uc}/workspace-bindings/catalogs/isolated_cat`)).body).toEqual({
+      workspaces: [primary, second].sort((a, b) => a - b),
+    });
+  });
+
   test("workspace metastore assignment via PUT / DELETE", async () => {
     const bare = sim.workspace("bare");
     const ms = sim.metastore("uc-northeurope");
@@ -310,6 +372,28 @@ describe("SQL statements on Delta tables", () => {
     const done = await w.statementExecution.getStatement({ statement_id: pending.statement_id! });
     expect(done.status!.state).toBe("SUCCEEDED");
     expect(Number(done.result!.data_array![0]![0])).toBeGreaterThan(0);
+  });
+
+  test("COMMENT ON TABLE and ALTER TABLE SET / UNSET TBLPROPERTIES change a table in place", async () => {
+    const table = sim.seeds.metastores["uc-westeurope"]!.externalTables[0]!;
+    const quoted = `\`${table.split(".").join("`.`")}\``;
+    expect((await run(`COMMENT ON TABLE ${quoted} IS 'it\\'s the orders'`)).status!.state).toBe("SUCCEEDED");
+    expect(
+      (await run(`ALTER TABLE ${quoted} SET TBLPROPERTIES ('quality' = 'gold', 'owner.team' = 'sales')`))
+        .status!.state,
+    ).toBe("SUCCEEDED");
+    expect((await run(`ALTER TABLE ${quoted} UNSET TBLPROPERTIES ('owner.team')`)).status!.state).toBe(
+      "SUCCEEDED",
+    );
+    const info = await client(sim).tables.get({ full_name: table });
+    expect(info.comment).toBe("it's the orders");
+    expect(info.properties).toEqual({ quality: "gold" });
+    expect((await run(`ALTER TABLE ${quoted} UNSET TBLPROPERTIES ('nope')`)).status).toMatchObject({
+      state: "FAILED",
+      error: { message: expect.stringContaining("UNSET_NONEXISTENT_PROPERTIES") as string },
+    });
+    expect((await run(`COMMENT ON TABLE ${quoted} IS NULL`)).status!.state).toBe("SUCCEEDED");
+    expect((await client(sim).tables.get({ full_name: table })).comment).toBeUndefined();
   });
 
   test("CREATE VIEW recreates a view", async () => {
