@@ -355,7 +355,7 @@ describe("azdr restore", () => {
 });
 
 describe("azdr restore unity-catalog", () => {
-  it("backs up the metastore and plans its restore into the DR metastore without writing", async () => {
+  it("backs up the metastore, plans its restore without writing; an apply that did what was planned ends Completed (exit 0)", async () => {
     const uc = await startTestPlatform({
       sim: {
         workspaces: [
@@ -387,6 +387,23 @@ describe("azdr restore unity-catalog", () => {
       );
       expect(uc.sim.log.entries.length).toBeGreaterThan(5);
       expect(uc.sim.log.writes()).toEqual([]);
+
+      // Applied as planned: the managed tables the plan left out are follow-ups, not failures, so
+      // the restore ends Completed with exit 0 (it was PartiallyFailed, exit 3).
+      const args = ["restore", "unity-catalog", "--source", "primary-metastore", "--target", "dr-metastore"];
+      const apply = await cli(uc, [...args, "--apply", "--yes"]);
+      expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+      expect(apply.stdout).toMatch(
+        /Completed: unity-catalog \(runbook 7\.4\) from primary-metastore to dr-metastore, apply/,
+      );
+      expect(apply.stdout).toMatch(/validation: (\d+)\/\1 checks OK/);
+      expect(apply.stdout).toMatch(/follow-ups \(\d+\):[\s\S]*MANAGED table/);
+      // Asked for, the managed tables' definitions come back empty: nothing left out, still exit 0.
+      const recreate = await cli(uc, [...args, "--apply", "--yes", "--managed-tables", "recreate-empty"]);
+      expect(recreate.code, recreate.stdout + recreate.stderr).toBe(0);
+      expect(recreate.stdout).toMatch(/re-created EMPTY \(managedTables=recreate-empty\)/);
+      const seed = uc.sim.seeds.metastores["uc-westeurope"]!;
+      for (const t of seed.tables) expect(uc.sim.metastore("uc-northeurope").tables.has(t)).toBe(true);
     } finally {
       await uc.close();
     }
