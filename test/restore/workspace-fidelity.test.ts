@@ -375,7 +375,19 @@ describe("7.3 restore fidelity", () => {
       dr.permissions.set(`files/${existing.object_id}`, [
         { group_name: "dr-team", permission_level: "CAN_MANAGE" },
       ]);
+      // And a file whose ACL someone changes after the plan was made.
+      const config = dr.tree.put({
+        path: "/Shared/awkward/config.json",
+        object_type: "FILE",
+        content: Buffer.from("{}"),
+      });
+      dr.permissions.set(`files/${config.object_id}`, [
+        { group_name: "dr-ops", permission_level: "CAN_EDIT" },
+      ]);
     });
+    const primaryConfigId = platform.sim
+      .workspace("primary")
+      .state.tree.get("/Shared/awkward/config.json")!.object_id;
     process.env.WEBSITE_AUTH_ENABLED = "True";
     const host = await startHost();
     const app = await LocalApp.start({ host });
@@ -413,6 +425,15 @@ describe("7.3 restore fidelity", () => {
     expect(item).toMatchObject({ action: "update" });
     expect(item?.reason).toMatch(/REPLACES the existing direct ACL: loses group dr-team \(CAN_MANAGE\)/);
 
+    // Between plan and approval, access is granted that the approver never saw.
+    const drState = platform.sim.workspace("dr").state;
+    const config = drState.tree.get("/Shared/awkward/config.json")!;
+    const lateAcl = [
+      { group_name: "dr-ops", permission_level: "CAN_EDIT" },
+      { group_name: "late-team", permission_level: "CAN_READ" },
+    ];
+    drState.permissions.set(`files/${config.object_id}`, lateAcl);
+
     const approved = await app.invokeHttp("restoreHttpApprove", {
       params: { id },
       body: {},
@@ -421,8 +442,17 @@ describe("7.3 restore fidelity", () => {
     });
     expect(approved.status).toBe(200);
     const report = (await host.waitForCompletion(id, { timeoutMs: 120_000 })).output as RestoreReport;
-    expect(["Completed", "PartiallyFailed"]).toContain(report.phase);
+    expect(report.phase).toBe("PartiallyFailed");
     const dr = platform.sim.workspace("dr").state;
+    // That ACL is left alone, and the report says why.
+    expect(dr.permissions.get(`files/${config.object_id}`)).toEqual(lateAcl);
+    const full = JSON.parse(
+      (await platform.runtime.store.blobs.get(REPORTS_CONTAINER, report.reportPath))!.toString(),
+    ) as { failures: { key: string; detail: string }[] };
+    expect(full.failures.map((f) => f.key)).toEqual([`permissions/files/${primaryConfigId}.json`]);
+    expect(full.failures[0]?.detail).toMatch(
+      /^the direct ACL changed since the plan was approved: replacing it now would also remove group late-team \(CAN_READ\); left as it is/,
+    );
     const file = dr.tree.get("/Shared/awkward/etl.py")!;
     expect(file.content!.toString()).toBe("print('edited in DR')\n");
     expect(dr.permissions.get(`files/${file.object_id}`)).toEqual([

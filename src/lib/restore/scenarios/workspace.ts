@@ -726,6 +726,8 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
           reason: lost.length
             ? `REPLACES the existing direct ACL: loses ${describeList(lost)}; gains ${describeList(gained)} (${change})`
             : `adds ${describeList(gained)} to the existing direct ACL (${change})`,
+          // What the approver saw: execution refuses to take away anything else.
+          meta: { aclBefore: current },
         },
         ...(lost.length
           ? {
@@ -742,7 +744,9 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
 
   if (overwrites > 0)
     destructive.unshift(
-      `${overwrites} notebook(s)/file(s) in the target will be OVERWRITTEN (existing=update).`,
+      `${overwrites} notebook(s)/file(s) in the target will be OVERWRITTEN (existing=update): ${some(
+        items.filter((i) => i.step === "objects" && i.action === "update").map((i) => i.key),
+      )}.`,
     );
   // Only existing=update replaces configuration; other updates (stopping a cluster an earlier attempt
   // left running, a pristine family policy's overrides) change nothing a person made.
@@ -1143,6 +1147,15 @@ async function execute(
           const wanted = directEntries(acl, (p) => remapPrincipal(p, request.remap));
           const current = await currentAcl(client, objectType, targetId);
           if (sameAcl(current, wanted)) return ok("skipped", "direct ACL already equal to the backup's");
+          // The approved plan showed what this PUT takes away; access granted since then is not
+          // revoked behind the approver's back.
+          const seen = item.meta?.["aclBefore"] as AclEntry[] | undefined;
+          const unseen = aclDiff(seen ?? [], aclDiff(current, wanted).lost).gained;
+          if (seen && unseen.length)
+            return ok(
+              "failed",
+              `the direct ACL changed since the plan was approved: replacing it now would also remove ${describeList(unseen)}; left as it is (now: ${describeList(current)}). Re-run the restore to plan it again.`,
+            );
           // The ACL being replaced goes to the run record first: what an undo needs.
           await ctx.store.blobs.put(
             REPORTS_CONTAINER,
