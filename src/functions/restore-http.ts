@@ -425,7 +425,7 @@ app.http("restoreHttpApprove", {
 });
 
 app.http("restoreHttpCheckpointDone", {
-  route: "restore/{id}/checkpoints/{step}/done",
+  route: "restore/instances/{id}/checkpoints/{step}/done",
   methods: ["POST"],
   authLevel: "function",
   extraInputs: [df.input.durableClient()],

@@ -2,7 +2,8 @@
 // against the app's own registrations in the local host, the simulator and Azurite: the page loads
 // with no console errors and no request beyond the app, shows every component, approves a waiting
 // restore through the same route as the API, refuses a requester approving their own restore, and
-// shows progress while a restore runs. It takes a screenshot each run; with UPDATE_SCREENSHOTS=1 it
+// shows progress while a restore runs, and lets an operator mark a manual step (checkpoint) done,
+// showing the check's answer when it does not hold. It takes a screenshot each run; with UPDATE_SCREENSHOTS=1 it
 // replaces the README's (docs/dashboard.png), so a plain test run leaves the work tree clean.
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,7 +18,8 @@ import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/engi
 import { rpoStatus } from "../../src/lib/rpo.js";
 import { REPORTS_CONTAINER, reportPath } from "../../src/lib/store/layout.js";
 import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
-import type { RestoreProgress } from "../../src/orchestrators/restore.js";
+import type { RestoreInput, RestoreProgress } from "../../src/orchestrators/restore.js";
+import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
 import { browserSkipReason, launchChromium } from "../support/browser.js";
 import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
 
@@ -139,9 +141,10 @@ describe.skipIf(skip !== undefined)(
                 initScripts: 1,
               },
             },
-            { name: "dr", seed: false },
+            // The engine self-test's operation step runs a SQL statement there.
+            { name: "dr", seed: false, metastore: "uc-dr" },
           ],
-          metastores: [],
+          metastores: [{ name: "uc-dr", region: "northeurope", seed: false }],
         },
         // Every apply needs a second person here, so the page's refusal of self-approval shows.
         config: { unityCatalog: { metastores: [] }, restore: { fourEyes: { workspace: "always" } } },
@@ -187,6 +190,7 @@ describe.skipIf(skip !== undefined)(
       expect(await page.locator("h2").allTextContents()).toEqual([
         "Summary",
         "Waiting for approval",
+        "Waiting at a manual step",
         "Restores",
         "Recovery point objectives",
         "Recent snapshots",
@@ -260,5 +264,71 @@ describe.skipIf(skip !== undefined)(
       expect(errors).toEqual([]);
       await page.close();
     }, 180_000);
+
+    it("shows a restore waiting at a manual step; Done that does not hold shows the check's answer, Done after the work lets it go on", async () => {
+      const id = "restore-engine-selftest-dr";
+      const request = parseRestoreRequest(
+        { source: "primary", target: "dr", mode: "apply", folder: "/Shared/selftest" },
+        platform.config,
+        "engine-selftest",
+        "test",
+      );
+      await host.startNew(ORCHESTRATORS.restore, {
+        instanceId: id,
+        input: {
+          request,
+          requester: { id: "erin@contoso.com", name: "erin@contoso.com", source: "easy-auth" },
+          requestHash: requestHash(request),
+        } satisfies RestoreInput,
+      });
+      // Runs the host (and the operation's poll timers) until the restore shows what is wanted.
+      const until = async (what: string, wanted: (p: RestoreProgress | undefined) => boolean) => {
+        for (let i = 0; i < 400; i++) {
+          await host.idle();
+          const progress = (await host.getStatus(id))?.customStatus as RestoreProgress | undefined;
+          if (wanted(progress)) return progress!;
+          await host.advanceTimers();
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        throw new Error(`restore ${id} never reached ${what}`);
+      };
+      const gate = await until("its approval gate", (p) => p?.phase === "awaiting-approval");
+      const approved = await app.invokeHttp("restoreHttpApprove", {
+        params: { id },
+        method: "POST",
+        headers: { "x-ms-client-principal": principalOf("frank@contoso.com") },
+        body: { planHash: gate.gate?.planHash },
+      });
+      expect(approved.status).toBe(200);
+      await until("its checkpoint", (p) => p?.phase === "awaiting-checkpoint");
+
+      const { page, errors } = await openDashboard("?refresh=500", "erin@contoso.com");
+      const done = page.getByRole("button", { name: `Mark step Confirm by hand of ${id} done` });
+      await done.waitFor();
+      const card = page.locator(`[id="checkpoint=${id}"]`);
+      const text = (await card.textContent()) ?? "";
+      expect(text).toContain("Open the target workspace");
+      expect(text).toContain("#workspace/Shared/selftest"); // the deep link, shown
+      // The simulator's workspace URL is plain http: shown as text, never made a link.
+      expect(await card.locator("a").count()).toBe(0);
+
+      // "Done" before doing it: azdr checks, finds nothing, and asks again with the check's answer.
+      await done.click();
+      await page.getByText(`Step confirm of ${id} marked done`).waitFor();
+      await until("its second attempt", (p) => p?.checkpoint?.attempt === 2);
+      await page
+        .getByText(/Attempt 1 \(done by erin@contoso\.com .*\) did not hold: .*confirmed does not exist/)
+        .waitFor();
+
+      await platform.runtime
+        .databricks("dr")
+        .post("/api/2.0/workspace/mkdirs", { path: "/Shared/selftest/confirmed" });
+      await page.getByRole("button", { name: `Mark step Confirm by hand of ${id} done` }).click();
+      const report = (await host.waitForCompletion(id, { timeoutMs: 180_000 })).output as RestoreReport;
+      expect(report.phase, JSON.stringify(report.reasons)).toBe("Completed");
+      await page.getByText("No restore is waiting at a manual step.").waitFor();
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 240_000);
   },
 );

@@ -1,7 +1,8 @@
 // The dashboard page: plain, accessible HTML with a small script and no external resources (it
 // works without network access beyond the app itself). The script reads `dashboard/status` next to
 // the page and answers approvals through the same routes as the API (`restore/instances/{id}/
-// approve|reject`), so the same authentication and rules apply. A function key in the page's own
+// approve|reject`, `restore/instances/{id}/checkpoints/{step}/done`), so the same authentication and
+// rules apply. A function key in the page's own
 // URL (`?code=`) is passed on to those calls and nowhere else.
 
 /** The page, with a per-response nonce for its inline script and style (see the CSP header). */
@@ -31,6 +32,8 @@ export function dashboardHtml(nonce: string): string {
   .muted { color: var(--muted); }
   .card { border: 1px solid var(--line); border-left: 6px solid var(--warn); border-radius: 4px; padding: 10px 14px; margin-bottom: 12px; }
   .card.destructive { border-left-color: var(--bad); }
+  .card.checkpoint { border-left-color: #1a5fb4; }
+  .check-failed { color: var(--bad); }
   .card h3 { font-size: 16px; margin: 0 0 6px; }
   .actions { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin-top: 8px; }
   button { font: inherit; padding: 6px 14px; border-radius: 4px; border: 1px solid #333; background: #fff; cursor: pointer; }
@@ -57,6 +60,7 @@ export function dashboardHtml(nonce: string): string {
 <main id="main">
   <section aria-labelledby="h-summary"><h2 id="h-summary">Summary</h2><p id="summary">Loading…</p></section>
   <section aria-labelledby="h-approvals" id="approvals"><h2 id="h-approvals">Waiting for approval</h2><div id="approval-list"></div></section>
+  <section aria-labelledby="h-checkpoints" id="checkpoints"><h2 id="h-checkpoints">Waiting at a manual step</h2><div id="checkpoint-list"></div></section>
   <section aria-labelledby="h-restores" id="restores"><h2 id="h-restores">Restores</h2><div id="restore-table"></div></section>
   <section aria-labelledby="h-rpo" id="rpo"><h2 id="h-rpo">Recovery point objectives</h2><div id="rpo-table"></div></section>
   <section aria-labelledby="h-snapshots" id="snapshots"><h2 id="h-snapshots">Recent snapshots</h2><div id="snapshot-table"></div></section>
@@ -157,6 +161,54 @@ export function dashboardHtml(nonce: string): string {
     }
   }
 
+  async function confirmCheckpoint(id, step, commentInput, button) {
+    button.disabled = true;
+    try {
+      const response = await fetch(withKey(apiBase + "restore/instances/" + encodeURIComponent(id) + "/checkpoints/" + encodeURIComponent(step) + "/done"), {
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ comment: commentInput.value.trim() || undefined }) });
+      const answer = await response.json().catch(() => ({}));
+      if (response.ok) announce("Step " + step + " of " + id + " marked done; azdr now checks that it really holds.");
+      else {
+        announce("Refused (" + response.status + "): " + (answer.message || answer.error || ""), true);
+        button.disabled = false;
+      }
+    } catch (e) {
+      announce("Could not reach the app: " + e.message, true);
+      button.disabled = false;
+    }
+    shownCheckpoints = null;
+    await load();
+  }
+
+  let shownCheckpoints = null;
+  function renderCheckpoints(list) {
+    // Re-render only when a restore reaches another step or attempt, so typing is not wiped.
+    const key = list.map((r) => r.instanceId + ":" + r.progress.checkpoint.step + ":" + r.progress.checkpoint.attempt).join(" ");
+    if (key === shownCheckpoints) return;
+    shownCheckpoints = key;
+    const box = $("checkpoint-list");
+    box.replaceChildren();
+    if (!list.length) { box.append(el("p", { class: "empty" }, "No restore is waiting at a manual step.")); return; }
+    for (const r of list) {
+      const p = r.progress;
+      const c = p.checkpoint;
+      const comment = el("input", { type: "text", id: "checkpoint-comment-" + r.instanceId, placeholder: "optional" });
+      const doneButton = el("button", { type: "button", class: "approve", "aria-label": "Mark step " + c.title + " of " + r.instanceId + " done" }, "Done");
+      doneButton.addEventListener("click", () => confirmCheckpoint(r.instanceId, c.step, comment, doneButton));
+      // Only https deep links become links: anything else is shown as text.
+      const links = c.links.map((l) => el("li", {}, l.url.startsWith("https://") ? el("a", { href: l.url, target: "_blank", rel: "noopener noreferrer" }, l.label) : l.label + ": " + l.url));
+      box.append(el("article", { class: "card checkpoint", id: "checkpoint=" + r.instanceId, "aria-label": "Manual step of " + r.instanceId },
+        el("h3", {}, c.title + " ", el("span", { class: "muted" }, (p.scenario || "restore") + " → " + (p.target || "?") + " · " + r.instanceId)),
+        c.lastCheck && !c.lastCheck.ok
+          ? el("p", { class: "check-failed" }, "Attempt " + (c.attempt - 1) + " (done by " + c.lastCheck.by + " at " + time(c.lastCheck.at) + ") did not hold: " + c.lastCheck.detail)
+          : null,
+        el("ol", {}, c.instructions.map((i) => el("li", {}, i))),
+        links.length ? el("ul", { "aria-label": "Links" }, links) : null,
+        el("p", { class: "muted" }, "Attempt " + c.attempt + ". Waits until " + time(c.deadline) + "; after \u201cDone\u201d azdr checks the result before going on."),
+        el("div", { class: "actions" }, el("label", { for: "checkpoint-comment-" + r.instanceId }, "Comment", comment), doneButton)));
+    }
+  }
+
   function renderRestores(list) {
     $("restore-table").replaceChildren(table("Newest first; progress updates live.", ["Restore", "Scenario → target", "Status", "Step", "Progress", "Started", "Result"],
       list.map((r) => {
@@ -234,8 +286,10 @@ export function dashboardHtml(nonce: string): string {
         status.rpo.healthy ? state("fresh") : state("stale"), " ",
         status.rpo.healthy ? "Every measured component is within its RPO." : notFresh + " component(s) not within their RPO.",
         " " + status.approvals.length + " restore(s) waiting for approval; " +
+        status.checkpoints.length + " waiting at a manual step; " +
         status.restores.filter((r) => ["Running", "Pending"].includes(r.runtimeStatus)).length + " restore(s) running.");
       renderApprovals(status.approvals);
+      renderCheckpoints(status.checkpoints);
       renderRestores(status.restores);
       renderRpo(status.rpo);
       renderSnapshots(status.snapshots);

@@ -1,5 +1,5 @@
 // The dashboard's JSON: RPO per component, recent snapshots with phase and reasons, restores with
-// their progress and plan, approvals waiting, drill history with recovery-time trends and the
+// their progress and plan, approvals and checkpoints waiting, drill history with recovery-time trends and the
 // notification dead letters. Restores come from the caller (the Function App's durable client or
 // the CLI's local host): the lib never talks to the Durable runtime.
 import type { DrillReport } from "../drill.js";
@@ -24,6 +24,16 @@ export interface RestoreProgressView {
   approvalDeadline?: string;
   requestedBy?: string;
   result?: string;
+  /** While waiting at a manual step: what to do, the attempt, the last check's answer. */
+  checkpoint?: {
+    step: string;
+    title: string;
+    instructions: string[];
+    links: { label: string; url: string }[];
+    attempt: number;
+    lastCheck?: { ok: boolean; detail: string; by: string; at: string };
+    deadline: string;
+  };
 }
 
 export interface RestoreView {
@@ -62,6 +72,8 @@ export interface DashboardStatus {
   snapshots: SnapshotView[];
   restores: RestoreView[];
   approvals: RestoreView[];
+  /** Restores waiting at a manual step (checkpoint) for an operator's "done". */
+  checkpoints: RestoreView[];
   drills: DrillView[];
   /** Per RTO component, measured recovery seconds of each drill, oldest first. */
   rtoTrends: { component: string; label: string; rtoSeconds: number; measuredSeconds: number[] }[];
@@ -88,14 +100,16 @@ export async function dashboardStatus(
     rt.notifier.deadLetters(),
   ]);
   const sorted = [...restores].sort((a, b) => (b.createdTime ?? "").localeCompare(a.createdTime ?? ""));
+  const running = (r: RestoreView) => ["Running", "Pending"].includes(r.runtimeStatus);
   return {
     generatedAt: now.toISOString(),
     environment: { env: rt.config.env, project: rt.config.project },
     rpo: { healthy: rpoHealthy(rows), rows },
     snapshots,
     restores: sorted,
-    approvals: sorted.filter(
-      (r) => r.progress?.phase === "awaiting-approval" && ["Running", "Pending"].includes(r.runtimeStatus),
+    approvals: sorted.filter((r) => r.progress?.phase === "awaiting-approval" && running(r)),
+    checkpoints: sorted.filter(
+      (r) => r.progress?.phase === "awaiting-checkpoint" && r.progress.checkpoint !== undefined && running(r),
     ),
     drills,
     rtoTrends: rtoTrends(drills),

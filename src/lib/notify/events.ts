@@ -118,7 +118,7 @@ export interface AwaitingCheckpointInput {
 /** A restore waits for a person to do a manual step and say "done" (one message per attempt). */
 export function restoreAwaitingCheckpoint(input: AwaitingCheckpointInput): Notification {
   const { checkpoint } = input;
-  const route = `POST /api/restore/${input.instanceId}/checkpoints/${checkpoint.step}/done`;
+  const route = `POST /api/restore/instances/${input.instanceId}/checkpoints/${checkpoint.step}/done`;
   return {
     id: `${input.instanceId}:checkpoint:${checkpoint.step}:${checkpoint.attempt}`,
     event: "restore-awaiting-checkpoint",
