@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalApp } from "../../src/host/index.js";
+import { readPlan } from "../../src/lib/restore/engine/engine.js";
 import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import type { RestoreProgress } from "../../src/orchestrators/restore.js";
 import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
@@ -121,5 +122,61 @@ describe("Event Grid deletion alerts", () => {
       /not in storageAccounts/,
     );
     await host.terminate("restore-workspace-dr", "test over");
+  });
+
+  it("a deleted storage account starts 7.2 in place, held at its approval gate with the portal checkpoint planned", async () => {
+    const subscriptionId = "00000000-0000-4000-8000-00000000a2d4"; // the Azure simulator's seeded subscription
+    platform = await startTestPlatform({
+      sim: {
+        workspaces: [{ name: "primary", seed: false }],
+        metastores: [],
+        azure: { seed: { models: 1, versionsPerModel: 1 } },
+      },
+      config: {
+        subscriptionId,
+        storageAccounts: [{ id: "st-uc", name: "stazdrucprod", resourceGroup: "rg-azdr-prod" }],
+      },
+    });
+    const azure = platform.sim.azure!;
+    azure.disasters.deleteStorageAccount("stazdrucprod");
+    const host = await startHost();
+    const app = await LocalApp.start({ host });
+    close = async () => {
+      await app.close();
+      await host.shutdown();
+    };
+    const resourceId = `/subscriptions/${subscriptionId}/resourceGroups/rg-azdr-prod/providers/Microsoft.Storage/storageAccounts/stazdrucprod`;
+    azure.log.clear();
+    const response = await app.invokeHttp("platformResourceDeletedWebhook", {
+      method: "POST",
+      body: [deletion(resourceId, "Microsoft.Storage/storageAccounts/delete", "evt-st")],
+    });
+    const { outcomes } = (await response.json()) as {
+      outcomes: { action: string; detail: string; instanceId?: string }[];
+    };
+    expect(outcomes[0]).toMatchObject({ action: "restore", instanceId: "restore-storage-st-uc" });
+    expect(outcomes[0]!.detail).toMatch(
+      /storage account stazdrucprod deleted: runbook 7.2 recovery is waiting at its approval gate/,
+    );
+    let progress: RestoreProgress | undefined;
+    for (let i = 0; i < 300; i++) {
+      await host.idle();
+      progress = (await host.getStatus("restore-storage-st-uc"))?.customStatus as RestoreProgress | undefined;
+      if (progress?.phase === "awaiting-approval") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(progress?.phase).toBe("awaiting-approval");
+    // Planning read ARM and wrote nothing (checkNameAvailability is a read sent as POST).
+    expect(
+      azure.log.entries.filter((e) => e.method !== "GET" && !e.path.endsWith("/checkNameAvailability")),
+    ).toEqual([]);
+    expect(azure.log.count("deletedAccounts")).toBeGreaterThan(0);
+    const plan = await readPlan(platform.runtime, progress!.planId!);
+    expect(plan.items.find((i) => i.step === "recover-account")).toMatchObject({ action: "create" });
+    expect(plan.checkpoints?.["recover-account"]?.links[0]?.url).toBe(
+      "https://portal.azure.com/#browse/Microsoft.Storage%2FStorageAccounts",
+    );
+    expect(plan.primaryTarget).toBe(true);
+    await host.terminate("restore-storage-st-uc", "test over");
   });
 });

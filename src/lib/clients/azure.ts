@@ -14,6 +14,7 @@ import { KeyClient } from "@azure/keyvault-keys";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { BlobServiceClient, type StoragePipelineOptions } from "@azure/storage-blob";
 import { AzdrError, type AzdrErrorCode } from "../errors.js";
+import { createStorageRecoveryClient, type StorageRecoveryClient } from "./storage-recovery.js";
 
 export type Json = Record<string, unknown>;
 
@@ -152,6 +153,8 @@ export interface AzureClients {
   readonly ml: AzureMlClient;
   keyVault(vaultName: string): KeyVaultInventoryClient;
   readonly storage: StorageAccountsClient;
+  /** Storage recovery (runbook 7.2): failover, point-in-time restore, undelete, re-create. */
+  readonly storageRecovery: StorageRecoveryClient;
   readonly vaults: KeyVaultResourceClient;
   readonly blobs: ArtifactBlobReader;
 }
@@ -726,6 +729,7 @@ export function createAzureClients(options: AzureClientOptions): AzureClients {
       return client;
     },
     storage: new StorageClient(options),
+    storageRecovery: createStorageRecoveryClient(options),
     vaults: {
       getVault: (vault) =>
         arm.get(

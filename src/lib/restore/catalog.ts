@@ -10,6 +10,9 @@ import type { Domain } from "../config/schema.js";
 import { existingPolicy, remapSchema, NO_REMAP, restoreRequestBase } from "./engine/request-schema.js";
 import type { IdMapSet, RequestShape, RestoreScenario } from "./engine/steps.js";
 import { engineSelftestScenario } from "./scenarios/engine-selftest.js";
+import { storageScenario } from "./scenarios/storage.js";
+import { checkStorageRequest, storageRequestFields } from "./scenarios/storage/request.js";
+import { resolveArmResource } from "../config/naming.js";
 import { unityCatalogScenario } from "./scenarios/unity-catalog.js";
 import { workspaceScenario } from "./scenarios/workspace.js";
 
@@ -33,6 +36,12 @@ export const UC_METASTORES: ConfigTargets = {
   kind: "metastore",
   configPath: "unityCatalog.metastores",
   list: (config) => config.unityCatalog.metastores.map((m) => ({ id: m.id, role: m.role })),
+};
+
+export const STORAGE_ACCOUNTS: ConfigTargets = {
+  kind: "storage account",
+  configPath: "storageAccounts",
+  list: (config) => config.storageAccounts.map((s) => ({ id: s.id })),
 };
 
 /** One snapshot component a scenario restores from. */
@@ -118,6 +127,11 @@ export const UNITY_CATALOG_REQUEST = restoreRequestBase.extend({
 });
 export type UnityCatalogRequest = z.output<typeof UNITY_CATALOG_REQUEST> & { scenario: "unity-catalog" };
 
+export const STORAGE_REQUEST = restoreRequestBase
+  .extend(storageRequestFields)
+  .superRefine((request, ctx) => checkStorageRequest(request, ctx));
+export type StorageRequest = z.output<typeof STORAGE_REQUEST> & { scenario: "storage" };
+
 export const ENGINE_SELFTEST_REQUEST = restoreRequestBase.extend({
   folder: z
     .string()
@@ -194,6 +208,47 @@ export const CATALOG = [
     request: UNITY_CATALOG_REQUEST,
     backupHint: "azdr backup unity-catalog",
     module: unityCatalogScenario,
+  }),
+  row({
+    name: "storage",
+    section: "7.2",
+    title: "Storage account recovery",
+    rtoComponent: "storage",
+    target: STORAGE_ACCOUNTS,
+    source: STORAGE_ACCOUNTS,
+    // Optional: without it a deleted or redeployed account gets no protection settings back.
+    inputs: [{ domain: "storage", component: "protection", required: false }],
+    request: STORAGE_REQUEST,
+    backupHint: "azdr backup storage",
+    deletion: {
+      operation: "microsoft.storage/storageaccounts/",
+      route: (config, resourceId, eventId) => {
+        const name = resourceId.split("/").pop() ?? "";
+        const entry = config.storageAccounts.find(
+          (s) =>
+            resolveArmResource(
+              config,
+              s,
+              "sharedStorageAccount",
+              "sharedResourceGroup",
+            ).name.toLowerCase() === name,
+        );
+        if (!entry) return { ignore: `storage account ${name} is not in storageAccounts`, ours: false };
+        // In place, so the target is production: allowPrimaryTarget, and the plan waits for two approvers.
+        return {
+          request: {
+            scenario: "storage",
+            source: entry.id,
+            target: entry.id,
+            mode: "apply",
+            allowPrimaryTarget: true,
+            requestedBy: `event-grid:${eventId}`,
+          },
+          reason: `storage account ${name} deleted: runbook 7.2 recovery is waiting at its approval gate (recoverable for 14 days)`,
+        };
+      },
+    },
+    module: storageScenario,
   }),
   row({
     name: "engine-selftest",

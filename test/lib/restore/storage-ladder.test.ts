@@ -95,7 +95,8 @@ describe("rung 1: deleted account", () => {
       step: "reapply-protection",
       action: "update",
     });
-    expect(plan.steps.map((s) => s.name)).toEqual(["recover-account", "reapply-protection", "recover-data"]);
+    expect(plan.steps.map((s) => s.name)).toEqual(["recover-account", "reapply-protection"]);
+    expect(plan.notes.join(" ")).toMatch(/run this scenario again/);
     expect(rung(plan, "recover-data").reason).toMatch(/once it is back/);
     expect(rung(plan, "redeploy").reason).toMatch(/still recoverable/);
   });
@@ -190,6 +191,8 @@ describe("rung 2: data deleted or overwritten", () => {
     expect(t).toBeLessThan(firstOverwrite.getTime());
     expect(t).toBeGreaterThan(firstOverwrite.getTime() - 2000);
     expect(plan.steps.map((s) => s.name)).toEqual(["point-in-time-restore"]);
+    expect(plan.items.filter((i) => i.step === "point-in-time-restore")).toHaveLength(1);
+    expect(plan.notes.join(" ")).toMatch(/brings back: data\/p\/x\.txt \(overwritten/);
     expect(plan.destructive[0]).toMatch(/blobs created after it are deleted/);
 
     // The operator's own time wins.

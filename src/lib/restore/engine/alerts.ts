@@ -46,20 +46,6 @@ export function decideDeletion(config: PlatformConfig, event: DeletionEvent): Al
       reason: routed.reason,
     };
   }
-  if (operation.startsWith("microsoft.storage/storageaccounts/")) {
-    const known = config.storageAccounts.some(
-      (s) =>
-        resolveArmResource(config, s, "sharedStorageAccount", "sharedResourceGroup").name.toLowerCase() ===
-        name,
-    );
-    if (!known)
-      return { action: "ignore", reason: `storage account ${name} is not in storageAccounts`, ours: false };
-    return {
-      action: "ignore",
-      reason: `storage account ${name} deleted: automated recovery (runbook 7.2) is not available yet; follow runbook 7.2 now (it is soft-deleted for 14 days)`,
-      ours: true,
-    };
-  }
   if (operation.startsWith("microsoft.machinelearningservices/workspaces/")) {
     const known = [
       ...config.azureMl.workspaces.map(

@@ -52,15 +52,7 @@ export type StorageStep =
       postCondition: "account-exists";
     }
   | { kind: "items"; name: string; title: string; why: string; order: "serial" | "parallel" }
-  | { kind: "operation"; name: string; title: string; why: string; operation: StorageOperation }
-  | {
-      kind: "scenario";
-      name: string;
-      title: string;
-      why: string;
-      /** Re-run this scenario (rung 2) once the account is back: its data can only be read then. */
-      rerun: "recover-data";
-    };
+  | { kind: "operation"; name: string; title: string; why: string; operation: StorageOperation };
 
 export type StorageOperation =
   | { type: "failover"; failoverType: FailoverType }
@@ -74,7 +66,9 @@ export type StorageItemMeta =
   | { kind: "path"; filesystem: string; path: string; deletionId: string }
   | { kind: "blob-service"; settings: BlobServiceProtection }
   | { kind: "replication"; skuName: string }
-  | { kind: "account"; settings: AccountCreateSettings };
+  | { kind: "account"; settings: AccountCreateSettings }
+  | { kind: "failover"; failoverType: FailoverType }
+  | { kind: "point-in-time-restore"; timeToRestore: string; ranges: BlobRange[] };
 
 export interface FailoverPlan {
   type: FailoverType;
@@ -199,7 +193,7 @@ class PlanBuilder {
     this.items.push({
       step,
       key,
-      kind: meta?.kind ?? "note",
+      kind: meta?.kind ?? step,
       action,
       reason,
       ...(meta ? { meta: meta } : {}),
@@ -382,18 +376,20 @@ async function planDeletedAccount(
     ],
     postCondition: "account-exists",
   });
+  plan.item(
+    "recover-account",
+    account.name,
+    "create",
+    "recovered by an operator in the portal (or by support), then checked",
+  );
   planReapplyProtection(
     input,
     plan,
     "the recovery does not bring the data-protection settings back for sure (unverified): they are re-applied from the backup",
   );
-  plan.steps.push({
-    kind: "scenario",
-    name: "recover-data",
-    title: "Recover data still missing (rung 2)",
-    why: "blob soft delete does not survive an account deletion: once the account is back, whatever is still missing is looked for with the account's own recovery paths",
-    rerun: "recover-data",
-  });
+  plan.notes.push(
+    "Blob soft delete does not survive an account deletion. Once the account is back, run this scenario again: its plan shows what data is still missing and how it can come back (container restore, versions, point-in-time restore), for approval like any other write.",
+  );
 }
 
 // ---- rung 2: data deleted or overwritten ---------------------------------------------------------
@@ -403,6 +399,8 @@ interface FoundBlob {
   name: string;
   /** When it was deleted or overwritten (as well as Azure tells). */
   eventTime?: string;
+  /** A deletion under versioning is not timed by Azure: it happened after this (its last write). */
+  after?: string;
   event: "deleted" | "overwritten";
   /** Undelete (soft delete, no versioning) or the version to copy over the base. */
   recovery: { kind: "undelete" } | { kind: "version"; versionId: string };
@@ -598,9 +596,25 @@ async function planBlobRecovery(
     .filter((t): t is string => t !== undefined)
     .sort();
   const firstEvent = timed[0];
+  // Deletions under versioning carry no time, only "after its last write": the restore time must
+  // come after every such write, or the point-in-time restore would not bring those blobs back.
+  const lowerBound = found
+    .map((f) => f.after)
+    .filter((t): t is string => t !== undefined)
+    .sort()
+    .at(-1);
   let timeToRestore = options.timeToRestore;
   const chosenBy = timeToRestore ? "operator" : "first destructive event";
-  if (!timeToRestore && firstEvent) timeToRestore = iso(Date.parse(firstEvent) - 1000);
+  if (!timeToRestore && (firstEvent || lowerBound)) {
+    const beforeFirst = firstEvent ? Date.parse(firstEvent) - 1000 : undefined;
+    const afterWrites = lowerBound ? Date.parse(lowerBound) + 1000 : undefined;
+    const t = Math.max(beforeFirst ?? -Infinity, afterWrites ?? -Infinity);
+    timeToRestore = iso(t);
+    if (beforeFirst !== undefined && afterWrites !== undefined && afterWrites > beforeFirst)
+      plan.notes.push(
+        `A blob deleted under versioning was last written at ${lowerBound}, after the first overwrite (${firstEvent}): the restore time is ${timeToRestore}, so changes between them stay; give timeToRestore to choose otherwise.`,
+      );
+  }
 
   let usePitr = false;
   if (!pitr.available) {
@@ -643,13 +657,20 @@ async function planBlobRecovery(
     plan.destructive.push(
       `Point-in-time restore of ${ranges.map((r) => `[${r.startRange || "(start)"}, ${r.endRange || "(end)"})`).join(", ")} to ${timeToRestore}: every blob in these ranges returns to its state at that time; blobs written after it are overwritten, blobs created after it are deleted.`,
     );
-    for (const f of found)
-      plan.item(
-        "point-in-time-restore",
-        `${f.container}/${f.name}`,
-        "update",
-        `${f.event}${f.eventTime ? ` ${f.eventTime}` : ""}: restored by the point-in-time restore`,
-      );
+    plan.item(
+      "point-in-time-restore",
+      ranges.map((r) => `${r.startRange || "(start)"}..${r.endRange || "(end)"}`).join(", "),
+      "update",
+      `restoreBlobRanges to ${timeToRestore}: ${found.length} deleted or overwritten blob(s) found in scope`,
+      { kind: "point-in-time-restore", timeToRestore, ranges },
+    );
+    const names = found.map(
+      (f) =>
+        `${f.container}/${f.name} (${f.event}${f.eventTime ? ` ${f.eventTime}` : f.after ? ` after ${f.after}` : ""})`,
+    );
+    plan.notes.push(
+      `Point-in-time restore brings back: ${names.slice(0, 20).join(", ")}${names.length > 20 ? ` and ${names.length - 20} more` : ""}.`,
+    );
     return;
   }
 
@@ -703,7 +724,7 @@ function versionedFinding(container: string, name: string, entries: BlobEntry[])
       container,
       name,
       event: "deleted",
-      ...(last.lastModified ? { eventTime: last.lastModified } : {}),
+      ...(last.lastModified ? { after: last.lastModified } : {}),
       recovery: { kind: "version", versionId: last.versionId! },
     };
   return {
@@ -864,6 +885,16 @@ function planFailover(
     why: "the secondary region becomes the primary",
     operation: { type: "failover", failoverType: type },
   });
+  plan.item(
+    "failover",
+    live.name,
+    "update",
+    `${type.toLowerCase()} failover ${live.location} → ${live.secondaryLocation}`,
+    {
+      kind: "failover",
+      failoverType: type,
+    },
+  );
   if (type === "Unplanned") {
     plan.destructive.push(
       `Unplanned failover of ${live.name} to ${live.secondaryLocation}: writes after the last sync time ${lastSync ?? "(unknown: geo-replication reports none)"} may be lost${minutes !== undefined ? ` (about ${minutes} minutes of data)` : ""}, and the account becomes ${resultingSku} (no geo-redundancy) until the follow-up step.`,
@@ -965,6 +996,7 @@ async function planRedeploy(input: LadderInput, plan: PlanBuilder): Promise<void
       links: [{ label: "Storage accounts", url: `${portal}/#browse/Microsoft.Storage%2FStorageAccounts` }],
       postCondition: "account-exists",
     });
+    plan.item("redeploy-account", account.name, "create", "redeployed by the platform's IaC, then checked");
   }
   planReapplyProtection(input, plan, "a new account starts without the data-protection settings");
 }
