@@ -4,6 +4,7 @@
 // the CLI's local host): the lib never talks to the Durable runtime.
 import type { DrillReport } from "../drill.js";
 import { rpoHealthy, rpoStatus, type RpoRow } from "../rpo.js";
+import type { CheckpointView } from "../restore/engine/step-runs.js";
 import type { Runtime } from "../runtime.js";
 import { REPORTS_CONTAINER, reportsPrefix } from "../store/layout.js";
 import type { SnapshotRow } from "../store/snapshot-index.js";
@@ -25,15 +26,7 @@ export interface RestoreProgressView {
   requestedBy?: string;
   result?: string;
   /** While waiting at a manual step: what to do, the attempt, the last check's answer. */
-  checkpoint?: {
-    step: string;
-    title: string;
-    instructions: string[];
-    links: { label: string; url: string }[];
-    attempt: number;
-    lastCheck?: { ok: boolean; detail: string; by: string; at: string };
-    deadline: string;
-  };
+  checkpoint?: CheckpointView;
 }
 
 export interface RestoreView {
