@@ -182,6 +182,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       latencyMs: 5,
       azure: true,
     });
+    // The awkward parts of a real metastore: a catalog reachable only from the primary workspace
+    // (ISOLATED, bound to it: it must come back ISOLATED, bound to the DR workspace) and an
+    // external CSV table (the Tables API registers only Delta: it comes back through SQL).
+    const ucPrimary = sim.metastore("uc-primary");
+    ucPrimary.isolateCatalog("catalog_2", sim.workspace("primary").workspaceId);
+    ucPrimary.createTable({
+      catalog_name: "main",
+      schema_name: "default",
+      name: "landing_events_csv",
+      table_type: "EXTERNAL",
+      data_source_format: "CSV",
+      storage_location: "abfss://external@stprimarydata.dfs.core.windows.net/landing/events",
+      columns: [
+        { name: "event_id", type_text: "bigint", type_name: "LONG", position: 0, nullable: false },
+        { name: "payload", type_text: "string", type_name: "STRING", position: 1, nullable: true },
+      ],
+      comment: "raw CSV drops from the event hub capture",
+      owner: "data-platform",
+    });
     const config = demoConfig(sim);
     const azure = sim.azure!;
     azdr = await startLocalAzdr({
@@ -209,7 +228,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       `      workspace "primary" (${sim.urls["primary"]}): ${seed.notebookPaths.length} notebooks in ${seed.directoryPaths.length} folders, ${seed.jobIds.length} jobs, ${seed.policyIds.length} policies`,
     );
     write(
-      `      metastore "uc-primary": ${uc.catalogs.length} catalogs, ${uc.schemas.length} schemas, ${uc.tables.length + uc.views.length} tables and views, with grants`,
+      `      metastore "uc-primary": ${uc.catalogs.length} catalogs (catalog_2 ISOLATED to this workspace), ${uc.schemas.length} schemas, ${uc.tables.length + uc.views.length + 1} tables and views (one external CSV table), with grants`,
     );
     write(
       `      Azure ML workspace mlw-azdr-prod with ${azure.seed?.counts.modelVersions ?? 0} model versions; Key Vault kv-azdr-prod`,
