@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { buildStatements, renderSql } from "../../src/lib/export/unity-catalog.js";
 import { OBJECTS_CONTAINER, objectPath } from "../../src/lib/store/layout.js";
 import type { Metastore } from "../../sim/databricks/metastore.js";
+import { createPolicy } from "../../sim/databricks/compute.js";
 import { startTestPlatform, type TestPlatform } from "../support/platform.js";
 import { cli } from "../cli/support.js";
 
@@ -94,6 +95,21 @@ describe("azdr snapshots export", () => {
   it("restores into an empty workspace and metastore with the Databricks REST API alone", async () => {
     platform = await start();
     const p = platform;
+    // The awkward ones: a .py workspace FILE that starts with the notebook header, and a family
+    // policy (its definition comes from the family: it cannot be sent with policy_family_id).
+    const primary = p.sim.workspace("primary").state;
+    primary.tree.put({
+      path: "/Shared/etl.py",
+      object_type: "FILE",
+      content: Buffer.from("# Databricks notebook source\nprint('a file')\n"),
+    });
+    createPolicy(primary, {
+      name: "Personal Compute",
+      policy_family_id: "personal-vm",
+      policy_family_definition_overrides: JSON.stringify({
+        autotermination_minutes: { type: "fixed", value: 30 },
+      }),
+    });
     for (const what of ["workspace", "workspace-config", "unity-catalog"]) {
       const backup = await cli(p, ["backup", what]);
       expect(backup.code, backup.stdout + backup.stderr).toBe(0);
@@ -111,7 +127,7 @@ describe("azdr snapshots export", () => {
     const notebooks = index.filter((i) => i.type === "NOTEBOOK");
     const files = index.filter((i) => i.type === "FILE");
     expect(notebooks.length).toBe(SEED.notebooks);
-    expect(files.length).toBe(SEED.files);
+    expect(files.length).toBe(SEED.files + 1);
     for (const n of notebooks) {
       const extension = { PYTHON: ".py", SQL: ".sql", SCALA: ".scala", R: ".r" }[n.language!];
       expect(n.file.endsWith(extension!), n.file).toBe(true);
@@ -126,7 +142,7 @@ describe("azdr snapshots export", () => {
       await target.post("/api/2.0/workspace/import", {
         path: item.path,
         content,
-        ...(item.type === "NOTEBOOK" ? { format: "SOURCE", language: item.language } : { format: "AUTO" }),
+        ...(item.type === "NOTEBOOK" ? { format: "SOURCE", language: item.language } : { format: "RAW" }),
       });
     }
     for (const item of [...notebooks, ...files]) {

@@ -100,7 +100,7 @@ export const exportWorkspaceObjects: ComponentExporter = async (manifest, sink) 
         .map(([l, e]) => `${l} \`${e}\``)
         .join(", ")}), and ${plain} workspace file(s) byte for byte. Empty folders are kept.`,
       `\`${WORKSPACE_INDEX}\` maps every exported file to its workspace path, type and language (and the sha256 of its content).`,
-      "Re-import with the Databricks CLI (notebooks are recognised by their `Databricks notebook source` header and extension):",
+      "Re-import with the Databricks CLI (notebooks are recognised by their `Databricks notebook source` header and extension; a workspace FILE that starts with that header, such as a `.py` file, would come back as a notebook: import the files the index marks FILE one at a time with format RAW, as below):",
       "",
       "```sh",
       `databricks workspace import-dir ./${WORKSPACE_FOLDER} / --overwrite`,
@@ -111,7 +111,7 @@ export const exportWorkspaceObjects: ComponentExporter = async (manifest, sink) 
       "```sh",
       `# POST /api/2.0/workspace/mkdirs {"path": "<parent folder>"}`,
       `# POST /api/2.0/workspace/import {"path": "<path>", "format": "SOURCE", "language": "<language>", "content": "<base64 of the file>", "overwrite": false}   (notebooks)`,
-      `# POST /api/2.0/workspace/import {"path": "<path>", "format": "AUTO", "content": "<base64 of the file>", "overwrite": false}                           (files)`,
+      `# POST /api/2.0/workspace/import {"path": "<path>", "format": "RAW", "content": "<base64 of the file>", "overwrite": false}                            (files)`,
       "```",
     ],
   };
@@ -183,9 +183,11 @@ function configFiles(entry: ManifestEntry, value: Json): ConfigFile | undefined 
         files: [
           {
             name: `${name}.json`,
+            // A family policy ("Personal Compute"…) is created from its family and overrides: the API
+            // refuses definition together with policy_family_id.
             value: pick(value, [
               "name",
-              "definition",
+              ...(value["policy_family_id"] ? [] : ["definition"]),
               "description",
               "max_clusters_per_user",
               "policy_family_id",
