@@ -1,0 +1,199 @@
+// Runbook 7.2 through the local host (durable-functions' own replay, virtual timers) with the Azure
+// simulator: a deleted account recovered at a checkpoint that fails once, and a point-in-time
+// restore started on one host and finished by another after a restart.
+import { inject, afterEach, describe, expect, it } from "vitest";
+import { BlobInstanceStore, LocalApp, LocalDurableHost } from "../../src/host/index.js";
+import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
+import type { RestoreInput, RestoreProgress } from "../../src/orchestrators/restore.js";
+import type { RestoreReport } from "../../src/lib/restore/engine/engine.js";
+import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
+import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/engine/identity.js";
+import { appRegistry, startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
+
+type Json = Record<string, unknown>;
+const SUBSCRIPTION = "00000000-0000-4000-8000-00000000a2d4"; // the Azure simulator's seeded subscription
+
+let platform: TestPlatform | undefined;
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  delete process.env.WEBSITE_AUTH_ENABLED;
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await platform?.close();
+  platform = undefined;
+});
+
+const ALICE = { id: "oid-alice", name: "alice@contoso.example", roles: [RESTORE_ROLES.operator] };
+const BOB = { id: "oid-bob", name: "bob@contoso.example", roles: [RESTORE_ROLES.approver] };
+const as = (who: { id: string; name: string; roles: string[] }) => ({
+  "x-ms-client-principal": encodeClientPrincipal(who),
+});
+
+async function setUp(): Promise<TestPlatform> {
+  const p = await startTestPlatform({
+    sim: {
+      workspaces: [{ name: "primary", seed: false }],
+      metastores: [],
+      azure: { seed: { models: 1, versionsPerModel: 1 }, lroPolls: 2 },
+    },
+    config: {
+      subscriptionId: SUBSCRIPTION,
+      unityCatalog: { metastores: [] },
+      storageAccounts: [
+        { id: "st-ml", name: "stazdrmlprod", resourceGroup: "rg-azdr-prod" },
+        { id: "st-uc", name: "stazdrucprod", resourceGroup: "rg-azdr-prod" },
+      ],
+    },
+  });
+  process.env.WEBSITE_AUTH_ENABLED = "True";
+  return p;
+}
+
+async function until(
+  host: LocalDurableHost,
+  id: string,
+  what: string,
+  predicate: (progress: RestoreProgress | undefined) => boolean,
+): Promise<RestoreProgress> {
+  for (let i = 0; i < 400; i++) {
+    await host.idle();
+    const status = await host.getStatus(id);
+    const progress = status?.customStatus as RestoreProgress | undefined;
+    if (predicate(progress)) return progress!;
+    if (status && ["Completed", "Failed", "Terminated"].includes(status.runtimeStatus))
+      throw new Error(`ended (${status.runtimeStatus}) before ${what}: ${JSON.stringify(status.output)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function start(host: LocalDurableHost, id: string, body: Json): Promise<void> {
+  const request = parseRestoreRequest(
+    { mode: "apply", allowPrimaryTarget: true, ...body },
+    platform!.config,
+    "storage",
+    "test",
+  );
+  const input: RestoreInput = {
+    request,
+    requester: { id: ALICE.id, name: ALICE.name, source: "easy-auth" },
+    requestHash: requestHash(request),
+  };
+  await host.startNew(ORCHESTRATORS.restore, { instanceId: id, input });
+}
+
+async function approve(app: LocalApp, host: LocalDurableHost, id: string): Promise<RestoreProgress> {
+  const gate = await until(host, id, "the approval gate", (p) => p?.phase === "awaiting-approval");
+  const approved = await app.invokeHttp("restoreHttpApprove", {
+    params: { id },
+    method: "POST",
+    body: { planHash: gate.gate?.planHash },
+    headers: as(BOB),
+  });
+  expect(approved.status).toBe(200);
+  return gate;
+}
+
+describe("runbook 7.2 through the local host", () => {
+  it("a deleted account: approval, the portal checkpoint (refused until it is really back), protection re-applied", async () => {
+    platform = await setUp();
+    const azure = platform.sim.azure!;
+    // The protection backup records versioning on; then the account is deleted.
+    const host = await startHost();
+    cleanups.push(() => host.shutdown());
+    await host.startNew(ORCHESTRATORS.backupRun, {
+      instanceId: "b-st",
+      input: { kind: "storage-protection", slot: "20261201t000000z", sourceIds: ["st-uc"] },
+    });
+    expect((await host.waitForCompletion("b-st")).runtimeStatus).toBe("Completed");
+    azure.disasters.deleteStorageAccount("stazdrucprod");
+    const app = await LocalApp.start({ host });
+    cleanups.push(() => app.close());
+    const id = "restore-storage-st-uc";
+    await start(host, id, { source: "st-uc", target: "st-uc" });
+    const gate = await approve(app, host, id);
+    expect(gate.destructive ?? []).toEqual([]);
+
+    const waiting = await until(host, id, "the checkpoint", (p) => p?.phase === "awaiting-checkpoint");
+    expect(waiting.checkpoint?.step).toBe("recover-account");
+    expect(waiting.checkpoint?.links[0]?.url).toBe(
+      "https://portal.azure.com/#browse/Microsoft.Storage%2FStorageAccounts",
+    );
+    const done = () =>
+      app.invokeHttp("restoreHttpCheckpointDone", {
+        params: { id, step: "recover-account" },
+        method: "POST",
+        body: { comment: "restored in the portal" },
+        headers: as(ALICE),
+      });
+    expect((await done()).status).toBe(200); // said too early
+    const again = await until(host, id, "the second attempt", (p) => p?.checkpoint?.attempt === 2);
+    expect(again.checkpoint?.lastCheck?.detail).toMatch(/still deleted/);
+
+    azure.disasters.recoverDeletedAccount("stazdrucprod"); // what the operator does in the portal
+    expect((await done()).status).toBe(200);
+    const final = await host.waitForCompletion(id, { timeoutMs: 120_000 });
+    const report = final.output as RestoreReport;
+    expect(report.phase, JSON.stringify(report.reasons)).toBe("Completed");
+    const steps = Object.fromEntries(report.steps.map((s) => [s.name, s]));
+    expect(steps["reapply-protection"]).toMatchObject({ failed: 0 });
+    expect(azure.state.findStorageAccount("stazdrucprod")!.blobService.isVersioningEnabled).toBe(true);
+    expect(report.validation.every((v) => v.ok)).toBe(true);
+  });
+
+  it("a point-in-time restore started on one host is polled to the end by another after a restart, never started twice", async () => {
+    platform = await setUp();
+    const azure = platform.sim.azure!;
+    const ml = azure.state.findStorageAccount("stazdrmlprod")!;
+    azure.state.putBlob(ml, "data", "p/x.txt", Buffer.from("good-x"));
+    azure.state.putBlob(ml, "data", "p/y.txt", Buffer.from("good-y"));
+    azure.advanceDays(0.1);
+    azure.disasters.overwriteBlob("stazdrmlprod", "data", "p/x.txt", Buffer.from("ransom"));
+    azure.disasters.overwriteBlob("stazdrmlprod", "data", "p/y.txt", Buffer.from("ransom"));
+
+    const store = BlobInstanceStore.fromConnectionString(
+      inject("azuriteConnectionString"),
+      `host${platform.storePrefix.slice(1, -1)}`,
+    );
+    const registry = await appRegistry();
+    const first = new LocalDurableHost({ registry, store, timers: "virtual" });
+    const firstApp = await LocalApp.start({ host: first });
+    const id = "restore-storage-st-ml";
+    await start(first, id, {
+      source: "st-ml",
+      target: "st-ml",
+      containers: [{ container: "data", prefix: "p/" }],
+    });
+    const gate = await approve(firstApp, first, id);
+    expect(gate.destructive?.join(" ")).toMatch(/Point-in-time restore of \[data\/p\/, data\/p0\)/);
+
+    await until(first, id, "the operation", (p) => p?.step === "point-in-time-restore");
+    await first.idle();
+    const starts = () =>
+      azure.log.entries.filter((e) => e.method === "POST" && e.path.endsWith("/restoreBlobRanges")).length;
+    expect(starts()).toBe(1);
+    await firstApp.close();
+    await first.shutdown();
+
+    const second = new LocalDurableHost({ registry, store, timers: "virtual" });
+    const app = await LocalApp.start({ host: second });
+    cleanups.push(async () => {
+      await app.close();
+      await second.shutdown();
+    });
+    expect(await second.resumeAll()).toContain(id);
+    for (let i = 0; i < 10; i++) {
+      await second.advanceTimers();
+      await second.idle();
+      const status = await second.getStatus(id);
+      if (status && ["Completed", "Failed"].includes(status.runtimeStatus)) break;
+    }
+    const final = await second.waitForCompletion(id, { timeoutMs: 120_000 });
+    const report = final.output as RestoreReport;
+    expect(report.phase, JSON.stringify(report.reasons)).toBe("Completed");
+    expect(starts()).toBe(1);
+    const read = (name: string) =>
+      azure.state.currentVersion(ml.containers.get("data")!.blobs.get(name)!)!.content.toString();
+    expect(read("p/x.txt")).toBe("good-x");
+    expect(read("p/y.txt")).toBe("good-y");
+  });
+});
