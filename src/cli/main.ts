@@ -14,6 +14,8 @@ import {
   printProblems,
   restoreCommand,
   restoreRunCommand,
+  restoreCheckpointCommand,
+  type CheckpointCommandOptions,
   type RestoreOptions,
   type RunCommandOptions,
 } from "./commands/restore.js";
@@ -40,7 +42,7 @@ Exit codes:
   1    failed: a run Failed, verification found problems, an RPO row is stale or missing, or an error
   2    bad input: unknown command or flag value, invalid config or restore request (nothing started)
   3    partially failed: a backup or restore ended PartiallyFailed, or a backup is Suspect (shrink guard: see its reasons)
-  4    not approved: a restore was rejected, timed out waiting for approval, or still waits for it
+  4    not approved: a restore was rejected, timed out waiting for approval, or still waits (for approval or at a checkpoint)
   130  interrupted (Ctrl-C): a restore resumes when the same command runs again`;
 
 function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void): Command {
@@ -166,6 +168,23 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
         ),
       );
   }
+  restore
+    .command("checkpoint")
+    .description(
+      "say a restore's manual step (a checkpoint) is done, as the signed-in identity: the run checks the step's post-condition and goes on, or waits again saying what it found",
+    )
+    .argument("<id>", "the restore's id, e.g. restore-storage-st-shared")
+    .argument("<step>", "the checkpoint step's name (azdr restore status <id> shows it)")
+    .option("--done", "the manual step is done")
+    .option("--comment <text>", "recorded with the confirmation")
+    .option("--app <url>", "the deployed Function App (https://…): call its route with an Entra token")
+    .option("--scope <scope>", "token scope for --app (default $AZDR_APP_SCOPE)")
+    .option("--approver-name <name>", "not signed in to Azure: record this name, marked NOT verified")
+    .action(
+      withContext((ctx, id: string, step: string, options: CheckpointCommandOptions) =>
+        restoreCheckpointCommand(ctx, id, step, options),
+      ),
+    );
   restore
     .description(
       `restore a snapshot (runbook ${scenarioSections()}) through the app's own HTTP route: --plan writes nothing; --apply shows the plan, asks, then restores`,

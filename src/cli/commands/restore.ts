@@ -28,7 +28,8 @@ import {
   type RestorePlan,
 } from "../../lib/restore/engine/plan.js";
 import { REPORTS_CONTAINER, reportPath } from "../../lib/store/layout.js";
-import { decideRestore, startRestore } from "../../functions/restore-http.js";
+import { confirmCheckpoint, decideRestore, startRestore } from "../../functions/restore-http.js";
+import type { CheckpointView } from "../../lib/restore/engine/step-runs.js";
 import type { RestoreInput, RestoreProgress } from "../../orchestrators/restore.js";
 import { blobInstanceStore, CLI_HOST_CONTAINER, startAzdr, type CliContext } from "../context.js";
 import { CliUsageError, EXIT, pause, table, type ExitCode, type Output } from "../io.js";
@@ -360,6 +361,112 @@ async function decide(
   return true;
 }
 
+/** What a person does at a checkpoint: instructions, links, the last check's answer. */
+export function checkpointText(id: string, checkpoint: CheckpointView): string {
+  return [
+    `restore ${id} waits at checkpoint "${checkpoint.title}" (${checkpoint.step}, attempt ${checkpoint.attempt}):`,
+    ...(checkpoint.lastCheck
+      ? [
+          `  the last "done" (${checkpoint.lastCheck.by}) did not pass its check: ${checkpoint.lastCheck.detail}`,
+        ]
+      : []),
+    ...checkpoint.instructions.map((line, i) => `  ${i + 1}. ${line}`),
+    ...checkpoint.links.map((link) => `  ${link.label}: ${link.url}`),
+  ].join("\n");
+}
+
+/** Records "done" through the shared route logic; false (with the reason printed) when refused. */
+async function sayDone(
+  ctx: CliContext,
+  azdr: LocalAzdr,
+  id: string,
+  step: string,
+  who: Principal,
+  comment?: string,
+): Promise<boolean> {
+  const outcome = await confirmCheckpoint(azdr.app.client(), id, step, who, {
+    now: ctx.now(),
+    ...(comment ? { comment } : {}),
+  });
+  if (outcome.status !== 200) {
+    ctx.out.err(
+      `checkpoint ${step} of ${id} not confirmed (${outcome.status}): ${text(outcome.body["message"])}`,
+    );
+    return false;
+  }
+  ctx.out.err(`checkpoint ${step} marked done by ${describePrincipal(who)}; checking it`);
+  return true;
+}
+
+export interface CheckpointCommandOptions extends RunCommandOptions {
+  done?: boolean;
+}
+
+/**
+ * `azdr restore checkpoint <id> <step> --done`: say a manual step is done (in-process, or against
+ * the deployed app with --app); in-process, follow the run to its end or its next wait.
+ */
+export async function restoreCheckpointCommand(
+  ctx: CliContext,
+  id: string,
+  step: string,
+  options: CheckpointCommandOptions,
+): Promise<ExitCode> {
+  if (!options.done) {
+    throw new CliUsageError("say what happened at the checkpoint", [
+      {
+        field: "--done",
+        message: "missing",
+        fix: `do the manual step first (azdr restore status ${id} shows it), then run: azdr restore checkpoint ${id} ${step} --done`,
+      },
+    ]);
+  }
+  if (options.app)
+    return remoteCall(
+      ctx,
+      `/api/restore/instances/${encodeURIComponent(id)}/checkpoints/${encodeURIComponent(step)}/done`,
+      "POST",
+      options,
+      { comment: options.comment ?? "done at the azdr CLI" },
+    );
+  const record = await blobInstanceStore(ctx).get(id);
+  if (!record || TERMINAL_STATUSES.has(record.status)) {
+    ctx.out.err(
+      record
+        ? `error: restore ${id} already finished (${record.status}); nothing to confirm`
+        : `error: no restore ${id} in the local host state (${CLI_HOST_CONTAINER}); for the deployed app add --app https://<app>.azurewebsites.net`,
+    );
+    return EXIT.failed;
+  }
+  const who = await cliIdentity(ctx, options.approverName);
+  const azdr = await startAzdr(ctx, "blob");
+  try {
+    if (!(await sayDone(ctx, azdr, id, step, who, options.comment))) return EXIT.failed;
+    // In-process, this command's host carries the run on: to its end or its next wait.
+    for (;;) {
+      await azdr.host.idle();
+      const status = await azdr.host.getStatus(id);
+      if (!status) throw new Error(`restore ${id} disappeared from the local host`);
+      if (TERMINAL_STATUSES.has(status.runtimeStatus)) return await finish(ctx, azdr, id);
+      const progress = status.customStatus as RestoreProgress | undefined;
+      const next = progress?.phase === "awaiting-checkpoint" ? progress.checkpoint : undefined;
+      if (next && (next.step !== step || next.attempt > 1) && next.lastCheck !== undefined) {
+        ctx.out.err(checkpointText(id, next));
+        ctx.out.err(`when it is done: azdr restore checkpoint ${id} ${next.step} --done`);
+        return EXIT.notApproved;
+      }
+      if (next && next.step !== step) {
+        ctx.out.err(checkpointText(id, next));
+        return EXIT.notApproved;
+      }
+      if (progress?.phase === "awaiting-approval") return EXIT.notApproved;
+      await pause(ctx.io.pollMs ?? 250, ctx.signal);
+    }
+  } finally {
+    await azdr.close();
+  }
+}
+
 /** The run holding a target, in words, with what the user can do about it. */
 function holderMessage(id: string, record: InstanceRecord): string {
   const input = record.input as Partial<RestoreInput> | undefined;
@@ -450,6 +557,7 @@ export async function restoreCommand(
     let planShown = false;
     let planSteps: PlanStepCounts[] | undefined;
     let decided = false;
+    let shownCheckpoint: string | undefined;
     const label = `restore ${scenario} → ${options.target}`;
     for (;;) {
       const status = await azdr.host.getStatus(id);
@@ -509,6 +617,31 @@ export async function restoreCommand(
             gate.planHash,
           );
         }
+      }
+      // A manual step: show what to do; on a terminal ask, else leave it waiting (it is saved).
+      const checkpoint = progress?.phase === "awaiting-checkpoint" ? progress.checkpoint : undefined;
+      if (
+        apply &&
+        checkpoint &&
+        !finished &&
+        shownCheckpoint !== `${checkpoint.step}#${checkpoint.attempt}`
+      ) {
+        shownCheckpoint = `${checkpoint.step}#${checkpoint.attempt}`;
+        board.clear();
+        out.err(checkpointText(id, checkpoint));
+        const reply =
+          interactive && ctx.io.prompt
+            ? await ctx.io.prompt(
+                `Type "done" once "${checkpoint.title}" is done (anything else leaves it waiting): `,
+              )
+            : "";
+        if (reply.trim().toLowerCase() !== "done") {
+          out.err(
+            `restore ${id} waits at checkpoint ${checkpoint.step} until ${checkpoint.deadline}; when it is done: azdr restore checkpoint ${id} ${checkpoint.step} --done`,
+          );
+          return EXIT.notApproved;
+        }
+        if (!(await sayDone(ctx, azdr, id, checkpoint.step, who))) return EXIT.failed;
       }
       const phase = (status.output as Partial<RestoreReport> | undefined)?.phase;
       board.update(
@@ -655,6 +788,29 @@ async function remoteRunCommand(
   id: string,
   options: RunCommandOptions,
 ): Promise<ExitCode> {
+  const path = `/api/restore/instances/${encodeURIComponent(id)}${action === "status" ? "" : `/${action === "cancel" ? "reject" : action}`}`;
+  return remoteCall(
+    ctx,
+    path,
+    action === "status" ? "GET" : "POST",
+    options,
+    action === "status"
+      ? undefined
+      : {
+          comment: options.comment ?? `${action} at the azdr CLI`,
+          ...(options.planHash ? { planHash: options.planHash } : {}),
+        },
+  );
+}
+
+/** One call to the deployed app's restore routes with an Entra token; prints the answer. */
+async function remoteCall(
+  ctx: CliContext,
+  path: string,
+  method: "GET" | "POST",
+  options: RunCommandOptions,
+  body?: Record<string, unknown>,
+): Promise<ExitCode> {
   const base = new URL(options.app!);
   if (base.protocol !== "https:" && base.hostname !== "127.0.0.1" && base.hostname !== "localhost") {
     throw new CliUsageError("--app must be https", [
@@ -672,18 +828,10 @@ async function remoteRunCommand(
     ]);
   }
   const token = await (ctx.io.appToken ?? ((s: string) => appAccessToken(s)))(scope);
-  const path = `/api/restore/instances/${encodeURIComponent(id)}${action === "status" ? "" : `/${action === "cancel" ? "reject" : action}`}`;
   const response = await fetch(new URL(path, base), {
-    method: action === "status" ? "GET" : "POST",
+    method,
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    ...(action === "status"
-      ? {}
-      : {
-          body: JSON.stringify({
-            comment: options.comment ?? `${action} at the azdr CLI`,
-            ...(options.planHash ? { planHash: options.planHash } : {}),
-          }),
-        }),
+    ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const answer = await readBody(response);
   if (ctx.out.json) ctx.out.result({ status: response.status, ...answer });
