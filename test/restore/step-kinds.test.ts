@@ -36,7 +36,7 @@ const as = (who: { id: string; name: string; roles: string[] }) => ({
 });
 const ID = "restore-engine-selftest-dr";
 
-async function setUp(): Promise<TestPlatform> {
+async function setUp(options: { drMetastore?: boolean } = {}): Promise<TestPlatform> {
   receiver = await startWebhookReceiver();
   const p = await startTestPlatform({
     sim: {
@@ -56,8 +56,9 @@ async function setUp(): Promise<TestPlatform> {
             initScripts: 0,
           },
         },
-        // The operation step runs a SQL statement: the DR workspace has a metastore.
-        { name: "dr", seed: false, metastore: "uc-dr" },
+        // The operation step runs a SQL statement: the DR workspace has a metastore (unless a test
+        // takes it away to make the operation fail).
+        { name: "dr", seed: false, ...(options.drMetastore === false ? {} : { metastore: "uc-dr" }) },
       ],
       metastores: [{ name: "uc-dr", region: "northeurope", seed: false }],
     },
@@ -258,5 +259,50 @@ describe("restore engine step kinds (engine-selftest)", () => {
     expect(JSON.stringify(atCheckpoint[1])).toMatch(/checkpoints\/confirm\/done/);
     // The child is reported inside its parent: one "finished" message.
     expect(messages.filter((m) => m["event"] === "restore-finished")).toHaveLength(1);
+  });
+
+  it("a plan-only run plans the child into the parent's plan and writes nothing; an operation that cannot start stops the run before its checkpoint and child", async () => {
+    platform = await setUp({ drMetastore: false });
+    const host = await startHost();
+    cleanups.push(() => host.shutdown());
+    const start = async (mode: "plan" | "apply") => {
+      const request = parseRestoreRequest(
+        { source: "primary", target: "dr", mode, preApproved: true },
+        platform!.config,
+        "engine-selftest",
+        "test",
+      );
+      await host.startNew(ORCHESTRATORS.restore, {
+        instanceId: ID,
+        input: {
+          request,
+          requester: { id: ALICE.id, name: ALICE.name, source: "azure-login" },
+          requestHash: requestHash(request),
+        } satisfies RestoreInput,
+      });
+      return (await host.waitForCompletion(ID, { timeoutMs: 120_000 })).output as RestoreReport;
+    };
+    const writes = () =>
+      platform!.sim.log.entries.filter((e) => e.service.includes("dr") && e.method !== "GET").length;
+
+    const planned = await start("plan");
+    expect(planned.phase).toBe("Planned");
+    expect(writes()).toBe(0);
+    const plan = await stored<RestorePlan>(platform, planned.planPath);
+    expect(plan.children?.[0]).toMatchObject({ step: "workspace", scenario: "workspace" });
+    expect(planned.counts.create).toBe(plan.counts.create + plan.children![0]!.counts.create);
+
+    // Without a metastore the statement cannot start: the run stops there, nothing after it runs.
+    const failed = await start("apply");
+    expect(failed.phase).toBe("Failed");
+    expect(failed.reasons.join()).toMatch(
+      /stopped: [\s\S]*METASTORE_DOES_NOT_EXIST[\s\S]*re-run the same request/,
+    );
+    const byStep = Object.fromEntries(failed.steps.map((s) => [s.name, s]));
+    expect(byStep["folders"]).toMatchObject({ created: 2 });
+    expect(byStep["confirm"]).toMatchObject({ created: 0, updated: 0, failed: 0 });
+    expect(await host.getStatus(`${ID}:workspace`)).toBeUndefined();
+    const messages = receiver!.at("/hook").map((r) => r.json as Json);
+    expect(messages.some((m) => m["event"] === "restore-awaiting-checkpoint")).toBe(false);
   });
 });
