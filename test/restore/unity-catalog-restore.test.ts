@@ -413,6 +413,9 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     source.isolateCatalog("catalog_1", id("primary"));
     source.catalogBindings.get("catalog_1")!.set(id("analytics"), "BINDING_TYPE_READ_ONLY");
     source.catalogBindings.get("catalog_1")!.set(777, "BINDING_TYPE_READ_WRITE");
+    // catalog_2 only from the analytics workspace: the DR workspace azdr restores through stays
+    // bound all the same, or the restore would lock itself out (said in the plan).
+    source.isolateCatalog("catalog_2", id("analytics"));
     const csvColumns = [
       { name: "event_id", type_text: "bigint", type_name: "LONG", position: 0, nullable: false },
       {
@@ -438,6 +441,17 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     });
     const manifest = await backup(p, "primary-metastore", "20261126t020000z");
     expect(manifest.entries.map((e) => e.path)).toContain("bindings/catalog/catalog_1.json");
+    // The backup reads through the primary workspace, which catalog_2 is not bound to: the catalog,
+    // its grants and bindings are in the snapshot; what is inside it is skipped with the reason.
+    expect(manifest.entries.map((e) => e.path)).toContain("bindings/catalog/catalog_2.json");
+    expect(manifest.skipped).toEqual([
+      expect.objectContaining({
+        kind: "schema",
+        reason: expect.stringMatching(
+          /^catalog catalog_2 is ISOLATED and not bound to workspace "primary"/,
+        ) as string,
+      }),
+    ]);
 
     const workspaceIds = [{ from: String(id("analytics")), to: String(id("dr-analytics")) }];
     const planned = await restore(p, { mode: "plan", remap: { ...REMAP, workspaceIds } });
@@ -461,6 +475,16 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     expect(plan.notes.join("\n")).toMatch(
       /Catalog catalog_1: workspace\(s\) 777 .* bind their DR counterparts by hand/,
     );
+    expect(plan.notes.join("\n")).toContain(
+      `Catalog catalog_2: the workspace azdr restores through (${id("dr")}) stays bound (read-write)`,
+    );
+    expect(plan.notes.join("\n")).not.toMatch(/Catalog catalog_1: the workspace azdr restores through/);
+    // Views over catalog_2's tables cannot be created: left out with the reason, not failed.
+    const overCatalog2 = plan.items.filter(
+      (i) => i.kind === "view" && i.action === "unsupported" && /catalog_2\./.test(i.reason),
+    );
+    expect(overCatalog2.length).toBeGreaterThan(0);
+    for (const v of overCatalog2) expect(v.reason).toMatch(/neither in the backup .* nor in the target/);
     const csv = plan.items.find((i) => i.key === "table/main.default.raw_events")!;
     expect(csv).toMatchObject({ action: "create" });
     expect(csv.reason).toMatch(
@@ -475,7 +499,11 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
       applied.validation.find((v) => v.name === "catalog isolation and workspace bindings as planned"),
     ).toMatchObject({
       ok: true,
-      expected: 1,
+      expected: 2,
+    });
+    expect(Object.fromEntries(p.sim.metastore("uc-northeurope").catalogBindings.get("catalog_2")!)).toEqual({
+      [id("dr")]: "BINDING_TYPE_READ_WRITE",
+      [id("dr-analytics")]: "BINDING_TYPE_READ_WRITE",
     });
     const dr = p.sim.metastore("uc-northeurope");
     // Before: catalog_1 came back OPEN, reachable from every workspace on the DR metastore.

@@ -5,7 +5,7 @@
 import type { BackupSource } from "../backup/engine.js";
 import type { DatabricksClient } from "../clients/databricks.js";
 import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
-import type { FailedEntry, ManifestEntry, VanishedEntry } from "../store/manifest.js";
+import type { FailedEntry, ManifestEntry, SkippedEntry, VanishedEntry } from "../store/manifest.js";
 import type { SourceContext } from "./context.js";
 import { collect, mapLimit } from "../concurrency.js";
 import { SourceHealth } from "./source-health.js";
@@ -132,10 +132,25 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
     );
     let schemas = 0;
     let tables = 0;
+    const skipped: SkippedEntry[] = [];
     for (const catalog of catalogs) {
       const catalogName = String(catalog["name"]);
       work.push({ type: "catalog", fullName: catalogName, definition: catalog });
-      for (const schema of await paged("schemas", "schemas", { catalog_name: catalogName })) {
+      let children: Json[];
+      try {
+        children = await paged("schemas", "schemas", { catalog_name: catalogName });
+      } catch (error) {
+        // An ISOLATED catalog not bound to the workspace the backup reads through: the catalog
+        // itself, its grants and bindings are backed up; what is inside it cannot be read from here.
+        if (!(catalog["isolation_mode"] === "ISOLATED" && isAzdrError(error, "FORBIDDEN"))) throw error;
+        skipped.push({
+          path: `${SECURABLE_FOLDERS.schema}/${encodeURIComponent(catalogName)}.*`,
+          kind: "schema",
+          reason: `catalog ${catalogName} is ISOLATED and not bound to workspace "${metastoreConfig.workspace}", which the backup reads through: its schemas, tables, volumes and functions are not backed up; bind that workspace to it (read-only is enough) — ${errorMessage(error)}`,
+        });
+        continue;
+      }
+      for (const schema of children) {
         const schemaName = String(schema["name"]);
         if (schemaName === "information_schema") continue;
         schemas++;
@@ -166,7 +181,7 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
       }
     }
     return {
-      carried: { entries },
+      carried: { entries, ...(skipped.length ? { skipped } : {}) },
       work,
       summary: {
         metastoreId,

@@ -21,6 +21,7 @@ import type { UnityCatalogRequest as RestoreRequest } from "../catalog.js";
 import {
   API,
   blockedViews,
+  viewDependencies,
   UC,
   describeDifference,
   describeGrants,
@@ -352,6 +353,8 @@ interface PlanContext {
   notes: string[];
   /** Views that read something the restore cannot create (view → what it reads). */
   blocked: Map<string, string>;
+  /** Lower-case full names of every securable in the backup. */
+  backedUp: Set<string>;
 }
 
 function recreatesManaged(request: Request): boolean {
@@ -365,16 +368,35 @@ function isNonDelta(kind: RestoreKind, def: Json): boolean {
 
 /**
  * Views blocked by tables that will not exist in the target: MANAGED ones not there already,
- * unless the operator asked for their definitions to be re-created empty.
+ * unless the operator asked for their definitions to be re-created empty, and tables of a
+ * backed-up catalog that are not in the backup at all (the backup could not read inside an
+ * ISOLATED catalog) nor in the target.
  */
 function viewsBlocked(
   objects: UcObject[],
   defs: Map<string, Json>,
   inventory: Inventory,
   request: Request,
+  backup: UcBackup,
 ): Map<string, string> {
   const missing = new Set<string>();
   const views = new Map<string, Json>();
+  const backedUp = new Set(backup.objects.map((o) => o.fullName.toLowerCase()));
+  const catalogs = new Set(
+    backup.objects.filter((o) => o.type === "catalog").map((o) => o.fullName.toLowerCase()),
+  );
+  for (const o of objects) {
+    if (o.type !== "table") continue;
+    const def = defs.get(o.sha256)!;
+    if (restoreKindOf(o.type, def) !== "view") continue;
+    for (const dep of viewDependencies(def))
+      if (
+        catalogs.has(dep.split(".")[0]!) &&
+        !backedUp.has(dep) &&
+        !inventory.has(securableKey("table", dep))
+      )
+        missing.add(dep);
+  }
   for (const o of objects) {
     if (o.type !== "table") continue;
     const def = defs.get(o.sha256)!;
@@ -407,7 +429,9 @@ function planObject(p: PlanContext, o: UcObject, def: Json): PlanItem {
   const blockedBy = kind === "view" ? p.blocked.get(o.fullName.toLowerCase()) : undefined;
   if (blockedBy && !existing) {
     return keep(
-      `reads ${blockedBy}, which is not restored (MANAGED: restore its data first, runbook 7.6, or ask for managedTables=recreate-empty); re-run this restore afterwards to create the view`,
+      p.backedUp.has(blockedBy)
+        ? `reads ${blockedBy}, which is not restored (MANAGED: restore its data first, runbook 7.6, or ask for managedTables=recreate-empty); re-run this restore afterwards to create the view`
+        : `reads ${blockedBy}, which is neither in the backup (see the snapshot's skipped entries) nor in the target; create it, then re-run this restore to create the view`,
     );
   }
   if (kind === "managed_table" && !existing && !recreatesManaged(p.request)) {
@@ -606,12 +630,15 @@ async function planBindings(
       if (to !== b.workspace_id) remapped.push(`${b.workspace_id} → ${to}`);
       wanted.set(to, { workspace_id: to, binding_type: b.binding_type });
     }
-    // Bound to no workspace the target knows: keep the restoring workspace bound, never none.
-    if (wanted.size === 0 && targetWorkspaceId)
-      wanted.set(Number(targetWorkspaceId), {
-        workspace_id: Number(targetWorkspaceId),
-        binding_type: READ_WRITE,
-      });
+    // The workspace azdr restores through stays bound: without it, validation and every re-run of
+    // this restore would be locked out of the catalog. Said in the plan when the backup did not bind it.
+    const restoring = targetWorkspaceId ? Number(targetWorkspaceId) : undefined;
+    if (restoring !== undefined && !wanted.has(restoring)) {
+      wanted.set(restoring, { workspace_id: restoring, binding_type: READ_WRITE });
+      p.notes.push(
+        `Catalog ${entry.fullName}: the workspace azdr restores through (${restoring}) stays bound (read-write) so the restore can validate and re-run, though the backup did not bind its counterpart; unbind it by hand if it must not reach the catalog.`,
+      );
+    }
     const desired = [...wanted.values()].sort((a, b) => a.workspace_id - b.workspace_id);
     const how = [
       `ISOLATED, bound to ${describeBindings(desired)}`,
@@ -671,7 +698,8 @@ async function plan(ctx: SourceContext, request: Request, manifests: Manifests) 
     replaced: new Set(),
     destructive: [],
     notes: [],
-    blocked: viewsBlocked(objects, defs, inventory, request),
+    blocked: viewsBlocked(objects, defs, inventory, request, backup),
+    backedUp: new Set(backup.objects.map((o) => o.fullName.toLowerCase())),
   };
   const items: PlanItem[] = [];
   const metastoreId = targetMetastoreId(assignment, t);
