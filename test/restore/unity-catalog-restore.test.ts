@@ -624,7 +624,16 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     b.externalLocations.delete("landing-dr");
     const update = await restore(p, { existing: "update" });
     const updatePlan = await readPlan(p.runtime, update.plan.planId);
-    expect(updatePlan.destructive.join("\n")).toMatch(/catalog main: revoke 1 privilege/);
+    expect(updatePlan.destructive.join("\n")).toContain(
+      "catalog main: revoke 1 privilege(s) not in the backup (intruder -USE_CATALOG): grants {analysts: BROWSE,USE_CATALOG; dr-data-engineers: CREATE_SCHEMA,USE_CATALOG; intruder: USE_CATALOG} → {analysts: BROWSE,USE_CATALOG; dr-data-engineers: CREATE_SCHEMA,USE_CATALOG}",
+    );
+    // Every other change to what exists is listed with its before and after too.
+    expect(updatePlan.destructive.join("\n")).toContain(
+      'main (catalog) is updated in place (PATCH comment): comment: "changed in DR" → "Seeded catalog 0"',
+    );
+    expect(updatePlan.destructive.join("\n")).toContain(
+      "schema main.default: owner someone-else → data-platform",
+    );
     expect(failedOf(update.batches)).toEqual([]);
     expect(b.catalog("main")["comment"]).toBe("Seeded catalog 0");
     expect(b.privilegeAssignments("catalog", "main").map((a) => a.principal)).not.toContain("intruder");

@@ -788,7 +788,12 @@ async function plan(ctx: SourceContext, request: Request, manifests: Manifests) 
     const adds = changes.reduce((n, c) => n + (c.add?.length ?? 0), 0);
     const removes = changes.reduce((n, c) => n + (c.remove?.length ?? 0), 0);
     if (removes)
-      p.destructive.push(`${g.type} ${targetName}: revoke ${removes} privilege(s) not in the backup`);
+      p.destructive.push(
+        `${g.type} ${targetName}: revoke ${removes} privilege(s) not in the backup (${changes
+          .filter((c) => c.remove)
+          .map((c) => `${c.principal} -${c.remove!.join(",")}`)
+          .join("; ")}): grants {${describeGrants(current)}} → {${describeGrants(desired)}}`,
+      );
     return {
       ...base,
       target: targetName,
