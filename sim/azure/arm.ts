@@ -431,9 +431,10 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
         "Point-in-time restore is not supported for accounts with hierarchical namespace enabled.",
       );
     const next = { ...defaultBlobService(), ...a.blobService, ...p };
-    // Point-in-time restore needs versioning, change feed and blob soft delete, with fewer restore
-    // days than delete-retention days (point-in-time-restore-overview).
-    if (next.restorePolicy.enabled) {
+    // Enabling point-in-time restore needs versioning, change feed and blob soft delete, with fewer
+    // restore days than delete-retention days (point-in-time-restore-overview). Whether ARM refuses
+    // turning a prerequisite off while the policy stays on is unverified: that is let through.
+    if (p.restorePolicy?.enabled) {
       const missing = [
         !next.isVersioningEnabled && "versioning",
         !next.changeFeed.enabled && "change feed",
@@ -573,6 +574,57 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
       },
       { status: "InProgress", restoreId, parameters },
     );
+  });
+
+  // Role assignments at the account scope (Microsoft.Authorization 2022-04-01): one per (role,
+  // principal); a duplicate answers 409 RoleAssignmentExists, an unknown principal 400 PrincipalNotFound.
+  const roleAssignmentJson = (a: StorageAccount, r: StorageAccount["roleAssignments"][number]) => ({
+    id: `${accountId(a)}/providers/Microsoft.Authorization/roleAssignments/${r.name}`,
+    name: r.name,
+    type: "Microsoft.Authorization/roleAssignments",
+    properties: {
+      scope: accountId(a),
+      roleDefinitionId: r.roleDefinitionId,
+      principalId: r.principalId,
+      principalType: r.principalType,
+    },
+  });
+  svc.route("GET", `${ST}/providers/Microsoft.Authorization/roleAssignments`, (req) => {
+    const a = account(req);
+    if (!a) return accountNotFound(req);
+    return page(req, a.roleAssignments, (r) => roleAssignmentJson(a, r));
+  });
+  svc.route("PUT", `${ST}/providers/Microsoft.Authorization/roleAssignments/:name`, (req) => {
+    const a = account(req);
+    if (!a) return accountNotFound(req);
+    const p =
+      (
+        (req.body ?? {}) as {
+          properties?: { roleDefinitionId?: string; principalId?: string; principalType?: string };
+        }
+      ).properties ?? {};
+    if (!p.roleDefinitionId || !p.principalId)
+      return svc.error(400, "InvalidRoleAssignmentRequest", "roleDefinitionId and principalId are required.");
+    if (!state.principals.has(p.principalId))
+      return svc.error(
+        400,
+        "PrincipalNotFound",
+        `Principal ${p.principalId} does not exist in the directory ${state.tenantId}.`,
+      );
+    const same = a.roleAssignments.find(
+      (r) =>
+        r.principalId === p.principalId &&
+        r.roleDefinitionId.toLowerCase() === p.roleDefinitionId!.toLowerCase(),
+    );
+    if (same) return svc.error(409, "RoleAssignmentExists", "The role assignment already exists.");
+    const created = {
+      name: req.params.name!,
+      roleDefinitionId: p.roleDefinitionId,
+      principalId: p.principalId,
+      principalType: p.principalType ?? "ServicePrincipal",
+    };
+    a.roleAssignments.push(created);
+    return ok(roleAssignmentJson(a, created), 201);
   });
 
   // StorageAccounts_CheckNameAvailability: names are global; a live account holds its name.

@@ -204,6 +204,33 @@ export function seedAzure(state: AzureState, options: AzureSeedOptions = {}): Az
   }
   const mlStorage = state.getStorageAccount(sub, rg, "stazdrmlprod")!;
 
+  // Role assignments other platform parts hold on the accounts (what a recovery must re-grant):
+  // the Databricks access connector, the ML workspace's identity and azdr's own identity.
+  const blobDataContributor = `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe`;
+  const blobDataReader = `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1`;
+  const principals = {
+    accessConnector: guidFrom("principal/access-connector"),
+    mlWorkspace: guidFrom("principal/mlw-azdr-prod"),
+    azdr: guidFrom("principal/azdr"),
+  };
+  for (const id of Object.values(principals)) state.principals.add(id);
+  for (const a of storageAccounts) {
+    const account = state.getStorageAccount(sub, rg, a.name)!;
+    const grants: Array<[string, string]> = [
+      [principals.accessConnector, blobDataContributor],
+      [principals.azdr, blobDataReader],
+      ...(a.name === "stazdrmlprod"
+        ? [[principals.mlWorkspace, blobDataContributor] as [string, string]]
+        : []),
+    ];
+    account.roleAssignments = grants.map(([principalId, roleDefinitionId]) => ({
+      name: guidFrom(`ra/${a.name}/${principalId}/${roleDefinitionId}`),
+      roleDefinitionId,
+      principalId,
+      principalType: "ServicePrincipal",
+    }));
+  }
+
   // ---- Key Vault -------------------------------------------------------------------------------
   const vaultName = "kv-azdr-prod";
   // Soft delete and purge protection on, as runbook section 2 expects ("Key Vault Secrets: 0").

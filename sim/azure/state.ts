@@ -61,6 +61,13 @@ export interface Container {
   immutabilityPolicy?: { days: number; state: "Unlocked" | "Locked"; etag: string };
 }
 
+export interface RoleAssignment {
+  name: string;
+  roleDefinitionId: string;
+  principalId: string;
+  principalType: string;
+}
+
 /** A soft-deleted container: listed with `include=deleted` and restorable by name + version. */
 export interface DeletedContainer {
   container: Container;
@@ -92,6 +99,8 @@ export interface StorageAccount {
   containers: Map<string, Container>;
   /** Soft-deleted containers (containerDeleteRetentionPolicy), newest last. */
   deletedContainers: DeletedContainer[];
+  /** Role assignments made at the account's scope (Microsoft.Authorization/roleAssignments). */
+  roleAssignments: RoleAssignment[];
   /** Regional outage: the primary endpoints do not answer; ARM reports statusOfPrimary unavailable. */
   primaryDown?: boolean;
   lastRestore?: {
@@ -307,6 +316,8 @@ export class AzureState {
   readonly vaults = new Map<string, KeyVault>();
   readonly operations = new Map<string, LongRunningOperation>();
   readonly secretReads: SecretRead[] = [];
+  /** Entra ID principals that exist (role assignments to anyone else answer PrincipalNotFound). */
+  readonly principals = new Set<string>();
   private offsetMs = 0;
   private counter = 0;
 
@@ -357,6 +368,7 @@ export class AzureState {
       blobService: defaultBlobService(),
       containers: new Map(),
       deletedContainers: [],
+      roleAssignments: [],
       ...a,
     };
     if (account.secondaryLocation === undefined && /GRS|GZRS/.test(account.skuName))
@@ -399,6 +411,7 @@ export class AzureState {
     // Whether data-protection settings survive a recovery is unverified (azure-recovery-facts.md):
     // the simulator takes the stricter reading, so a restore must re-apply them from its backup.
     a.blobService = defaultBlobService();
+    a.roleAssignments = [];
     this.storageAccounts.set(key(a.subscriptionId, a.resourceGroup, a.name), a);
     return a;
   }

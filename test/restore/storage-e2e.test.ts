@@ -136,6 +136,8 @@ describe("runbook 7.2 through the local host", () => {
     expect(report.phase, JSON.stringify(report.reasons)).toBe("Completed");
     const steps = Object.fromEntries(report.steps.map((s) => [s.name, s]));
     expect(steps["reapply-protection"]).toMatchObject({ failed: 0 });
+    expect(steps["regrant-roles"]).toMatchObject({ created: 2, failed: 0 });
+    expect(azure.state.findStorageAccount("stazdrucprod")!.roleAssignments).toHaveLength(2);
     expect(azure.state.findStorageAccount("stazdrucprod")!.blobService.isVersioningEnabled).toBe(true);
     expect(report.validation.every((v) => v.ok)).toBe(true);
   });

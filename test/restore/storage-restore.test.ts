@@ -117,6 +117,10 @@ describe("rung 1: a deleted account", () => {
   test("checkpoint → the operator recovers it in the portal → settings back; the check refuses before", async () => {
     const manifests = await protectionBackup("st-uc");
     p.sim.state.putBlob(acct("stazdrucprod"), "keep", "k.txt", Buffer.from("kept"));
+    const granted = acct("stazdrucprod")
+      .roleAssignments.map((r) => r.principalId)
+      .sort();
+    expect(granted).toHaveLength(2);
     p.sim.disasters.deleteStorageAccount("stazdrucprod");
     const refusals: string[] = [];
     const result = await run(request("st-uc"), manifests, async (step, attempt) => {
@@ -136,7 +140,17 @@ describe("rung 1: a deleted account", () => {
     expect(result.planned.checkpoints?.["recover-account"]?.links[0]!.url).toBe(
       "https://portal.azure.com/#browse/Microsoft.Storage%2FStorageAccounts",
     );
-    expect(result.stepsRun).toEqual(["recover-account", "reapply-protection"]);
+    expect(result.stepsRun).toEqual(["recover-account", "reapply-protection", "regrant-roles"]);
+    // The recovered account came back without role assignments; the recorded ones are granted again.
+    expect(
+      acct("stazdrucprod")
+        .roleAssignments.map((r) => r.principalId)
+        .sort(),
+    ).toEqual(granted);
+    expect(result.validation.find((c) => c.name === "recorded role assignments present")).toMatchObject({
+      ok: true,
+      expected: 2,
+    });
     // The recovered account came back without versioning (simulator's stricter reading); reapplied.
     expect(acct("stazdrucprod").blobService.isVersioningEnabled).toBe(true);
     expect(read("stazdrucprod", "keep", "k.txt")).toBe("kept");
@@ -233,6 +247,34 @@ describe("rung 3: primary region down", () => {
     expect(after.location).toBe("northeurope");
     expect(after.skuName).toBe("Standard_RAGRS");
     expect(result.validation.find((c) => c.name === "primary answers")!.ok).toBe(true);
+  });
+});
+
+describe("bad input answers 400 naming the field and the fix", () => {
+  test("an unknown account, a time in the future, more than ten ranges", () => {
+    const parse = (body: Record<string, unknown>) =>
+      parseRestoreRequest(
+        { scenario: "storage", mode: "plan", allowPrimaryTarget: true, ...body },
+        p.config,
+        undefined,
+        "http",
+      );
+    expect(() => parse({ source: "st-nope", target: "st-nope" })).toThrow(/source: .*st-nope/);
+    expect(() =>
+      parse({
+        source: "st-ml",
+        target: "st-ml",
+        timeToRestore: new Date(Date.now() + 86_400_000).toISOString(),
+      }),
+    ).toThrow(/timeToRestore: .* is in the future: give a past time/);
+    expect(() =>
+      parse({
+        source: "st-ml",
+        target: "st-ml",
+        containers: Array.from({ length: 11 }, (_, i) => ({ container: `box${i}` })),
+      }),
+    ).toThrow(/containers: 11 container\/prefix entries, but Azure restores at most 10 ranges/);
+    expect(() => parse({ source: "st-ml", target: "st-ml", failover: "sometimes" })).toThrow(/failover/);
   });
 });
 

@@ -9,6 +9,8 @@
 // poller's serialized state: URLs only, no token) that the orchestrator persists, and pollOperation
 // restores a poller from it and polls ONCE, so polling runs on durable timers and survives a host
 // restart. SDK errors become AzdrError codes here.
+import { createHash } from "node:crypto";
+import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { StorageManagementClient, restorePoller } from "@azure/arm-storage";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { DataLakeServiceClient } from "@azure/storage-file-datalake";
@@ -86,6 +88,13 @@ export interface BlobRange {
 
 export type FailoverType = "Planned" | "Unplanned";
 
+/** A role assignment made at the account's own scope (inherited ones are not the account's). */
+export interface RoleAssignmentRecord {
+  roleDefinitionId: string;
+  principalId: string;
+  principalType?: string;
+}
+
 /** A persisted long-running operation: enough to poll it from another process. */
 export interface OperationHandle {
   kind: "failover" | "restoreBlobRanges";
@@ -136,6 +145,11 @@ export interface StorageRecoveryClient {
   /** One poll of a started operation. */
   pollOperation(handle: OperationHandle): Promise<OperationStatus>;
 
+  /** Role assignments made at the account's scope (atScope(): inherited ones are left out). */
+  listRoleAssignments(account: ArmRef): Promise<RoleAssignmentRecord[]>;
+  /** Grant a role on the account; one that is already there is "exists" (idempotent). */
+  grantRole(account: ArmRef, assignment: RoleAssignmentRecord): Promise<"created" | "exists">;
+
   /** Does the primary blob endpoint answer (one small list call)? */
   probeBlobEndpoint(blobEndpoint: string): Promise<{ answers: boolean; reason?: string }>;
   /** Names of the live containers. */
@@ -184,6 +198,16 @@ export function createStorageRecoveryClient(options: AzureClientOptions): Storag
         }
       : {}),
   };
+  let authorization: AuthorizationManagementClient | undefined;
+  const auth = () =>
+    (authorization ??= new AuthorizationManagementClient(options.credential, options.subscriptionId, {
+      ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+      ...(options.retry ? { retryOptions: options.retry } : {}),
+      ...(options.armEndpoint ? { endpoint: options.armEndpoint } : {}),
+    }));
+  // The SDK puts `/{scope}` in the path: the scope goes without its leading slash.
+  const scopeOf = (a: ArmRef) =>
+    `subscriptions/${options.subscriptionId}/resourceGroups/${a.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${a.name}`;
   const blobServices = new Map<string, BlobServiceClient>();
   const blob = (endpoint: string) => {
     let client = blobServices.get(endpoint);
@@ -392,6 +416,48 @@ export function createStorageRecoveryClient(options: AzureClientOptions): Storag
         status: "Failed",
         reason: state?.error?.message ?? `the ${handle.kind} operation ${state?.status}`,
       };
+    },
+
+    listRoleAssignments: (account) =>
+      call(`list role assignments on ${account.name}`, async () => {
+        const out: RoleAssignmentRecord[] = [];
+        const scope = `/${scopeOf(account)}`.toLowerCase();
+        for await (const r of auth().roleAssignments.listForScope(scopeOf(account), {
+          filter: "atScope()",
+        })) {
+          if ((r.scope ?? "").toLowerCase() !== scope || !r.roleDefinitionId || !r.principalId) continue;
+          out.push(
+            compact({
+              roleDefinitionId: r.roleDefinitionId,
+              principalId: r.principalId,
+              principalType: r.principalType,
+            }),
+          );
+        }
+        return out;
+      }),
+
+    async grantRole(account, a) {
+      // A name derived from (scope, role, principal): a re-run PUTs the same assignment.
+      const h = createHash("sha256")
+        .update(`${scopeOf(account)}|${a.roleDefinitionId}|${a.principalId}`.toLowerCase())
+        .digest("hex");
+      const name = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+      try {
+        await auth().roleAssignments.create(scopeOf(account), name, {
+          roleDefinitionId: a.roleDefinitionId,
+          principalId: a.principalId,
+          ...(a.principalType ? { principalType: a.principalType } : {}),
+        });
+        return "created";
+      } catch (error) {
+        const mapped = mapAzureError(
+          error,
+          `grant ${a.roleDefinitionId.split("/").pop()} to ${a.principalId} on ${account.name}`,
+        );
+        if (mapped.code === "CONFLICT" && /RoleAssignmentExists/.test(mapped.message)) return "exists";
+        throw mapped;
+      }
     },
 
     async probeBlobEndpoint(endpoint) {

@@ -209,6 +209,9 @@ export const storageProtectionSource: BackupSource<SourceContext, never> = {
     const paths = recoveryPaths(settings);
     const before = previous ? await recordedProtection(ctx.store, previous) : undefined;
     const weakened = before ? weakenedProtection(before, settings) : [];
+    // Role assignments at the account's scope: a recovered or redeployed account has none, and
+    // runbook 7.2 re-grants them from this record.
+    const roleAssignments = await ctx.azure.storageRecovery.listRoleAssignments(ref);
     const entries = [
       await ctx.store.putJson("account.json", "storage-account", account, { sku: settings.skuName }),
       await ctx.store.putJson("blob-service.json", "storage-blob-service", blobService),
@@ -222,6 +225,9 @@ export const storageProtectionSource: BackupSource<SourceContext, never> = {
             .map(([name]) => name),
         },
       ),
+      await ctx.store.putJson(ROLE_ASSIGNMENTS_ENTRY, "storage-role-assignments", roleAssignments, {
+        count: roleAssignments.length,
+      }),
     ];
     return {
       carried: { entries },
@@ -278,6 +284,9 @@ export function weakenedProtection(before: ProtectionSettings, after: Protection
     .map((name) => `recovery path ${name} is no longer available: ${paths.after[name].reason}`);
   return [...lost.filter((x): x is string => x !== undefined), ...closed];
 }
+
+/** The manifest entry with the account's role assignments (runbook 7.2 re-grants them). */
+export const ROLE_ASSIGNMENTS_ENTRY = "role-assignments.json";
 
 /** The protection settings a snapshot recorded, or undefined when it holds none (a failed run). */
 export async function recordedProtection(

@@ -145,6 +145,26 @@ describe("long-running operations survive a restart between start and poll", () 
   });
 });
 
+describe("role assignments", () => {
+  test("listed at the account's scope; granting is idempotent; an unknown principal is refused", async () => {
+    const roles = await client.listRoleAssignments(ref("stazdrucprod"));
+    expect(roles).toHaveLength(2);
+    expect(roles[0]!.roleDefinitionId).toMatch(/roleDefinitions\/ba92f5b4/);
+    sim.disasters.deleteStorageAccount("stazdrucprod");
+    sim.disasters.recoverDeletedAccount("stazdrucprod");
+    expect(await client.listRoleAssignments(ref("stazdrucprod"))).toEqual([]);
+    expect(await client.grantRole(ref("stazdrucprod"), roles[0]!)).toBe("created");
+    expect(await client.grantRole(ref("stazdrucprod"), roles[0]!)).toBe("exists");
+    expect(await client.listRoleAssignments(ref("stazdrucprod"))).toEqual([roles[0]]);
+    await expect(
+      client.grantRole(ref("stazdrucprod"), {
+        ...roles[0]!,
+        principalId: "00000000-0000-0000-0000-00000000dead",
+      }),
+    ).rejects.toSatisfy((e) => isAzdrError(e, "INVALID_INPUT") && /PrincipalNotFound/.test(e.message));
+  });
+});
+
 describe("data plane", () => {
   test("containers, blob versions and undelete; version promotion copies over the base", async () => {
     const ep = blobEndpoint("stazdrmlprod");

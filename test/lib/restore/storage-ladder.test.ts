@@ -99,6 +99,31 @@ describe("rung 1: deleted account", () => {
     expect(plan.notes.join(" ")).toMatch(/run this scenario again/);
     expect(rung(plan, "recover-data").reason).toMatch(/once it is back/);
     expect(rung(plan, "redeploy").reason).toMatch(/still recoverable/);
+    expect(plan.notes.join(" ")).toMatch(/No role assignments of stazdrucprod were recorded/);
+    const roles = [
+      {
+        roleDefinitionId: "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4",
+        principalId: "p-1",
+      },
+    ];
+    const withRoles = await planStorageRecovery({
+      client,
+      account: account("stazdrucprod"),
+      options: parseStorageOptions({}, sim.state.now()),
+      recorded: RECORDED,
+      recordedRoles: roles,
+      now: sim.state.now(),
+      subscriptionId: sim.subscriptionId,
+    });
+    expect(withRoles.steps.map((s) => s.name)).toEqual([
+      "recover-account",
+      "reapply-protection",
+      "regrant-roles",
+    ]);
+    expect(withRoles.items.find((i) => i.step === "regrant-roles")).toMatchObject({
+      action: "create",
+      meta: { kind: "role", assignment: roles[0] },
+    });
   });
 
   test("a missing resource group is created first; a taken name blocks the recovery", async () => {

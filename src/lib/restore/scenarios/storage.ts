@@ -9,11 +9,16 @@
 import type { ArmRef } from "../../clients/azure.js";
 import type {
   OperationHandle as ClientHandle,
+  RoleAssignmentRecord,
   StorageRecoveryClient,
 } from "../../clients/storage-recovery.js";
 import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
 import type { SourceContext } from "../../sources/context.js";
-import { storageAccountFor, type ProtectionSettings } from "../../sources/storage-protection-source.js";
+import {
+  ROLE_ASSIGNMENTS_ENTRY,
+  storageAccountFor,
+  type ProtectionSettings,
+} from "../../sources/storage-protection-source.js";
 import type { StorageRequest } from "../catalog.js";
 import type { PlanItem, PreflightCheck } from "../engine/plan.js";
 import type {
@@ -58,6 +63,13 @@ const STEPS: PlanStep[] = [
     title: "Re-apply the recorded protection settings",
     why: "After the account is back (rungs 1 and 4): soft delete, versioning, change feed, restore policy and replication as the backup recorded them.",
     ordering: "serial",
+  },
+  {
+    kind: "items",
+    name: "regrant-roles",
+    title: "Re-grant the recorded role assignments",
+    why: "After the account is back (rungs 1 and 4): the access connector, Azure ML and azdr need their roles on it again.",
+    ordering: "parallel",
   },
   {
     kind: "operation",
@@ -140,13 +152,25 @@ function portalFor(armEndpoint: string | undefined): string {
   return "https://portal.azure.com";
 }
 
+/** The role assignments the same snapshot recorded (snapshots older than that field have none). */
+async function recordedRoles(
+  ctx: SourceContext,
+  manifests: Manifests,
+): Promise<RoleAssignmentRecord[] | undefined> {
+  const entry = manifests["storage/protection"]?.entries.find((e) => e.path === ROLE_ASSIGNMENTS_ENTRY);
+  if (!entry) return undefined;
+  return ctx.store.getJson<RoleAssignmentRecord[]>(entry.sha256);
+}
+
 async function ladder(
   ctx: SourceContext,
   request: StorageRequest,
   manifests: Manifests,
 ): Promise<StoragePlan> {
   const recorded = await recordedSettings(ctx, manifests);
+  const roles = await recordedRoles(ctx, manifests);
   return planStorageRecovery({
+    ...(roles ? { recordedRoles: roles } : {}),
     client: client(ctx),
     account: accountOf(ctx, request),
     options: optionsOf(request),
@@ -254,6 +278,8 @@ async function executeOne(
     case "blob-service":
       await c.setBlobService(account, meta.settings);
       return "updated";
+    case "role":
+      return (await c.grantRole(account, meta.assignment)) === "created" ? "created" : "skipped";
     case "replication": {
       const live = await c.getAccount(account);
       if (live?.skuName === meta.skuName) return "skipped";
@@ -405,6 +431,28 @@ async function validate(
         expected: want ? "on" : "off",
         actual: got ? "on" : "off",
       });
+  }
+  const roles = await recordedRoles(ctx, manifests);
+  if (roles?.length) {
+    const now = await c.listRoleAssignments(account);
+    const has = (r: RoleAssignmentRecord) =>
+      now.some(
+        (x) =>
+          x.principalId === r.principalId &&
+          x.roleDefinitionId.toLowerCase() === r.roleDefinitionId.toLowerCase(),
+      );
+    const missing = roles.filter((r) => !has(r));
+    checks.push({
+      name: "recorded role assignments present",
+      ok: missing.length === 0,
+      expected: roles.length,
+      actual: roles.length - missing.length,
+      ...(missing.length
+        ? {
+            detail: `missing: ${missing.map((r) => `${r.principalId} ${r.roleDefinitionId.split("/").pop()}`).join(", ")}`,
+          }
+        : {}),
+    });
   }
   // Nothing soft-deleted left in scope that this run was to bring back.
   const scope = new Set(request.containers.map((s) => s.container));

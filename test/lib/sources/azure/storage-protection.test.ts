@@ -45,7 +45,12 @@ describe("storage-protection", () => {
       "storage-account": 1,
       "storage-blob-service": 1,
       "storage-protection": 1,
+      "storage-role-assignments": 1,
     });
+    // The account's own role assignments (runbook 7.2 re-grants them after a recovery).
+    const roles = run.manifest.entries.find((e) => e.path === "role-assignments.json")!;
+    const recorded = await p.runtime.store.getJson<{ principalId: string }[]>(roles.sha256);
+    expect(recorded).toHaveLength(3);
     expect(body!.settings).toMatchObject({
       account: "stazdrmlprod",
       skuName: "Standard_RAGRS",

@@ -17,6 +17,7 @@ import type {
   BlobRange,
   BlobServiceProtection,
   FailoverType,
+  RoleAssignmentRecord,
   StorageAccountState,
   StorageRecoveryClient,
 } from "../../../clients/storage-recovery.js";
@@ -67,6 +68,7 @@ export type StorageItemMeta =
   | { kind: "blob-service"; settings: BlobServiceProtection }
   | { kind: "replication"; skuName: string }
   | { kind: "account"; settings: AccountCreateSettings }
+  | { kind: "role"; assignment: RoleAssignmentRecord }
   | { kind: "failover"; failoverType: FailoverType }
   | { kind: "point-in-time-restore"; timeToRestore: string; ranges: BlobRange[] };
 
@@ -105,6 +107,8 @@ export interface LadderInput {
   options: StorageOptions;
   /** The protection settings the newest good storage-protection backup recorded, if any. */
   recorded?: ProtectionSettings;
+  /** The role assignments the same backup recorded at the account's scope, if any. */
+  recordedRoles?: RoleAssignmentRecord[];
   now: Date;
   subscriptionId: string;
   /** Portal origin (sovereign clouds differ). */
@@ -387,6 +391,7 @@ async function planDeletedAccount(
     plan,
     "the recovery does not bring the data-protection settings back for sure (unverified): they are re-applied from the backup",
   );
+  planRegrantRoles(input, plan);
   plan.notes.push(
     "Blob soft delete does not survive an account deletion. Once the account is back, run this scenario again: its plan shows what data is still missing and how it can come back (container restore, versions, point-in-time restore), for approval like any other write.",
   );
@@ -999,6 +1004,7 @@ async function planRedeploy(input: LadderInput, plan: PlanBuilder): Promise<void
     plan.item("redeploy-account", account.name, "create", "redeployed by the platform's IaC, then checked");
   }
   planReapplyProtection(input, plan, "a new account starts without the data-protection settings");
+  planRegrantRoles(input, plan);
 }
 
 /** Re-apply the recorded protection settings (soft delete, versioning, change feed, restore policy, replication). */
@@ -1030,4 +1036,31 @@ function planReapplyProtection(input: LadderInput, plan: PlanBuilder, why: strin
       kind: "replication",
       skuName: recorded.skuName,
     });
+}
+
+/** Re-grant the role assignments the backup recorded: a recovered or new account has none for sure. */
+function planRegrantRoles(input: LadderInput, plan: PlanBuilder): void {
+  const { recordedRoles, account } = input;
+  if (!recordedRoles) {
+    plan.notes.push(
+      `No role assignments of ${account.name} were recorded: re-grant the access connector's, Azure ML's and azdr's roles on it by hand.`,
+    );
+    return;
+  }
+  if (!recordedRoles.length) return;
+  plan.steps.push({
+    kind: "items",
+    name: "regrant-roles",
+    title: "Re-grant the recorded role assignments",
+    why: "role assignments on a deleted account are not known to come back with it (assume not); the platform's identities need them to read the data",
+    order: "parallel",
+  });
+  for (const r of recordedRoles)
+    plan.item(
+      "regrant-roles",
+      `${r.principalId} ${r.roleDefinitionId.split("/").pop()}`,
+      "create",
+      `${r.principalType ?? "principal"} ${r.principalId}: role ${r.roleDefinitionId.split("/").pop()} at the account (already there = skipped)`,
+      { kind: "role", assignment: r },
+    );
 }
