@@ -582,6 +582,7 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
       );
     expect(routes.map((fn) => fn.name).sort()).toEqual([
       "restoreHttpApprove",
+      "restoreHttpCheckpointDone",
       "restoreHttpReject",
       "restoreHttpStart",
       "restoreHttpStatus",
