@@ -281,13 +281,19 @@ describe.skipIf(skip !== undefined)(
           requestHash: requestHash(request),
         } satisfies RestoreInput,
       });
-      // Runs the host (and the operation's poll timers) until the restore shows what is wanted.
-      const until = async (what: string, wanted: (p: RestoreProgress | undefined) => boolean) => {
+      // Runs the host until the restore shows what is wanted; with pollTimers, moves the virtual
+      // clock 31 s at a time, enough for the operation's 30 s polls and never near the approval's or
+      // the checkpoint's deadline.
+      const until = async (
+        what: string,
+        wanted: (p: RestoreProgress | undefined) => boolean,
+        pollTimers = false,
+      ) => {
         for (let i = 0; i < 400; i++) {
           await host.idle();
           const progress = (await host.getStatus(id))?.customStatus as RestoreProgress | undefined;
           if (wanted(progress)) return progress!;
-          await host.advanceTimers();
+          if (pollTimers) await host.advanceTimers(31_000);
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
         throw new Error(`restore ${id} never reached ${what}`);
@@ -300,7 +306,7 @@ describe.skipIf(skip !== undefined)(
         body: { planHash: gate.gate?.planHash },
       });
       expect(approved.status).toBe(200);
-      await until("its checkpoint", (p) => p?.phase === "awaiting-checkpoint");
+      await until("its checkpoint", (p) => p?.phase === "awaiting-checkpoint", true);
 
       const { page, errors } = await openDashboard("?refresh=500", "erin@contoso.com");
       const done = page.getByRole("button", { name: `Mark step Confirm by hand of ${id} done` });
@@ -324,6 +330,9 @@ describe.skipIf(skip !== undefined)(
         .databricks("dr")
         .post("/api/2.0/workspace/mkdirs", { path: "/Shared/selftest/confirmed" });
       await page.getByRole("button", { name: `Mark step Confirm by hand of ${id} done` }).click();
+      // Wait for the "done" to arrive before letting the host run to the end: waitForCompletion fires
+      // pending virtual timers, and the checkpoint's deadline is one until then.
+      await until("the check to pass", (p) => p?.phase !== "awaiting-checkpoint");
       const report = (await host.waitForCompletion(id, { timeoutMs: 180_000 })).output as RestoreReport;
       expect(report.phase, JSON.stringify(report.reasons)).toBe("Completed");
       await page.getByText("No restore is waiting at a manual step.").waitFor();

@@ -33,12 +33,14 @@ describe("seed generator", () => {
   });
 
   test("the same seed number yields the same platform", () => {
-    const a = seedWorkspace(new WorkspaceState({ workspaceId: 1, seed: 5 }), {
+    // Cluster ids carry their creation time, as Databricks' do: the same clock, the same ids.
+    const clock = () => Date.parse("2026-12-01T19:51:33.999Z");
+    const a = seedWorkspace(new WorkspaceState({ workspaceId: 1, seed: 5, clock }), {
       seed: 9,
       notebooks: 100,
       jobs: 20,
     });
-    const b = seedWorkspace(new WorkspaceState({ workspaceId: 1, seed: 5 }), {
+    const b = seedWorkspace(new WorkspaceState({ workspaceId: 1, seed: 5, clock }), {
       seed: 9,
       notebooks: 100,
       jobs: 20,
