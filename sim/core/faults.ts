@@ -60,6 +60,8 @@ export class FaultPlan {
   routeLatency: { route: string | RegExp; latencyMs: number }[] = [];
   /** Scale factor for every latency (base, per-route and injected): 0 disables, 0.1 speeds up. */
   latencyScale = 1;
+  /** The rate limiter's clock: a test freezes it to count a burst exactly, whatever the load. */
+  clock: () => number = Date.now;
 
   add(rule: FaultRule): void {
     this.rules.push({ ...rule, seen: 0, fired: 0 });
@@ -67,7 +69,7 @@ export class FaultPlan {
 
   /** A token bucket per route pattern; over the limit answers 429 REQUEST_LIMIT_EXCEEDED. */
   rateLimit(route: string | RegExp, perSecond: number): void {
-    this.limits.push({ route, perSecond, tokens: perSecond, last: Date.now() });
+    this.limits.push({ route, perSecond, tokens: perSecond, last: this.clock() });
   }
 
   clear(): void {
@@ -77,6 +79,7 @@ export class FaultPlan {
     this.latencyMs = 0;
     this.routeLatency = [];
     this.latencyScale = 1;
+    this.clock = Date.now;
   }
 
   /** Remove the rate limits whose pattern equals `route` (all of them when omitted). */
@@ -94,7 +97,7 @@ export class FaultPlan {
   match(routeName: string, method: string): AppliedFault | undefined {
     for (const limit of this.limits) {
       if (!matches(limit.route, routeName)) continue;
-      const now = Date.now();
+      const now = this.clock();
       limit.tokens = Math.min(limit.perSecond, limit.tokens + ((now - limit.last) / 1000) * limit.perSecond);
       limit.last = now;
       if (limit.tokens < 1) {
