@@ -5,8 +5,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { catalogRow, type StorageRequest } from "../../src/lib/restore/catalog.js";
 import { decideDeletion } from "../../src/lib/restore/engine/alerts.js";
+import { assertSnapshotsExist } from "../../src/lib/restore/engine/engine.js";
 import { actionable, type PlanItem } from "../../src/lib/restore/engine/plan.js";
-import { parseRestoreRequest } from "../../src/lib/restore/engine/request.js";
+import { parseRestoreRequest, RestoreRequestError } from "../../src/lib/restore/engine/request.js";
 import type { Manifests, PlannedWork, RestoreScenario } from "../../src/lib/restore/engine/steps.js";
 import { createRuntime } from "../../src/lib/runtime.js";
 import type { SourceContext } from "../../src/lib/sources/context.js";
@@ -227,6 +228,26 @@ describe("rung 2: data deleted or overwritten", () => {
       ),
     ).rejects.toThrow(/timeToRestore: .*hierarchical namespace/);
     expect(p.sim.log.count("restoreBlobRanges")).toBe(0);
+  });
+
+  test("with the protection settings recorded, the request itself is refused (400) naming timeToRestore; a flat account passes", async () => {
+    await protectionBackup("st-lake");
+    await protectionBackup("st-ml");
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const refused = await assertSnapshotsExist(
+      p.runtime,
+      scenario(),
+      request("st-lake", { timeToRestore: at }),
+    ).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RestoreRequestError);
+    const [problem] = (refused as RestoreRequestError).problems;
+    expect(problem?.field).toBe("timeToRestore");
+    expect(problem?.message).toMatch(/stazdrlakeprod has a hierarchical namespace/);
+    expect(problem?.fix).toMatch(/leave timeToRestore out/);
+    await expect(
+      assertSnapshotsExist(p.runtime, scenario(), request("st-ml", { timeToRestore: at })),
+    ).resolves.toBeUndefined();
+    await expect(assertSnapshotsExist(p.runtime, scenario(), request("st-lake"))).resolves.toBeUndefined();
   });
 });
 

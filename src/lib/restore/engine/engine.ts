@@ -125,8 +125,9 @@ async function snapshotGaps(ctx: SourceContext, ref: SnapshotRef): Promise<Prefl
   };
 }
 /**
- * Request-time check that the selected snapshot exists, so a bad --snapshot is a 400 that starts
- * nothing rather than a failed run. Deep verification happens in preflight.
+ * Request-time check that the selected snapshot exists (and the scenario's own checks against what
+ * the store recorded), so bad input is a 400 that starts nothing rather than a failed run. Deep
+ * verification happens in preflight.
  */
 export async function assertSnapshotsExist(
   ctx: SourceContext,
@@ -144,6 +145,8 @@ export async function assertSnapshotsExist(
       ]);
     }
   }
+  const problems = (await scenario.requestProblems?.(ctx, request)) ?? [];
+  if (problems.length) throw new RestoreRequestError(problems);
 }
 
 /**

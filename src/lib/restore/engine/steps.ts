@@ -35,6 +35,7 @@ import type { SnapshotRef } from "../../store/layout.js";
 import type { Manifest } from "../../store/manifest.js";
 import type { SourceContext } from "../../sources/context.js";
 import type { PlanItem, PreflightCheck } from "./plan.js";
+import type { RequestProblem } from "./request.js";
 
 export type StepKind = "items" | "operation" | "checkpoint" | "scenario";
 export type ItemOrdering = "parallel" | "serial" | "dependency";
@@ -164,6 +165,11 @@ export interface RestoreScenario<R extends RequestShape = RequestShape, Ids exte
   steps: PlanStep[];
   /** The id maps a run starts with (explicit rules from the request); default: none. */
   seedIds?(request: R): Ids;
+  /**
+   * Request-time checks against what the store recorded (no cloud call), so input that cannot work
+   * is a 400 naming the field, and nothing starts. Optional; preflight checks the live target.
+   */
+  requestProblems?(ctx: SourceContext, request: R): Promise<RequestProblem[]>;
   /** Checks beyond the snapshot ones (target reachable, infrastructure present). */
   preflight(ctx: SourceContext, request: R, manifests: Manifests): Promise<PreflightCheck[]>;
   plan(ctx: SourceContext, request: R, manifests: Manifests): Promise<PlannedWork>;

@@ -15,11 +15,13 @@ import type {
 import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
 import type { SourceContext } from "../../sources/context.js";
 import {
+  recordedProtection,
   ROLE_ASSIGNMENTS_ENTRY,
   storageAccountFor,
   type ProtectionSettings,
 } from "../../sources/storage-protection-source.js";
 import type { StorageRequest } from "../catalog.js";
+import type { RequestProblem } from "../engine/request.js";
 import type { PlanItem, PreflightCheck } from "../engine/plan.js";
 import type {
   CheckResult,
@@ -465,9 +467,29 @@ async function validate(
   return checks;
 }
 
+/**
+ * Point-in-time restore asked of an ADLS Gen2 account is a 400 at request time: the last protection
+ * snapshot recorded the hierarchical namespace, which Azure's restoreBlobRanges does not support.
+ */
+async function requestProblems(ctx: SourceContext, request: StorageRequest): Promise<RequestProblem[]> {
+  if (!request.timeToRestore) return [];
+  const latest = await ctx.store.latestGood("storage", request.source, "protection");
+  if (!latest) return []; // nothing recorded yet: preflight reads the account itself
+  const recorded = await recordedProtection(ctx.store, latest);
+  if (!recorded?.isHnsEnabled) return [];
+  return [
+    {
+      field: "timeToRestore",
+      message: `storage account ${recorded.account} has a hierarchical namespace (ADLS Gen2, recorded by protection snapshot ${latest.snapshotId}): Azure does not support point-in-time restore there`,
+      fix: "leave timeToRestore out: azdr undeletes the soft-deleted paths in the window instead",
+    },
+  ];
+}
+
 export const storageScenario: RestoreScenario<StorageRequest> = {
   name: "storage",
   steps: STEPS,
+  requestProblems,
   preflight,
   plan,
   execute,
