@@ -630,16 +630,42 @@ const fourEyesPolicy = z
     ),
   );
 
+// Runbook 7.2 recovers a storage account in place (source = target): every such restore writes to
+// a production account, which always needs a second approver. The key exists so the config says
+// so, and a weaker value is refused instead of silently overruled.
+const storageFourEyesPolicy = z
+  .literal("always", {
+    error:
+      'storage restores recover a production account in place, so a second approver is always required: use "always" or leave the key out',
+  })
+  .default("always")
+  .meta(
+    ex(
+      'Storage account recovery (runbook 7.2) works in place on a production account, so the approver must always be someone other than the requester; only "always" is accepted.',
+      "always",
+    ),
+  );
+
+const FOUR_EYES_DEFAULTS = {
+  workspace: "destructive",
+  "unity-catalog": "destructive",
+  storage: "always",
+} as const;
+
 export const restorePolicySchema = z
   .object({
     fourEyes: z
-      .object({ workspace: fourEyesPolicy, "unity-catalog": fourEyesPolicy })
+      .object({
+        workspace: fourEyesPolicy,
+        "unity-catalog": fourEyesPolicy,
+        storage: storageFourEyesPolicy,
+      })
       .strict()
-      .default({ workspace: "destructive", "unity-catalog": "destructive" })
+      .default(FOUR_EYES_DEFAULTS)
       .meta(ex("Four-eyes rule per restore scenario.", { workspace: "destructive" })),
   })
   .strict()
-  .default({ fourEyes: { workspace: "destructive", "unity-catalog": "destructive" } })
+  .default({ fourEyes: FOUR_EYES_DEFAULTS })
   .meta(ex("Restore approval policy.", { fourEyes: { workspace: "always" } }));
 
 const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}\/?$/;

@@ -94,6 +94,19 @@ describe("platform config", () => {
     expect((error as ConfigError).message).toMatch(/example: /);
   });
 
+  it("has a four-eyes key for storage: always by default, and a weaker value is refused naming the key", () => {
+    expect(parseConfig(minimal).restore.fourEyes.storage).toBe("always");
+    let error: unknown;
+    try {
+      parseConfig({ ...minimal, restore: { fourEyes: { storage: "never" } } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problem = (error as ConfigError).problems.find((p) => p.path === "restore.fourEyes.storage");
+    expect(problem?.message).toMatch(/production account in place, so a second approver is always required/);
+  });
+
   it("reports a metastore that names an unknown workspace", () => {
     expect(() =>
       parseConfig({
