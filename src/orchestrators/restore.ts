@@ -220,6 +220,26 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
     RestoreProgress,
     "step" | "stepTitle" | "stepIndex" | "stepCount" | "overallDone" | "overallTotal"
   >;
+  /** The one shape of "a step is running": what each step kind adds goes in `extra`. */
+  const showExecuting = (
+    step: StepSummary,
+    position: Position,
+    extra: Pick<RestoreProgress, "done" | "overallDone" | "operation" | "child"> = {},
+  ) =>
+    context.df.setCustomStatus({
+      ...planStatus,
+      phase: "executing",
+      ...position,
+      done: 0,
+      total: step.items,
+      ...extra,
+    } satisfies RestoreProgress);
+  const addTotals = (totals: Totals, outcome: Totals) => {
+    totals.created += outcome.created;
+    totals.updated += outcome.updated;
+    totals.skipped += outcome.skipped;
+    totals.failed += outcome.failed;
+  };
 
   /** Start once (the handle is persisted by the activity), then poll on durable timers. */
   function* runOperation(
@@ -227,13 +247,7 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
     position: Position,
     totals: Totals,
   ): Generator<Task, void, unknown> {
-    context.df.setCustomStatus({
-      ...planStatus,
-      phase: "executing",
-      ...position,
-      done: 0,
-      total: step.items,
-    } satisfies RestoreProgress);
+    showExecuting(step, position);
     const started = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreOperationStart, retry(), {
       request,
       planId,
@@ -257,14 +271,9 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
           : {}),
       })) as OperationPoll;
       if (poll.state === "running") {
-        context.df.setCustomStatus({
-          ...planStatus,
-          phase: "executing",
-          ...position,
-          done: 0,
-          total: step.items,
+        showExecuting(step, position, {
           operation: { state: poll.state, detail: poll.detail, startedAt: poll.startedAt },
-        } satisfies RestoreProgress);
+        });
         continue;
       }
       if (poll.state === "failed") {
@@ -358,14 +367,7 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
     position: Position,
     totals: Totals,
   ): Generator<Task, void, unknown> {
-    context.df.setCustomStatus({
-      ...planStatus,
-      phase: "executing",
-      ...position,
-      done: 0,
-      total: step.items,
-      child: child.instanceId,
-    } satisfies RestoreProgress);
+    showExecuting(step, position, { child: child.instanceId });
     const report = (yield context.df.callSubOrchestrator(
       ORCHESTRATORS.restore,
       {
@@ -376,12 +378,7 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
       } satisfies RestoreInput,
       child.instanceId,
     )) as RestoreReport;
-    for (const s of report.steps) {
-      totals.created += s.created;
-      totals.updated += s.updated;
-      totals.skipped += s.skipped;
-      totals.failed += s.failed;
-    }
+    for (const s of report.steps) addTotals(totals, s);
     childValidation.push(...report.validation.map((v) => ({ ...v, name: `${child.step}: ${v.name}` })));
     if (report.phase === "PartiallyFailed") reasons.push(`${step.title}: ${report.reasons.join("; ")}`);
     else if (report.phase !== "Completed")
@@ -531,24 +528,14 @@ const restoreOrchestrator: OrchestrationHandler = function* (context: Orchestrat
           } else {
             for (let batch = 0; batch < step.batches; batch++) {
               const done = Math.min(batch * RESTORE_BATCH, step.items);
-              context.df.setCustomStatus({
-                ...planStatus,
-                phase: "executing",
-                ...position,
-                done,
-                total: step.items,
-                overallDone: finishedItems + done,
-              } satisfies RestoreProgress);
+              showExecuting(step, position, { done, overallDone: finishedItems + done });
               const outcome = (yield context.df.callActivityWithRetry(ACTIVITIES.restoreBatch, retry(), {
                 request,
                 planId,
                 step: step.name,
                 batch,
               })) as BatchOutcome;
-              totals.created += outcome.created;
-              totals.updated += outcome.updated;
-              totals.skipped += outcome.skipped;
-              totals.failed += outcome.failed;
+              addTotals(totals, outcome);
             }
           }
           finishedItems += step.items;

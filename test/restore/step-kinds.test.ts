@@ -170,7 +170,15 @@ describe("restore engine step kinds (engine-selftest)", () => {
     expect(approved.status).toBe(200);
 
     // The operation starts on the first host; then that host "dies" with the poll timer pending.
-    await until(first, "the operation", (p) => p?.step === "statement");
+    const running = await until(first, "the operation", (p) => p?.step === "statement");
+    // Progress while a step runs: which step of how many, and the objects done across all steps.
+    expect(running).toMatchObject({ phase: "executing", done: 0, stepCount: 4 });
+    expect(running.stepIndex).toBe(2);
+    expect(running.total).toBeGreaterThan(0);
+    const planned = (step: string) => plan.items.filter((i) => i.step === step).length;
+    expect(running.overallDone).toBe(planned("folders"));
+    expect(running.total).toBe(planned("statement"));
+    expect(running.overallTotal).toBeGreaterThan(planned("folders") + planned("statement"));
     await first.idle();
     const drCalls = (route: string) =>
       platform!.sim.log.entries.filter((e) => e.route === route && e.service.includes("dr")).length;
