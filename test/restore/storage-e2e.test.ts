@@ -6,6 +6,8 @@ import { BlobInstanceStore, LocalApp, LocalDurableHost } from "../../src/host/in
 import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import type { RestoreInput, RestoreProgress } from "../../src/orchestrators/restore.js";
 import type { RestoreReport } from "../../src/lib/restore/engine/engine.js";
+import type { RestorePlan } from "../../src/lib/restore/engine/plan.js";
+import { REPORTS_CONTAINER } from "../../src/lib/store/layout.js";
 import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
 import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/engine/identity.js";
 import { appRegistry, startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
@@ -197,5 +199,76 @@ describe("runbook 7.2 through the local host", () => {
       azure.state.currentVersion(ml.containers.get("data")!.blobs.get(name)!)!.content.toString();
     expect(read("p/x.txt")).toBe("good-x");
     expect(read("p/y.txt")).toBe("good-y");
+  });
+
+  it("a region outage: the plan shows lastSyncTime and the data-loss window before approval; the failover runs once across a host restart; geo-redundancy comes back", async () => {
+    platform = await setUp();
+    const azure = platform.sim.azure!;
+    azure.disasters.primaryOutage("stazdrmlprod");
+    const lastSync = azure.state.lastSyncTime(azure.state.findStorageAccount("stazdrmlprod")!)!.toISOString();
+
+    const store = BlobInstanceStore.fromConnectionString(
+      inject("azuriteConnectionString"),
+      `host${platform.storePrefix.slice(1, -1)}`,
+    );
+    const registry = await appRegistry();
+    const first = new LocalDurableHost({ registry, store, timers: "virtual" });
+    const firstApp = await LocalApp.start({ host: first });
+    const id = "restore-storage-st-ml-outage";
+    await start(first, id, { source: "st-ml", target: "st-ml" });
+
+    // Before approval: the gate and the stored plan say what the failover costs.
+    const gate = await until(first, id, "the approval gate", (p) => p?.phase === "awaiting-approval");
+    expect(gate.destructive?.join(" ")).toContain(
+      `Unplanned failover of stazdrmlprod to northeurope: writes after the last sync time ${lastSync} may be lost`,
+    );
+    expect(gate.destructive?.join(" ")).toMatch(
+      /becomes Standard_LRS \(no geo-redundancy\) until the follow-up step/,
+    );
+    const body = await platform.runtime.store.blobs.get(REPORTS_CONTAINER, gate.planPath!);
+    const plan = JSON.parse(body!.toString("utf8")) as RestorePlan;
+    expect(plan.notes.join(" ")).toContain(`Data-loss window: ${lastSync} → `);
+    expect(plan.notes.join(" ")).toMatch(/Failover: Unplanned; last sync time .*; afterwards Standard_LRS/);
+    const failoverPosts = () =>
+      azure.log.entries.filter((e) => e.method === "POST" && e.path.endsWith("/failover")).length;
+    expect(failoverPosts()).toBe(0); // nothing runs before approval
+
+    const approved = await firstApp.invokeHttp("restoreHttpApprove", {
+      params: { id },
+      method: "POST",
+      body: { planHash: gate.gate?.planHash },
+      headers: as(BOB),
+    });
+    expect(approved.status).toBe(200);
+    await until(first, id, "the failover operation", (p) => p?.step === "failover");
+    await first.idle();
+    expect(failoverPosts()).toBe(1);
+    await firstApp.close();
+    await first.shutdown();
+
+    // The host restarts while the failover runs: the new one polls the same operation to its end.
+    const second = new LocalDurableHost({ registry, store, timers: "virtual" });
+    const app = await LocalApp.start({ host: second });
+    cleanups.push(async () => {
+      await app.close();
+      await second.shutdown();
+    });
+    expect(await second.resumeAll()).toContain(id);
+    for (let i = 0; i < 10; i++) {
+      await second.advanceTimers();
+      await second.idle();
+      const status = await second.getStatus(id);
+      if (status && ["Completed", "Failed"].includes(status.runtimeStatus)) break;
+    }
+    const final = await second.waitForCompletion(id, { timeoutMs: 120_000 });
+    const report = final.output as RestoreReport;
+    expect(report.phase, JSON.stringify(report.reasons)).toBe("Completed");
+    expect(failoverPosts()).toBe(1);
+    const steps = Object.fromEntries(report.steps.map((s) => [s.name, s]));
+    expect(steps["restore-geo-redundancy"]).toMatchObject({ failed: 0 });
+    const after = azure.state.findStorageAccount("stazdrmlprod")!;
+    expect(after.location).toBe("northeurope");
+    expect(after.skuName).toBe("Standard_RAGRS");
+    expect(report.validation.find((v) => v.name === "primary answers")?.ok).toBe(true);
   });
 });
