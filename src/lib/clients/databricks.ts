@@ -116,7 +116,9 @@ const SIZE_LIMIT_MESSAGE = /size exceeded limit|exceeded max size|exceeds? the (
 function codeFor(status: number, errorCode: string | undefined, message = ""): AzdrErrorCode {
   if (errorCode === "RESOURCE_DOES_NOT_EXIST" || errorCode === "NOT_FOUND" || status === 404)
     return "NOT_FOUND";
-  if (errorCode === "RESOURCE_ALREADY_EXISTS" || errorCode === "ALREADY_EXISTS") return "ALREADY_EXISTS";
+  // Unity Catalog names the securable: CATALOG_ALREADY_EXISTS, SCHEMA_DOES_NOT_EXIST, …
+  if (errorCode?.endsWith("_DOES_NOT_EXIST")) return "NOT_FOUND";
+  if (errorCode === "ALREADY_EXISTS" || errorCode?.endsWith("_ALREADY_EXISTS")) return "ALREADY_EXISTS";
   if (errorCode === "MAX_NOTEBOOK_SIZE_EXCEEDED" || errorCode === "MAX_READ_SIZE_EXCEEDED")
     return "TOO_LARGE";
   if (status === 400 && SIZE_LIMIT_MESSAGE.test(message)) return "TOO_LARGE";
