@@ -5,6 +5,7 @@
 import type { TokenCredential } from "@azure/core-auth";
 import type { AzureClients } from "./clients/azure.js";
 import { DatabricksClient } from "./clients/databricks.js";
+import { databricksApis } from "./clients/databricks/index.js";
 import { probeBackupStore, type StorageConnection } from "./clients/storage.js";
 import { backupStoreAccountName, resolveArmResource } from "./config/naming.js";
 import { DOMAINS, type PlatformConfig } from "./config/schema.js";
@@ -281,11 +282,9 @@ async function checkWorkspaces(
       // Its own client: one attempt, no shared limiter queue to wait in.
       const client = new DatabricksClient({ host: w.url, auth, maxAttempts: 1, rateShare: 1 });
       try {
-        const me = await client.get<{
-          userName?: string;
-          displayName?: string;
-          groups?: { display?: string }[];
-        }>("/api/2.0/preview/scim/v2/Me", undefined, { abortSignal: AbortSignal.timeout(options.timeoutMs) });
+        const me = await databricksApis(client).scim.me({
+          abortSignal: AbortSignal.timeout(options.timeoutMs),
+        });
         out.push({ check: `workspace ${w.id}: reachable`, status: "ok", detail: host, key });
         if (options.reachabilityOnly) return;
         const who = me.userName ?? me.displayName ?? "?";
@@ -307,15 +306,14 @@ async function checkWorkspaces(
               },
         );
       } catch (error) {
-        const status = (error as { status?: number }).status;
-        const fix =
-          status === 401 || status === 403
-            ? `check databricks.workspaces[${index}].auth (the token or the identity's workspace access)`
-            : `check ${key}: the workspace URL as the portal shows it (https://adb-….azuredatabricks.net)`;
+        const denied = isAzdrError(error, "UNAUTHORIZED") || isAzdrError(error, "FORBIDDEN");
+        const fix = denied
+          ? `check databricks.workspaces[${index}].auth (the token or the identity's workspace access)`
+          : `check ${key}: the workspace URL as the portal shows it (https://adb-….azuredatabricks.net)`;
         out.push(
           failure(
             `workspace ${w.id}: reachable`,
-            status === 401 || status === 403 ? `databricks.workspaces[${index}].auth` : key,
+            denied ? `databricks.workspaces[${index}].auth` : key,
             host,
             error,
             fix,

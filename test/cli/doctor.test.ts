@@ -111,6 +111,19 @@ describe("azdr doctor", () => {
     expect(rogue.connections()).toBe(1);
   });
 
+  it("a token the workspace refuses names the auth setting to fix, not the URL", async () => {
+    platform = await start();
+    const env = { ...platform.env, AZDR_TEST_DATABRICKS_TOKEN: "dapi-revoked" };
+    const run = await cli(platform, ["doctor", "--json"], { env });
+    expect(run.code).toBe(1);
+    const { checks } = JSON.parse(run.stdout) as {
+      checks: { check: string; status: string; fix?: string; key?: string }[];
+    };
+    const reachable = checks.find((c) => c.check === "workspace primary: reachable");
+    expect(reachable).toMatchObject({ status: "fail", key: "databricks.workspaces[0].auth" });
+    expect(reachable?.fix).toContain("the token or the identity's workspace access");
+  });
+
   it("reports an unreachable store with its host and the setting that names it, after one attempt", async () => {
     platform = await start();
     const rogue = await rogueServer("reset");

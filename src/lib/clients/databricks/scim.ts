@@ -8,6 +8,8 @@ export type ScimUser = Open<{
   displayName?: string;
   emails?: { value?: string; type?: string; primary?: boolean }[];
   active?: boolean;
+  /** Groups the user is a direct member of ("admins" for workspace admins). */
+  groups?: { display?: string; value?: string }[];
 }>;
 
 export class ScimClient {

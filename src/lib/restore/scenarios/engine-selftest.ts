@@ -7,10 +7,9 @@
 //   polled until it finishes;
 // - checkpoint: a person creates `<folder>/confirmed` by hand; the check looks for it;
 // - scenario: the workspace restore (7.3) of the same source and target, as a child.
-import type { DatabricksClient } from "../../clients/databricks.js";
+import { databricksApis, succeeded } from "../../clients/databricks/index.js";
 import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
 import type { SourceContext } from "../../sources/context.js";
-import { mkdirs } from "../../sources/databricks-workspace.js";
 import type { EngineSelftestRequest } from "../catalog.js";
 import type { PlanItem, PreflightCheck } from "../engine/plan.js";
 import type {
@@ -23,8 +22,6 @@ import type {
   RestoreScenario,
   ValidationCheck,
 } from "../engine/steps.js";
-
-type Json = Record<string, unknown>;
 
 /** Idempotent, so a statement started again after a lost handle changes nothing. */
 const STATEMENT = "CREATE CATALOG IF NOT EXISTS azdr_selftest COMMENT 'azdr engine self-test'";
@@ -70,15 +67,8 @@ function workspaceUrl(ctx: SourceContext, id: string): string {
   return ws.url;
 }
 
-async function exists(client: DatabricksClient, path: string): Promise<boolean> {
-  try {
-    await client.get("/api/2.0/workspace/get-status", { path });
-    return true;
-  } catch (error) {
-    if (isAzdrError(error, "NOT_FOUND")) return false;
-    throw error;
-  }
-}
+const workspaceOf = (ctx: SourceContext, request: EngineSelftestRequest) =>
+  databricksApis(ctx.databricks(request.target)).workspace;
 
 function confirmationPath(request: EngineSelftestRequest): string {
   return `${request.folder}/confirmed`;
@@ -86,12 +76,12 @@ function confirmationPath(request: EngineSelftestRequest): string {
 
 async function preflight(ctx: SourceContext, request: EngineSelftestRequest): Promise<PreflightCheck[]> {
   const url = workspaceUrl(ctx, request.target);
-  await ctx.databricks(request.target).get("/api/2.0/workspace/get-status", { path: "/" });
+  await workspaceOf(ctx, request).getStatus("/");
   return [{ name: "target workspace reachable", ok: true, blocking: true, detail: url }];
 }
 
 async function plan(ctx: SourceContext, request: EngineSelftestRequest): Promise<PlannedWork> {
-  const client = ctx.databricks(request.target);
+  const workspace = workspaceOf(ctx, request);
   const notebook = `${request.folder}/notes`;
   const items: PlanItem[] = [];
   // Listed before its folder on purpose: the engine orders "dependency" steps.
@@ -101,7 +91,7 @@ async function plan(ctx: SourceContext, request: EngineSelftestRequest): Promise
     kind: "NOTEBOOK",
     target: notebook,
     dependsOn: [request.folder],
-    ...((await exists(client, notebook))
+    ...((await workspace.exists(notebook))
       ? { action: "skip" as const, reason: "notebook exists" }
       : { action: "create" as const, reason: "not in the target" }),
   });
@@ -110,7 +100,7 @@ async function plan(ctx: SourceContext, request: EngineSelftestRequest): Promise
     key: request.folder,
     kind: "DIRECTORY",
     target: request.folder,
-    ...((await exists(client, request.folder))
+    ...((await workspace.exists(request.folder))
       ? { action: "skip" as const, reason: "folder exists" }
       : { action: "create" as const, reason: "not in the target" }),
   });
@@ -121,7 +111,7 @@ async function plan(ctx: SourceContext, request: EngineSelftestRequest): Promise
     action: "create",
     reason: "runs on the target's SQL warehouse",
   });
-  const confirmed = await exists(client, confirmationPath(request));
+  const confirmed = await workspace.exists(confirmationPath(request));
   items.push({
     step: "confirm",
     key: confirmationPath(request),
@@ -160,15 +150,15 @@ async function execute(
   step: string,
   items: PlanItem[],
 ): Promise<ItemResult[]> {
-  const client = ctx.databricks(request.target);
+  const workspace = workspaceOf(ctx, request);
   const results: ItemResult[] = [];
   // One at a time in the engine's order: the notebook fails if its folder is not there yet.
   for (const item of items) {
     try {
-      if (item.kind === "DIRECTORY") await mkdirs(client, item.target!);
+      if (item.kind === "DIRECTORY") await workspace.mkdirs(item.target!);
       else
-        await client.post("/api/2.0/workspace/import", {
-          path: item.target,
+        await workspace.import({
+          path: item.target!,
           format: "SOURCE",
           language: "PYTHON",
           content: Buffer.from("# restored by the engine self-test\n").toString("base64"),
@@ -184,17 +174,17 @@ async function execute(
 }
 
 async function startOperation(ctx: SourceContext, request: EngineSelftestRequest): Promise<OperationHandle> {
-  const client = ctx.databricks(request.target);
-  const warehouses = ((await client.get<Json>("/api/2.0/sql/warehouses"))["warehouses"] ?? []) as Json[];
-  const warehouseId = warehouses[0]?.["id"];
-  if (typeof warehouseId !== "string")
+  const dbx = databricksApis(ctx.databricks(request.target));
+  let warehouseId: string | undefined;
+  for await (const warehouse of dbx.warehouses.list()) {
+    warehouseId = warehouse.id;
+    break;
+  }
+  if (warehouseId === undefined)
     throw new AzdrError("NOT_FOUND", `workspace ${request.target} has no SQL warehouse`);
-  const started = await client.post<Json>("/api/2.0/sql/statements", {
-    warehouse_id: warehouseId,
-    statement: STATEMENT,
-    wait_timeout: "0s",
-  });
-  return { statementId: String(started["statement_id"]), warehouseId };
+  // "0s": answer at once; the engine polls on durable timers.
+  const started = await dbx.sql.execute({ warehouseId, statement: STATEMENT, waitTimeout: "0s" });
+  return { statementId: started.statement_id, warehouseId };
 }
 
 async function pollOperation(
@@ -204,26 +194,30 @@ async function pollOperation(
   handle: OperationHandle,
 ): Promise<OperationStatus> {
   const id = String(handle["statementId"]);
-  const statement = await ctx.databricks(request.target).get<Json>(`/api/2.0/sql/statements/${id}`);
-  const reported = (statement["status"] as Json | undefined)?.["state"];
-  const state = typeof reported === "string" ? reported : "UNKNOWN";
-  if (state === "SUCCEEDED") return { state: "succeeded", detail: `statement ${id} succeeded` };
+  const statement = await databricksApis(ctx.databricks(request.target)).sql.get(id);
+  const state = statement.status.state;
   if (state === "PENDING" || state === "RUNNING")
     return { state: "running", detail: `statement ${id} ${state}` };
-  return { state: "failed", detail: `statement ${id} ended ${state}` };
+  try {
+    succeeded(statement);
+    return { state: "succeeded", detail: `statement ${id} succeeded` };
+  } catch (error) {
+    // The message carries the state, the SQLSTATE and the service's text.
+    return { state: "failed", detail: errorMessage(error) };
+  }
 }
 
 async function checkCheckpoint(ctx: SourceContext, request: EngineSelftestRequest): Promise<CheckResult> {
   const path = confirmationPath(request);
-  return (await exists(ctx.databricks(request.target), path))
+  return (await workspaceOf(ctx, request).exists(path))
     ? { ok: true, detail: `${path} exists` }
     : { ok: false, detail: `${path} does not exist in ${request.target}: create it, then say done again` };
 }
 
 async function validate(ctx: SourceContext, request: EngineSelftestRequest): Promise<ValidationCheck[]> {
-  const client = ctx.databricks(request.target);
+  const workspace = workspaceOf(ctx, request);
   const wanted = [request.folder, `${request.folder}/notes`];
-  const found = (await Promise.all(wanted.map((p) => exists(client, p)))).filter(Boolean).length;
+  const found = (await Promise.all(wanted.map((p) => workspace.exists(p)))).filter(Boolean).length;
   return [
     {
       name: "folder and notebook present",

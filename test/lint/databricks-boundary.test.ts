@@ -1,0 +1,36 @@
+// The lint rule that keeps Databricks REST paths and DatabricksError inside src/lib/clients, run
+// through ESLint's own API with the project's config, so it cannot stop firing unnoticed.
+import { ESLint } from "eslint";
+import { describe, expect, it } from "vitest";
+
+const OFFENDING = [
+  'export const a = "/api/2.0/workspace/list";',
+  "export const b = (id: string) => `/api/2.1/unity-catalog/catalogs/${id}`;",
+  'import { DatabricksError } from "./clients/databricks.js";',
+  "export const c = (e: unknown) => e instanceof DatabricksError;",
+].join("\n");
+
+const eslint = new ESLint({ cwd: process.cwd() });
+
+/** Lines the boundary rule reports when OFFENDING is linted as the file at filePath. */
+async function boundaryLines(filePath: string): Promise<number[]> {
+  const [result] = await eslint.lintText(OFFENDING, { filePath });
+  return result!.messages.filter((m) => m.ruleId === "no-restricted-syntax").map((m) => m.line);
+}
+
+describe("Databricks boundary lint rule", () => {
+  it("fires on a REST path literal, a path template and DatabricksError in src outside lib/clients", async () => {
+    const lines = await boundaryLines("src/lib/doctor.ts");
+    expect([...new Set(lines)].sort()).toEqual([1, 2, 3, 4]);
+    const [result] = await eslint.lintText(OFFENDING, { filePath: "src/cli/main.ts" });
+    expect(result!.messages.find((m) => m.ruleId === "no-restricted-syntax")?.message).toContain(
+      "typed client",
+    );
+  }, 120_000);
+
+  it("stays quiet in src/lib/clients, in the simulator and in tests", async () => {
+    expect(await boundaryLines("src/lib/clients/databricks/workspace.ts")).toEqual([]);
+    expect(await boundaryLines("sim/databricks/sql.ts")).toEqual([]);
+    expect(await boundaryLines("test/lib/clients/databricks-apis.test.ts")).toEqual([]);
+  }, 120_000);
+});
