@@ -154,6 +154,12 @@ export class Metastore {
    * workspace the metastore is assigned to; an ISOLATED one only from its bound workspaces.
    */
   readonly catalogBindings = new Map<string, Map<number, string>>();
+  /**
+   * Workspace bindings of storage credentials and external locations whose isolation_mode is
+   * ISOLATION_MODE_ISOLATED: "<kind>/<lower-case name>" → workspace id → binding type. Such a
+   * securable can be used only from its bound workspaces (its metadata stays readable).
+   */
+  readonly securableBindings = new Map<string, Map<number, string>>();
   /** Dropped managed tables, recoverable with UNDROP TABLE for 7 days. */
   readonly dropped: DroppedTable[] = [];
   readonly schemasByCatalog = new Map<string, Set<string>>();
@@ -234,6 +240,30 @@ export class Metastore {
     c.isolation_mode = "ISOLATED";
     let bound = this.catalogBindings.get(String(c.name));
     if (!bound) this.catalogBindings.set(String(c.name), (bound = new Map<number, string>()));
+    if (bound.size === 0) bound.set(workspaceId, "BINDING_TYPE_READ_WRITE");
+  }
+
+  /**
+   * Set a storage credential's or external location's isolation mode. Isolating binds the calling
+   * workspace when nothing is bound yet (as for catalogs); opening it drops its bindings.
+   */
+  setIsolation(
+    kind: "storage_credential" | "external_location",
+    name: string,
+    mode: "ISOLATION_MODE_OPEN" | "ISOLATION_MODE_ISOLATED",
+    workspaceId: number,
+  ): void {
+    const item = this.securable(kind, name);
+    const key = `${kind}/${String(item.name).toLowerCase()}`;
+    if (mode === "ISOLATION_MODE_OPEN") {
+      item.isolation_mode = mode;
+      this.securableBindings.delete(key);
+      return;
+    }
+    if (item.isolation_mode === mode) return;
+    item.isolation_mode = mode;
+    let bound = this.securableBindings.get(key);
+    if (!bound) this.securableBindings.set(key, (bound = new Map<number, string>()));
     if (bound.size === 0) bound.set(workspaceId, "BINDING_TYPE_READ_WRITE");
   }
 

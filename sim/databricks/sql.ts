@@ -268,7 +268,10 @@ export function registerSqlRoutes(
             `[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view \`${full}\` because it already exists.`,
             "42P07",
           );
+        // OR REPLACE replaces the whole definition: without a COMMENT clause the view has none.
         existing.info.view_definition = query;
+        if (viewComment !== undefined) existing.info.comment = viewComment;
+        else delete existing.info.comment;
         return { columns: [], rows: [] };
       }
       try {

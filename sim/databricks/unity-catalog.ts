@@ -331,13 +331,27 @@ export function registerUnityCatalogRoutes(
     service.route("GET", `${uc}/${path}`, (req) => list(req, [...map().values()], key));
     service.route("POST", `${uc}/${path}`, (req) => ok(create(body(req))));
     service.route("GET", `${uc}/${path}/:name`, (req) => ok(ms().securable(kind, req.params.name ?? "")));
-    service.route("PATCH", `${uc}/${path}/:name`, (req) =>
-      ok(patch(ms().securable(kind, req.params.name ?? ""), body(req), fields)),
-    );
+    service.route("PATCH", `${uc}/${path}/:name`, (req) => {
+      const item = ms().securable(kind, req.params.name ?? "");
+      const b = body(req);
+      const mode = str(b.isolation_mode, "isolation_mode");
+      if (mode !== undefined) {
+        // Storage credentials and external locations take isolation_mode (IsolationMode enum).
+        if (kind !== "storage_credential" && kind !== "external_location")
+          throw err.invalid(`isolation_mode cannot be set on a ${kind}`);
+        if (mode !== "ISOLATION_MODE_OPEN" && mode !== "ISOLATION_MODE_ISOLATED")
+          throw err.invalid(
+            `Invalid isolation_mode: ${mode} (ISOLATION_MODE_OPEN or ISOLATION_MODE_ISOLATED)`,
+          );
+        ms().setIsolation(kind, String(item.name), mode, workspaceId());
+      }
+      return ok(patch(item, b, fields));
+    });
     service.route("DELETE", `${uc}/${path}/:name`, (req) => {
       const item = ms().securable(kind, req.params.name ?? "");
       map().delete(String(item.name).toLowerCase());
       ms().grants.delete(`${kind}/${String(item.name).toLowerCase()}`);
+      ms().securableBindings.delete(`${kind}/${String(item.name).toLowerCase()}`);
       return ok({});
     });
   };
@@ -366,27 +380,57 @@ export function registerUnityCatalogRoutes(
     ["owner"],
   );
 
-  // Workspace bindings (catalogs). The securable must be ISOLATED to take bindings, and a bound
-  // workspace must be assigned to this metastore.
+  // Workspace bindings of catalogs, storage credentials and external locations (the securable
+  // types the API reference lists, but `credential`: service credentials are not modelled). The
+  // securable must be ISOLATED (ISOLATION_MODE_ISOLATED) to take bindings, and a bound workspace
+  // must be assigned to this metastore.
   const bindingsOf = (type: string | undefined, name: string | undefined) => {
-    if ((type ?? "").toLowerCase() !== "catalog")
-      throw err.invalid(`The simulator models workspace bindings of catalogs only (got ${type})`);
-    const catalog = ms().catalog(name ?? "");
-    return { catalog, name: String(catalog.name) };
+    const kind = (type ?? "").toLowerCase();
+    const m = ms();
+    if (kind === "catalog") {
+      const catalog = m.catalog(name ?? "");
+      const key = String(catalog.name);
+      return {
+        label: `Catalog '${key}'`,
+        isolated: () => catalog.isolation_mode === "ISOLATED",
+        bound: () => m.catalogBindings.get(key),
+        create: () => {
+          const made = new Map<number, string>();
+          m.catalogBindings.set(key, made);
+          return made;
+        },
+      };
+    }
+    if (kind !== "storage_credential" && kind !== "external_location")
+      throw err.invalid(
+        `Invalid securable type: ${type} (catalog, storage_credential, credential or external_location)`,
+      );
+    const item = m.securable(kind, name ?? "");
+    const key = `${kind}/${String(item.name).toLowerCase()}`;
+    return {
+      label: `${kind === "storage_credential" ? "Storage credential" : "External location"} '${String(item.name)}'`,
+      isolated: () => item.isolation_mode === "ISOLATION_MODE_ISOLATED",
+      bound: () => m.securableBindings.get(key),
+      create: () => {
+        const made = new Map<number, string>();
+        m.securableBindings.set(key, made);
+        return made;
+      },
+    };
   };
-  const bindingList = (name: string): Json[] =>
-    [...(ms().catalogBindings.get(name) ?? new Map<number, string>())]
+  type Bindable = ReturnType<typeof bindingsOf>;
+  const bindingList = (target: Bindable): Json[] =>
+    [...(target.bound() ?? new Map<number, string>())]
       .sort(([a], [b]) => a - b)
       .map(([workspace_id, binding_type]) => ({ workspace_id, binding_type }));
   const rebind = (
-    catalog: Json,
-    name: string,
+    target: Bindable,
     add: { workspace_id: number; binding_type: string }[],
     remove: number[],
   ) => {
-    if (add.length && catalog.isolation_mode !== "ISOLATED")
+    if (add.length && !target.isolated())
       throw err.invalid(
-        `Catalog '${name}' has isolation mode OPEN: set it to ISOLATED before binding workspaces to it`,
+        `${target.label} has isolation mode OPEN: set it to ISOLATED before binding workspaces to it`,
       );
     const m = ms();
     for (const a of add) {
@@ -396,19 +440,18 @@ export function registerUnityCatalogRoutes(
       if (!["BINDING_TYPE_READ_WRITE", "BINDING_TYPE_READ_ONLY"].includes(a.binding_type))
         throw err.invalid(`Invalid binding_type: ${a.binding_type}`);
     }
-    let bound = m.catalogBindings.get(name);
-    if (!bound) m.catalogBindings.set(name, (bound = new Map<number, string>()));
+    const bound = target.bound() ?? target.create();
     for (const id of remove) bound.delete(id);
     for (const a of add) bound.set(a.workspace_id, a.binding_type);
   };
   service.route("GET", `${uc}/bindings/:type/:name`, (req) => {
-    const { name } = bindingsOf(req.params.type, req.params.name);
+    const target = bindingsOf(req.params.type, req.params.name);
     if (req.query.get("max_results") === null && !req.query.get("page_token"))
-      return ok({ bindings: bindingList(name) });
-    return list(req, bindingList(name), "bindings");
+      return ok({ bindings: bindingList(target) });
+    return list(req, bindingList(target), "bindings");
   });
   service.route("PATCH", `${uc}/bindings/:type/:name`, (req) => {
-    const { catalog, name } = bindingsOf(req.params.type, req.params.name);
+    const target = bindingsOf(req.params.type, req.params.name);
     const b = body(req);
     const entries = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
     const type = (t: unknown) =>
@@ -418,35 +461,33 @@ export function registerUnityCatalogRoutes(
           ? t
           : JSON.stringify(t);
     rebind(
-      catalog,
-      name,
+      target,
       entries(b.add).map((a) => ({
         workspace_id: Number(a.workspace_id),
         binding_type: type(a.binding_type),
       })),
       entries(b.remove).map((r) => Number(r.workspace_id)),
     );
-    return ok({ bindings: bindingList(name) });
+    return ok({ bindings: bindingList(target) });
   });
   // The older catalog-only form: workspace ids, read-write.
   service.route("GET", `${uc}/workspace-bindings/catalogs/:name`, (req) => {
-    const { name } = bindingsOf("catalog", req.params.name);
-    return ok({ workspaces: bindingList(name).map((b) => b.workspace_id) });
+    const target = bindingsOf("catalog", req.params.name);
+    return ok({ workspaces: bindingList(target).map((b) => b.workspace_id) });
   });
   service.route("PATCH", `${uc}/workspace-bindings/catalogs/:name`, (req) => {
-    const { catalog, name } = bindingsOf("catalog", req.params.name);
+    const target = bindingsOf("catalog", req.params.name);
     const b = body(req);
     const ids = (value: unknown): number[] => (Array.isArray(value) ? value.map(Number) : []);
     rebind(
-      catalog,
-      name,
+      target,
       ids(b.assign_workspaces).map((workspace_id) => ({
         workspace_id,
         binding_type: "BINDING_TYPE_READ_WRITE",
       })),
       ids(b.unassign_workspaces),
     );
-    return ok({ workspaces: bindingList(name).map((x) => x.workspace_id) });
+    return ok({ workspaces: bindingList(target).map((x) => x.workspace_id) });
   });
 
   // Grants.

@@ -5,7 +5,9 @@ import { access, mkdtemp, readFile, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildStatements, renderSql } from "../../src/lib/export/unity-catalog.js";
+import { buildStatements, exportUnityCatalog, renderSql } from "../../src/lib/export/unity-catalog.js";
+import type { ExportSink } from "../../src/lib/export/sink.js";
+import type { Manifest, ManifestEntry } from "../../src/lib/store/manifest.js";
 import { OBJECTS_CONTAINER, objectPath } from "../../src/lib/store/layout.js";
 import type { Metastore } from "../../sim/databricks/metastore.js";
 import { createPolicy } from "../../sim/databricks/compute.js";
@@ -367,5 +369,102 @@ describe("Unity Catalog SQL order", () => {
     expect(sql).toMatch(/-- NOT RUN: MANAGED table[^\n]*\n-- CREATE TABLE IF NOT EXISTS `c`.`s`.`t`/);
     expect(sql).toMatch(/-- NOT RUN: reads c.s.t[^\n]*\n-- CREATE VIEW IF NOT EXISTS `c`.`s`.`v`/);
     expect(statements.filter((s) => !s.disabled)).toEqual([]);
+  });
+
+  it("exports the isolation and workspace bindings of ISOLATED securables as the REST requests that set them, last", async () => {
+    // Before: the export had no bindings at all, so an exported ISOLATED catalog came back OPEN.
+    const bodies = new Map<string, Json>([
+      ["catalogs/c.json", { name: "c", isolation_mode: "ISOLATED" }],
+      [
+        "external-locations/loc.json",
+        {
+          name: "loc",
+          url: "abfss://x@a.dfs.core.windows.net/",
+          credential_name: "mi",
+          isolation_mode: "ISOLATION_MODE_ISOLATED",
+        },
+      ],
+      [
+        "bindings/catalog/c.json",
+        {
+          securable_type: "catalog",
+          full_name: "c",
+          isolation_mode: "ISOLATED",
+          bindings: [{ workspace_id: 11, binding_type: "BINDING_TYPE_READ_ONLY" }],
+        },
+      ],
+      [
+        "bindings/external_location/loc.json",
+        {
+          securable_type: "external_location",
+          full_name: "loc",
+          isolation_mode: "ISOLATION_MODE_ISOLATED",
+          bindings: [
+            { workspace_id: 11, binding_type: "BINDING_TYPE_READ_WRITE" },
+            { workspace_id: 12, binding_type: "BINDING_TYPE_READ_WRITE" },
+          ],
+        },
+      ],
+    ]);
+    const kinds: Record<string, string> = {
+      catalogs: "catalog",
+      "external-locations": "external_location",
+      bindings: "bindings",
+    };
+    const entries: ManifestEntry[] = [...bodies.keys()].map((path) => ({
+      path,
+      kind: kinds[path.split("/")[0]!]!,
+      sha256: path,
+      size: 1,
+    }));
+    const written = new Map<string, string>();
+    const sink: ExportSink = {
+      write: (path, body) => {
+        written.set(path, body.toString());
+        return Promise.resolve();
+      },
+      folder: () => Promise.resolve(),
+      body: (entry) => Promise.resolve(Buffer.from(JSON.stringify(bodies.get(entry.path)))),
+      json: <T>(entry: ManifestEntry) => Promise.resolve(bodies.get(entry.path) as T),
+      note: () => undefined,
+    };
+    const manifest = {
+      sourceId: "m",
+      snapshotId: "s",
+      endedAt: "t",
+      entries,
+      summary: {},
+    } as unknown as Manifest;
+    const section = await exportUnityCatalog(manifest, sink);
+    const location = JSON.parse(written.get("unity-catalog/bindings/external_location/loc.json")!) as Json;
+    expect(location["requests"]).toEqual([
+      {
+        method: "PATCH",
+        path: "/api/2.1/unity-catalog/external-locations/loc",
+        body: { isolation_mode: "ISOLATION_MODE_ISOLATED" },
+      },
+      {
+        method: "PATCH",
+        path: "/api/2.1/unity-catalog/bindings/external_location/loc",
+        body: {
+          add: [
+            { workspace_id: 11, binding_type: "BINDING_TYPE_READ_WRITE" },
+            { workspace_id: 12, binding_type: "BINDING_TYPE_READ_WRITE" },
+          ],
+        },
+      },
+    ]);
+    expect((JSON.parse(written.get("unity-catalog/bindings/catalog/c.json")!) as Json)["requests"]).toEqual([
+      { method: "PATCH", path: "/api/2.1/unity-catalog/catalogs/c", body: { isolation_mode: "ISOLATED" } },
+      {
+        method: "PATCH",
+        path: "/api/2.1/unity-catalog/bindings/catalog/c",
+        body: { add: [{ workspace_id: 11, binding_type: "BINDING_TYPE_READ_ONLY" }] },
+      },
+    ]);
+    const sql = written.get("unity-catalog.sql")!;
+    expect(sql).toContain("-- CATALOG `c` is ISOLATED, bound to workspace(s) 11 (READ_ONLY) in the backup.");
+    expect(sql.indexOf("-- ==== workspace bindings")).toBeGreaterThan(sql.indexOf("CREATE CATALOG"));
+    expect(section.body.join("\n")).toMatch(/unity-catalog\/bindings\/<type>\/<name>\.json` \(2\)/);
   });
 });

@@ -388,10 +388,10 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
       bad.get("definitions equal the backup's (comments, properties, locations, columns…)")!.detail,
     ).toBe('catalog catalog_1: comment: "edited" → "Seeded catalog 1" (found → expected)');
     expect(bad.get("grants equal the backup's")!.detail).toMatch(
-      /^catalog main: expected \{.*\}, found \{.*intruder: USE_CATALOG/,
+      /^catalog main: grants expected \{.*\}, found \{.*intruder: USE_CATALOG/,
     );
     expect(bad.get("owners equal the backup's")!.detail).toBe(
-      "schema main.default: expected data-platform, found someone-else",
+      "schema main.default: owner expected data-platform, found someone-else",
     );
   });
 
@@ -496,7 +496,7 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     expect(failedOf(applied.batches)).toEqual([]);
     expect(applied.validation.filter((v) => !v.ok)).toEqual([]);
     expect(
-      applied.validation.find((v) => v.name === "catalog isolation and workspace bindings as planned"),
+      applied.validation.find((v) => v.name === "isolation and workspace bindings as planned"),
     ).toMatchObject({
       ok: true,
       expected: 2,
@@ -538,8 +538,8 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
       applied.plan.planId,
     );
     expect(drifted.find((v) => !v.ok)).toMatchObject({
-      name: "catalog isolation and workspace bindings as planned",
-      detail: "catalog catalog_1: isolation expected ISOLATED, found OPEN",
+      name: "isolation and workspace bindings as planned",
+      detail: "catalog catalog_1: isolation_mode expected ISOLATED, found OPEN",
     });
     const again = await restore(p, { existing: "update", remap: { ...REMAP, workspaceIds } });
     const againPlan = await readPlan(p.runtime, again.plan.planId);
@@ -548,6 +548,91 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     );
     expect(again.validation.filter((v) => !v.ok)).toEqual([]);
     expect(dr.catalog("catalog_1")["isolation_mode"]).toBe("ISOLATED");
+  });
+
+  it("an ISOLATED external location and storage credential come back isolated with their bindings remapped; validation names one opened afterwards", async () => {
+    const p = await start({
+      sim: {
+        workspaces: [
+          { name: "primary", metastore: "uc-westeurope" },
+          { name: "analytics", metastore: "uc-westeurope" },
+          { name: "dr", metastore: "uc-northeurope" },
+          { name: "dr-analytics", metastore: "uc-northeurope" },
+        ],
+      },
+    });
+    const id = (name: string) => p.sim.workspace(name).workspaceId;
+    const source = p.sim.metastore("uc-westeurope");
+    source.setIsolation("external_location", "loc-landing", "ISOLATION_MODE_ISOLATED", id("primary"));
+    source.securableBindings
+      .get("external_location/loc-landing")!
+      .set(id("analytics"), "BINDING_TYPE_READ_ONLY");
+    source.setIsolation("storage_credential", "primary-mi", "ISOLATION_MODE_ISOLATED", id("analytics"));
+    const manifest = await backup(p, "primary-metastore", "20261126t020000z");
+    const paths = manifest.entries.map((e) => e.path);
+    // Before: only catalogs had their bindings backed up; these came back usable everywhere.
+    expect(paths).toContain("bindings/external_location/loc-landing.json");
+    expect(paths).toContain("bindings/storage_credential/primary-mi.json");
+
+    const workspaceIds = [{ from: String(id("analytics")), to: String(id("dr-analytics")) }];
+    const planned = await restore(p, { mode: "plan", remap: { ...REMAP, workspaceIds } });
+    const plan = await readPlan(p.runtime, planned.plan.planId);
+    const location = plan.items.find(
+      (i) => i.step === "workspace-bindings" && i.key === "external_location/loc-landing",
+    )!;
+    expect(location).toMatchObject({ action: "create" });
+    expect(location.reason).toContain("ISOLATION_MODE_ISOLATED, bound to ");
+    expect(location.reason).toContain(`${id("dr-analytics")} (READ_ONLY)`);
+    expect(plan.notes.join("\n")).toContain(
+      `Storage credential primary-mi: the workspace azdr restores through (${id("dr")}) stays bound (read-write)`,
+    );
+
+    const applied = await restore(p, { remap: { ...REMAP, workspaceIds } });
+    expect(failedOf(applied.batches)).toEqual([]);
+    expect(applied.validation.filter((v) => !v.ok)).toEqual([]);
+    expect(
+      applied.validation.find((v) => v.name === "isolation and workspace bindings as planned"),
+    ).toMatchObject({
+      ok: true,
+      expected: 2,
+    });
+    const dr = p.sim.metastore("uc-northeurope");
+    expect(dr.externalLocations.get("loc-landing")!["isolation_mode"]).toBe("ISOLATION_MODE_ISOLATED");
+    expect(Object.fromEntries(dr.securableBindings.get("external_location/loc-landing")!)).toEqual({
+      [id("dr")]: "BINDING_TYPE_READ_WRITE",
+      [id("dr-analytics")]: "BINDING_TYPE_READ_ONLY",
+    });
+    expect(dr.storageCredentials.get("primary-mi")!["isolation_mode"]).toBe("ISOLATION_MODE_ISOLATED");
+    expect(Object.fromEntries(dr.securableBindings.get("storage_credential/primary-mi")!)).toEqual({
+      [id("dr")]: "BINDING_TYPE_READ_WRITE",
+      [id("dr-analytics")]: "BINDING_TYPE_READ_WRITE",
+    });
+    // Isolated last: every location and table under them was created through the DR workspace.
+    const writes = p.sim.log.writes(NO_WRITE_POSTS).map((w) => `${w.method} ${decodeURIComponent(w.path)}`);
+    const isolating = writes.indexOf("PATCH /api/2.1/unity-catalog/external-locations/loc-landing");
+    expect(isolating).toBeGreaterThan(writes.lastIndexOf("POST /api/2.1/unity-catalog/tables"));
+
+    // Someone opens the location in DR: validation names the object and the field.
+    dr.setIsolation("external_location", "loc-landing", "ISOLATION_MODE_OPEN", id("dr"));
+    const drifted = await runValidation(
+      p.runtime,
+      unityCatalogScenario,
+      applied.request,
+      applied.plan.planId,
+    );
+    expect(drifted.filter((v) => !v.ok)).toEqual([
+      expect.objectContaining({
+        name: "isolation and workspace bindings as planned",
+        detail:
+          "external_location loc-landing: isolation_mode expected ISOLATION_MODE_ISOLATED, found ISOLATION_MODE_OPEN",
+      }),
+    ]);
+    const again = await restore(p, { existing: "update", remap: { ...REMAP, workspaceIds } });
+    const againPlan = await readPlan(p.runtime, again.plan.planId);
+    expect(againPlan.destructive.join("\n")).toContain(
+      "external_location loc-landing: isolation ISOLATION_MODE_OPEN → ISOLATION_MODE_ISOLATED; bindings none → ",
+    );
+    expect(again.validation.filter((v) => !v.ok)).toEqual([]);
   });
 
   it("managedTables=recreate-empty re-creates managed table definitions empty, then the views over them", async () => {
@@ -582,6 +667,69 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
       expect(restored.history!.at(-1)!.rows).toBe(0); // empty: the data is runbook 7.6's job
     }
     for (const v of seed.views) expect(dr.tables.has(v)).toBe(true);
+  });
+
+  it("a pre-populated target hides no miss: objects are compared by name and field, never by count; view comments and re-created managed tables' columns are checked", async () => {
+    const p = await start();
+    const seed = p.sim.seeds.metastores["uc-westeurope"]!;
+    const source = p.sim.metastore("uc-westeurope");
+    const [external] = seed.externalTables as [string];
+    source.createTable({
+      catalog_name: "main",
+      schema_name: "default",
+      name: "v_curated",
+      table_type: "VIEW",
+      view_definition: `SELECT id FROM ${external} WHERE id > 0`,
+      comment: "curated, for reports",
+    });
+    await backup(p, "primary-metastore", "20261126t020000z");
+    // The DR metastore already holds objects of its own, more of each kind than the backup has.
+    const dr = p.sim.metastore("uc-northeurope");
+    dr.createStorageCredential({ name: "dr-mi", azure_managed_identity: { access_connector_id: "/ac/dr" } });
+    for (let i = 0; i < 6; i++) {
+      dr.createCatalog({ name: `dr_only_${i}` });
+      dr.createSchema({ catalog_name: `dr_only_${i}`, name: "s" });
+      dr.createExternalLocation({
+        name: `dr-loc-${i}`,
+        url: `abfss://dr${i}@stdronly.dfs.core.windows.net/`,
+        credential_name: "dr-mi",
+      });
+    }
+    const { plan, validation, request } = await restore(p, { managedTables: "recreate-empty" });
+    expect(validation.filter((v) => !v.ok)).toEqual([]);
+    // Before: the view came back without its comment (CREATE VIEW had no COMMENT clause).
+    expect(dr.table("main.default.v_curated").info["comment"]).toBe("curated, for reports");
+    // Re-planned, everything matches: before, every MANAGED volume was a conflict ("differs in
+    // storage_location") because the service picks a managed volume's location.
+    const again = await restore(p, { managedTables: "recreate-empty", mode: "plan" });
+    const replanned = await readPlan(p.runtime, again.plan.planId);
+    expect(replanned.items.filter((i) => i.action !== "skip").map((i) => `${i.key}: ${i.reason}`)).toEqual(
+      [],
+    );
+
+    // After the restore: a restored table and view go, others take their places in the same schema
+    // (the target has at least as many tables as the backup), and a re-created table loses a column.
+    const managed = seed.tables.find((t) => !seed.externalTables.includes(t))!;
+    dr.deleteTable(external);
+    dr.deleteTable("main.default.v_curated");
+    for (const name of ["dr_extra_1", "dr_extra_2", "dr_extra_3"])
+      dr.createTable({
+        catalog_name: "main",
+        schema_name: "default",
+        name,
+        table_type: "EXTERNAL",
+        storage_location: `abfss://external@stdrdata.dfs.core.windows.net/${name}`,
+      });
+    const columns = dr.table(managed).info["columns"] as Json[];
+    const dropped = columns.pop()!;
+    const checks = await runValidation(p.runtime, unityCatalogScenario, request, plan.planId);
+    const bad = new Map(checks.filter((v) => !v.ok).map((v) => [v.name, v.detail]));
+    expect(bad.get("external tables present")).toBe(`missing: ${external}`);
+    expect(bad.get("views present")).toMatch(/missing: .*main\.default\.v_curated/);
+    // Before: a re-created managed table's columns were never compared.
+    expect(bad.get("definitions equal the backup's (comments, properties, locations, columns…)")).toContain(
+      `managed_table ${managed}: columns: missing ${String(dropped["name"])} (found → expected)`,
+    );
   });
 
   it("existing=skip keeps what differs; existing=update makes it equal; overlapping locations conflict", async () => {

@@ -2,7 +2,9 @@
 // Statement Execution API: DDL in dependency order (external locations, catalogs, schemas, tables,
 // views after what they read, volumes, functions), then GRANTs, then owners (last, so the one
 // running the script keeps the right to grant until the end). What SQL cannot create (storage
-// credentials, connections with their secrets) gets its REST create body as JSON and a comment.
+// credentials, connections with their secrets) gets its REST create body as JSON and a comment, and
+// so does what SQL cannot set: the isolation and workspace bindings of ISOLATED catalogs, storage
+// credentials and external locations (REST requests to send last, after the DR workspace ids).
 import type { SecurableType } from "../sources/unity-catalog-source.js";
 import type { ManifestEntry } from "../store/manifest.js";
 import {
@@ -133,10 +135,47 @@ export function orderViews<T extends { fullName: string; def: Json }>(views: T[]
   return ordered;
 }
 
+/** The backed-up isolation and workspace bindings of one securable (a `bindings/…` entry). */
+export interface BindingsRecord {
+  type: SecurableType;
+  fullName: string;
+  isolationMode: string;
+  bindings: { workspace_id: number; binding_type: string }[];
+}
+
+/** REST collection of the securables that take bindings. */
+const BINDABLE_API: Partial<Record<SecurableType, string>> = {
+  catalog: "catalogs",
+  storage_credential: "storage-credentials",
+  external_location: "external-locations",
+};
+
+/** The two PATCH requests that isolate a securable and bind its workspaces, in order. */
+export function bindingRequests(record: BindingsRecord): { method: "PATCH"; path: string; body: Json }[] {
+  const name = encodeURIComponent(record.fullName);
+  return [
+    {
+      method: "PATCH",
+      path: `/api/2.1/unity-catalog/${BINDABLE_API[record.type] ?? record.type}/${name}`,
+      body: { isolation_mode: record.isolationMode },
+    },
+    {
+      method: "PATCH",
+      path: `/api/2.1/unity-catalog/bindings/${record.type}/${name}`,
+      body: { add: record.bindings },
+    },
+  ];
+}
+
+export function bindingsFile(record: BindingsRecord): string {
+  return `unity-catalog/bindings/${record.type}/${encodeURIComponent(record.fullName)}.json`;
+}
+
 /** The ordered statements for a Unity Catalog snapshot, plus the REST bodies SQL cannot replace. */
 export function buildStatements(
   securables: Securable[],
   grants: { type: SecurableType; fullName: string; assignments: Json[] }[],
+  isolated: BindingsRecord[] = [],
 ): { statements: Statement[]; restBodies: { path: string; body: Json; why: string }[] } {
   const statements: Statement[] = [];
   const restBodies: { path: string; body: Json; why: string }[] = [];
@@ -289,6 +328,32 @@ export function buildStatements(
         : {}),
     });
   }
+  // Isolation last, as the restore does: isolating earlier could lock the script's own workspace out.
+  for (const record of [...isolated].sort(
+    (a, b) => a.type.localeCompare(b.type) || a.fullName.localeCompare(b.fullName),
+  )) {
+    const path = bindingsFile(record);
+    const bound = record.bindings
+      .map((b) => `${b.workspace_id} (${b.binding_type.replace("BINDING_TYPE_", "")})`)
+      .join(", ");
+    restBodies.push({
+      path,
+      body: {
+        securable_type: record.type,
+        full_name: record.fullName,
+        isolation_mode: record.isolationMode,
+        bindings: record.bindings,
+        requests: bindingRequests(record),
+      },
+      why: "SQL cannot isolate a securable or bind workspaces to it",
+    });
+    statements.push({
+      section: "workspace bindings",
+      object: record.fullName,
+      sql: `-- ${SQL_TYPE[record.type]} ${ident(record.fullName)} is ${record.isolationMode}, bound to workspace(s) ${bound || "none"} in the backup. SQL cannot set this: send the two PATCH requests in ${path} last, with the backed-up workspace ids replaced by their DR counterparts (keep the workspace you run this from bound).`,
+      disabled: "REST only",
+    });
+  }
   return { statements, restBodies };
 }
 
@@ -325,6 +390,7 @@ function securableOf(entry: ManifestEntry): SecurableType | undefined {
 export const exportUnityCatalog: ComponentExporter = async (manifest, sink) => {
   const securables: Securable[] = [];
   const grants: { type: SecurableType; fullName: string; assignments: Json[] }[] = [];
+  const isolated: BindingsRecord[] = [];
   let metastore: Json | undefined;
   await readAll(sink, manifest.entries, async (entry) => {
     const value = await sink.json<Json>(entry);
@@ -333,6 +399,18 @@ export const exportUnityCatalog: ComponentExporter = async (manifest, sink) => {
         type: text(value["securable_type"]) as SecurableType,
         fullName: text(value["full_name"]),
         assignments: (value["privilege_assignments"] as Json[] | undefined) ?? [],
+      });
+      return;
+    }
+    if (entry.kind === "bindings") {
+      isolated.push({
+        type: text(value["securable_type"]) as SecurableType,
+        fullName: text(value["full_name"]),
+        isolationMode: text(value["isolation_mode"]),
+        bindings: ((value["bindings"] as Json[] | undefined) ?? []).map((b) => ({
+          workspace_id: Number(b["workspace_id"]),
+          binding_type: text(b["binding_type"], "BINDING_TYPE_READ_WRITE"),
+        })),
       });
       return;
     }
@@ -348,7 +426,7 @@ export const exportUnityCatalog: ComponentExporter = async (manifest, sink) => {
         : text(value["full_name"], text(value["name"]));
     securables.push({ type, fullName, def: value });
   });
-  const { statements, restBodies } = buildStatements(securables, grants);
+  const { statements, restBodies } = buildStatements(securables, grants, isolated);
   for (const rest of restBodies) await sink.write(rest.path, `${JSON.stringify(rest.body, null, 2)}\n`);
   if (metastore) await sink.write("unity-catalog/metastore.json", `${JSON.stringify(metastore, null, 2)}\n`);
   const header = [
@@ -369,7 +447,8 @@ export const exportUnityCatalog: ComponentExporter = async (manifest, sink) => {
     )}\n`,
   );
   for (const s of statements)
-    if (s.disabled && s.section !== "grants" && s.section !== "owners") sink.note(s.object, s.disabled);
+    if (s.disabled && !["grants", "owners", "workspace bindings"].includes(s.section))
+      sink.note(s.object, s.disabled);
   const count = (section: string) => statements.filter((s) => s.section === section && !s.disabled).length;
   return {
     title: "Unity Catalog",
@@ -377,6 +456,7 @@ export const exportUnityCatalog: ComponentExporter = async (manifest, sink) => {
       `\`${UC_SQL_FILE}\`: the metadata as SQL, in the order it must run: external locations, catalogs (${count("catalogs")}), schemas (${count("schemas")}), tables (${count("tables")}), views (${count("views")}, each after the tables and views it reads), volumes (${count("volumes")}), functions (${count("functions")}), then GRANTs (${count("grants")}) and owners (${count("owners")}) last. Every CREATE has IF NOT EXISTS, so a re-run is harmless.`,
       `\`${UC_STATEMENTS_FILE}\`: the same runnable statements as a JSON list, to send one by one: \`POST /api/2.0/sql/statements {"warehouse_id": "…", "statement": "<statement>"}\` (or \`databricks api post /api/2.0/sql/statements --json …\`).`,
       "`unity-catalog/storage-credentials/*.json` and `unity-catalog/connections/*.json`: REST create bodies for what SQL cannot create (storage credentials; connections, whose secrets were never backed up: add them first). Create storage credentials before running the SQL: external locations need them.",
+      `\`unity-catalog/bindings/<type>/<name>.json\` (${isolated.length}): the isolation and workspace bindings of ISOLATED catalogs, storage credentials and external locations, as the two PATCH requests that set them (\`requests\`). SQL cannot set them: send them LAST, after replacing the backed-up workspace ids with their DR counterparts and keeping the workspace you run from bound (isolating earlier locks out every other workspace).`,
       "Managed tables are written commented out (NOT RUN): this export has their definitions, not their data (runbook 7.6: Delta deep clone or storage-level restore). Views over them are commented out too.",
       "External tables are created over their existing LOCATION: their data and table properties come from the Delta log there.",
     ],

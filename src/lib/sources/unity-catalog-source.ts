@@ -1,7 +1,8 @@
 // Daily Unity Catalog metadata backup (runbook 4.2): metastore and its workspace assignment,
 // storage credentials, external locations, connections (no secrets), catalogs, schemas, tables
 // and views (type, format, location, columns, properties), volumes, functions, and the grants and
-// owner of every securable, and the workspace bindings of ISOLATED catalogs.
+// owner of every securable, and the workspace bindings of ISOLATED catalogs, storage credentials
+// and external locations.
 import type { BackupSource } from "../backup/engine.js";
 import type { DatabricksClient } from "../clients/databricks.js";
 import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
@@ -56,9 +57,21 @@ export function grantsPath(type: SecurableType, fullName: string): string {
   return `grants/${type}/${encodeURIComponent(fullName)}.json`;
 }
 
-/** Workspace bindings of an ISOLATED securable (catalogs): which workspaces may reach it. */
+/** Workspace bindings of an ISOLATED securable (catalog, storage credential, external location). */
 export function bindingsPath(type: SecurableType, fullName: string): string {
   return `bindings/${type}/${encodeURIComponent(fullName)}.json`;
+}
+
+/**
+ * The isolation mode of a securable that takes workspace bindings, when it is isolated: catalogs
+ * say ISOLATED, storage credentials and external locations ISOLATION_MODE_ISOLATED.
+ */
+export function isolationOf(type: SecurableType, definition: Json): string | undefined {
+  const mode = definition["isolation_mode"];
+  if (type === "catalog" && mode === "ISOLATED") return mode;
+  if ((type === "storage_credential" || type === "external_location") && mode === "ISOLATION_MODE_ISOLATED")
+    return mode;
+  return undefined;
 }
 
 export function withoutSecrets(connection: Json): Json {
@@ -226,19 +239,23 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
             privilege_assignments: grants["privilege_assignments"] ?? [],
           }),
         );
-        // An ISOLATED catalog is reachable only from its bound workspaces: without them it would
-        // come back OPEN (reachable from every workspace on the metastore).
-        if (item.type === "catalog" && item.definition["isolation_mode"] === "ISOLATED") {
+        // An ISOLATED catalog, storage credential or external location is usable only from its
+        // bound workspaces: without them it would come back OPEN (usable from every workspace on
+        // the metastore).
+        const isolation = isolationOf(item.type, item.definition);
+        if (isolation) {
           const bindings = await collect(
-            client.paginate<Json>(`${UC}/bindings/catalog/${encodeURIComponent(item.fullName)}`, "bindings", {
-              max_results: 0,
-            }),
+            client.paginate<Json>(
+              `${UC}/bindings/${item.type}/${encodeURIComponent(item.fullName)}`,
+              "bindings",
+              { max_results: 0 },
+            ),
           );
           entries.push(
             await ctx.store.putJson(bindingsPath(item.type, item.fullName), "bindings", {
               securable_type: item.type,
               full_name: item.fullName,
-              isolation_mode: "ISOLATED",
+              isolation_mode: isolation,
               bindings,
             }),
           );

@@ -288,6 +288,49 @@ describe("Unity Catalog", () => {
     });
   });
 
+  test("storage credentials and external locations: ISOLATION_MODE_ISOLATED takes workspace bindings", async () => {
+    const uc = "/api/2.1/unity-catalog";
+    const second = sim.workspace("second").workspaceId;
+    const primary = sim.workspace("primary").workspaceId;
+    for (const [type, path, name] of [
+      ["external_location", "external-locations", "loc-landing"],
+      ["storage_credential", "storage-credentials", "primary-mi"],
+    ] as const) {
+      // OPEN: no bindings, and none can be added.
+      expect((await raw(sim, "GET", `${uc}/bindings/${type}/${name}`)).body).toEqual({ bindings: [] });
+      const open = await raw(sim, "PATCH", `${uc}/bindings/${type}/${name}`, {
+        add: [{ workspace_id: second }],
+      });
+      expect(open.status).toBe(400);
+      expect(open.body.message).toMatch(/isolation mode OPEN/);
+      // The catalog spelling of the mode is refused: these take the IsolationMode enum.
+      expect((await raw(sim, "PATCH", `${uc}/${path}/${name}`, { isolation_mode: "ISOLATED" })).status).toBe(
+        400,
+      );
+      const isolated = await raw(sim, "PATCH", `${uc}/${path}/${name}`, {
+        isolation_mode: "ISOLATION_MODE_ISOLATED",
+      });
+      expect(isolated.body).toMatchObject({ isolation_mode: "ISOLATION_MODE_ISOLATED" });
+      // The workspace that isolated it stays bound; another on the metastore can be added.
+      const bound = await raw(sim, "PATCH", `${uc}/bindings/${type}/${name}`, {
+        add: [{ workspace_id: second, binding_type: "BINDING_TYPE_READ_ONLY" }],
+      });
+      expect(bound.body.bindings).toEqual(
+        [
+          { workspace_id: primary, binding_type: "BINDING_TYPE_READ_WRITE" },
+          { workspace_id: second, binding_type: "BINDING_TYPE_READ_ONLY" },
+        ].sort((a, b) => a.workspace_id - b.workspace_id),
+      );
+      const paged = await allPages(`${uc}/bindings/${type}/${name}?max_results=1`, "bindings");
+      expect(paged.items).toHaveLength(2);
+      // Opening it again drops the bindings.
+      await raw(sim, "PATCH", `${uc}/${path}/${name}`, { isolation_mode: "ISOLATION_MODE_OPEN" });
+      expect((await raw(sim, "GET", `${uc}/bindings/${type}/${name}`)).body).toEqual({ bindings: [] });
+    }
+    expect((await raw(sim, "GET", `${uc}/bindings/schema/main.default`)).status).toBe(400);
+    expect((await raw(sim, "GET", `${uc}/bindings/external_location/nope`)).status).toBe(404);
+  });
+
   test("workspace metastore assignment via PUT / DELETE", async () => {
     const bare = sim.workspace("bare");
     const ms = sim.metastore("uc-northeurope");

@@ -37,6 +37,7 @@ import {
   type GrantSet,
   isAlreadyExists,
   noDifference,
+  sqlString,
   objectPath,
   readBackup,
   readGrants,
@@ -157,8 +158,8 @@ export const UC_STEPS: PlanStep[] = [
     kind: "items",
     ordering: "parallel",
     name: "workspace-bindings",
-    title: "Catalog isolation and workspace bindings",
-    why: "Last: an ISOLATED catalog answers only to its bound workspaces, so isolating it earlier could lock the restore out of what it still has to create.",
+    title: "Isolation and workspace bindings (catalogs, storage credentials, external locations)",
+    why: "Last: an ISOLATED catalog, credential or location answers only to its bound workspaces, so isolating it earlier could lock the restore out of what it still has to create.",
   },
 ];
 
@@ -552,10 +553,31 @@ function sameBindings(a: Binding[], b: Binding[]): boolean {
   return describeBindings(a) === describeBindings(b);
 }
 
-async function readBindings(client: DatabricksClient, catalog: string): Promise<Binding[]> {
+/** Securable types that take workspace bindings, how each spells "isolated", and its label. */
+const BINDABLE: Partial<Record<SecurableType, { isolated: string; open: string; label: string }>> = {
+  catalog: { isolated: "ISOLATED", open: "OPEN", label: "Catalog" },
+  external_location: {
+    isolated: "ISOLATION_MODE_ISOLATED",
+    open: "ISOLATION_MODE_OPEN",
+    label: "External location",
+  },
+  storage_credential: {
+    isolated: "ISOLATION_MODE_ISOLATED",
+    open: "ISOLATION_MODE_OPEN",
+    label: "Storage credential",
+  },
+};
+
+function bindable(type: SecurableType): { isolated: string; open: string; label: string } {
+  const found = BINDABLE[type];
+  if (!found) throw new AzdrError("INVALID_INPUT", `${type} securables take no workspace bindings`);
+  return found;
+}
+
+async function readBindings(client: DatabricksClient, type: SecurableType, name: string): Promise<Binding[]> {
   const all: Json[] = [];
   for await (const b of client.paginate<Json>(
-    `${UC}/bindings/catalog/${encodeURIComponent(catalog)}`,
+    `${UC}/bindings/${type}/${encodeURIComponent(name)}`,
     "bindings",
     {
       max_results: 0,
@@ -598,23 +620,24 @@ async function planBindings(
   targetWorkspaceId: string | undefined,
 ): Promise<PlanItem[]> {
   const entries = [...backup.bindings.values()].filter(
-    (b) => b.type === "catalog" && isSelected(request, b.fullName),
+    (b) => BINDABLE[b.type] !== undefined && isSelected(request, b.fullName),
   );
   if (entries.length === 0) return [];
   const { map, source } = await workspaceIdMap(ctx, request, backup, targetWorkspaceId);
   const t = target(ctx, request);
   const items: PlanItem[] = [];
   for (const entry of entries) {
-    const skey = securableKey("catalog", entry.fullName);
+    const { isolated, open, label } = bindable(entry.type);
+    const skey = securableKey(entry.type, entry.fullName);
     const base = {
       step: "workspace-bindings",
-      key: objectKey("catalog", entry.fullName),
+      key: objectKey(entry.type, entry.fullName),
       kind: "workspace-bindings",
       target: entry.fullName,
       sha256: entry.sha256,
     };
     if (!p.willExist.has(skey)) {
-      items.push({ ...base, action: "skip", reason: "its catalog is not restored (see its step)" });
+      items.push({ ...base, action: "skip", reason: `its ${entry.type} is not restored (see its step)` });
       continue;
     }
     const backedUp = bindingList((await ctx.store.getJson<Json>(entry.sha256))["bindings"]);
@@ -636,12 +659,12 @@ async function planBindings(
     if (restoring !== undefined && !wanted.has(restoring)) {
       wanted.set(restoring, { workspace_id: restoring, binding_type: READ_WRITE });
       p.notes.push(
-        `Catalog ${entry.fullName}: the workspace azdr restores through (${restoring}) stays bound (read-write) so the restore can validate and re-run, though the backup did not bind its counterpart; unbind it by hand if it must not reach the catalog.`,
+        `${label} ${entry.fullName}: the workspace azdr restores through (${restoring}) stays bound (read-write) so the restore can validate and re-run, though the backup did not bind its counterpart; unbind it by hand if it must not reach the ${label.toLowerCase()}.`,
       );
     }
     const desired = [...wanted.values()].sort((a, b) => a.workspace_id - b.workspace_id);
     const how = [
-      `ISOLATED, bound to ${describeBindings(desired)}`,
+      `${isolated}, bound to ${describeBindings(desired)}`,
       remapped.length ? `workspace ids remapped ${remapped.join(", ")}` : "",
       dropped.length
         ? `not bound: ${dropped.join(", ")} (no DR counterpart${source ? ` — only the backed-up workspace ${source} maps by default` : ""}; add remap.workspaceIds rules or bind them by hand)`
@@ -651,7 +674,7 @@ async function planBindings(
       .join("; ");
     if (dropped.length)
       p.notes.push(
-        `Catalog ${entry.fullName}: workspace(s) ${dropped.join(", ")} were bound in the backup and have no mapping to the target; bind their DR counterparts by hand (or add remap.workspaceIds rules) after the restore.`,
+        `${label} ${entry.fullName}: workspace(s) ${dropped.join(", ")} were bound in the backup and have no mapping to the target; bind their DR counterparts by hand (or add remap.workspaceIds rules) after the restore.`,
       );
     const item = { ...base, meta: { bindings: desired } };
     if (!p.preexisting.has(skey)) {
@@ -659,9 +682,9 @@ async function planBindings(
       continue;
     }
     const existing = p.inventory.get(skey) ?? {};
-    const mode = text(existing["isolation_mode"], "OPEN");
-    const current = mode === "ISOLATED" ? await readBindings(t.client, entry.fullName) : [];
-    if (mode === "ISOLATED" && sameBindings(current, desired)) {
+    const mode = text(existing["isolation_mode"], open);
+    const current = mode === isolated ? await readBindings(t.client, entry.type, entry.fullName) : [];
+    if (mode === isolated && sameBindings(current, desired)) {
       items.push({ ...item, action: "skip", reason: `already ${how}` });
       continue;
     }
@@ -669,12 +692,12 @@ async function planBindings(
       items.push({
         ...item,
         action: "skip",
-        reason: `exists ${mode}${mode === "ISOLATED" ? ` bound to ${describeBindings(current)}` : ""}; existing=skip keeps it (backup: ${how})`,
+        reason: `exists ${mode}${mode === isolated ? ` bound to ${describeBindings(current)}` : ""}; existing=skip keeps it (backup: ${how})`,
       });
       continue;
     }
     p.destructive.push(
-      `catalog ${entry.fullName}: isolation ${mode} → ISOLATED; bindings ${describeBindings(current)} → ${describeBindings(desired)} (workspaces not listed lose access)`,
+      `${entry.type} ${entry.fullName}: isolation ${mode} → ${isolated}; bindings ${describeBindings(current)} → ${describeBindings(desired)} (workspaces not listed lose access)`,
     );
     items.push({ ...item, action: "update", reason: `make it ${how}` });
   }
@@ -925,7 +948,7 @@ async function createObject(
 ): Promise<void> {
   const { client } = e.t;
   if (kind === "view") {
-    await sqlView(e, fullName, text(desired["view_definition"], ""), false);
+    await sqlView(e, fullName, desired, false);
     return;
   }
   // The Tables API registers external Delta tables only: other formats, and managed tables
@@ -938,15 +961,14 @@ async function createObject(
   await client.post(`${UC}/${api}`, desired);
 }
 
-async function sqlView(
-  e: ExecContext,
-  fullName: string,
-  definition: string,
-  replace: boolean,
-): Promise<void> {
+async function sqlView(e: ExecContext, fullName: string, desired: Json, replace: boolean): Promise<void> {
+  const comment =
+    typeof desired["comment"] === "string" && desired["comment"]
+      ? ` COMMENT ${sqlString(desired["comment"])}`
+      : "";
   await sql(
     e,
-    `CREATE ${replace ? "OR REPLACE " : ""}VIEW ${quoteName(fullName)} AS ${definition}`,
+    `CREATE ${replace ? "OR REPLACE " : ""}VIEW ${quoteName(fullName)}${comment} AS ${text(desired["view_definition"], "")}`,
     `CREATE VIEW ${fullName}`,
   );
 }
@@ -983,7 +1005,7 @@ async function replaceObject(
   desired: Json,
   existing: Json,
 ) {
-  if (kind === "view") return sqlView(e, fullName, text(desired["view_definition"], ""), true);
+  if (kind === "view") return sqlView(e, fullName, desired, true);
   // Before dropping anything: what it was, and who could use it, into the run record.
   const grants = await e.t.client.get<Json>(`${UC}/permissions/${type}/${encodeURIComponent(fullName)}`);
   await e.ctx.store.blobs.put(
@@ -1152,32 +1174,37 @@ async function executeOwner(e: ExecContext, item: PlanItem): Promise<ItemResult>
 
 async function executeBindings(e: ExecContext, item: PlanItem): Promise<ItemResult> {
   const base = { step: item.step, key: item.key };
-  const catalog = item.target!;
+  const { type } = parseKey(item.key);
+  const { isolated, open } = bindable(type);
+  const name = item.target!;
   const desired = bindingList(item.meta?.["bindings"]);
-  const existing = await getObject(e.t.client, "catalog", catalog);
-  if (!existing)
-    return { ...base, status: "failed", detail: `catalog ${catalog} does not exist in the target` };
+  const existing = await getObject(e.t.client, type, name);
+  if (!existing) return { ...base, status: "failed", detail: `${type} ${name} does not exist in the target` };
   const done: string[] = [];
-  if (existing["isolation_mode"] !== "ISOLATED") {
-    await e.t.client.request("PATCH", objectPath("catalog", catalog), {
-      body: { isolation_mode: "ISOLATED" },
+  if (existing["isolation_mode"] !== isolated) {
+    await e.t.client.request("PATCH", objectPath(type, name), {
+      body: { isolation_mode: isolated },
     });
-    done.push(`isolation ${text(existing["isolation_mode"], "OPEN")} → ISOLATED`);
+    done.push(`isolation ${text(existing["isolation_mode"], open)} → ${isolated}`);
   }
-  const current = await readBindings(e.t.client, catalog);
+  const current = await readBindings(e.t.client, type, name);
   const wanted = new Map(desired.map((b) => [b.workspace_id, b.binding_type]));
   const add = desired.filter(
     (b) => !current.some((c) => c.workspace_id === b.workspace_id && c.binding_type === b.binding_type),
   );
   const remove = current.filter((c) => !wanted.has(c.workspace_id));
   if (add.length || remove.length) {
-    await e.t.client.request("PATCH", `${UC}/bindings/catalog/${encodeURIComponent(catalog)}`, {
+    await e.t.client.request("PATCH", `${UC}/bindings/${type}/${encodeURIComponent(name)}`, {
       body: { ...(add.length ? { add } : {}), ...(remove.length ? { remove } : {}) },
     });
     done.push(`bindings ${describeBindings(current)} → ${describeBindings(desired)}`);
   }
   if (done.length === 0)
-    return { ...base, status: "skipped", detail: `already ISOLATED, bound to ${describeBindings(desired)}` };
+    return {
+      ...base,
+      status: "skipped",
+      detail: `already ${isolated}, bound to ${describeBindings(desired)}`,
+    };
   return { ...base, status: item.action === "create" ? "created" : "updated", detail: done.join("; ") };
 }
 
@@ -1297,7 +1324,7 @@ async function validate(
     if (item?.action === "skip" && item.reason.includes("existing=skip")) continue;
     const d = differences(kind, desiredBody(kind, def, request.remap), existing);
     compared.push(o.fullName);
-    const fields = [...d.mutable, ...d.replace];
+    const fields = [...d.mutable, ...d.replace, ...d.fixed];
     if (fields.length)
       differing.push(
         `${kind} ${o.fullName}: ${beforeAfter(kind, desiredBody(kind, def, request.remap), existing, fields)} (found → expected)`,
@@ -1360,7 +1387,7 @@ async function validate(
     const ok = exact ? grantSetsEqual(desired, current) : grantChanges(desired, current, false).length === 0;
     if (!ok)
       mismatches.push(
-        `${type} ${name}: expected ${exact ? "" : "at least "}{${describeGrants(desired)}}, found {${describeGrants(current)}}`,
+        `${type} ${name}: grants expected ${exact ? "" : "at least "}{${describeGrants(desired)}}, found {${describeGrants(current)}}`,
       );
   });
   checks.push({
@@ -1385,7 +1412,7 @@ async function validate(
     if (typeof owner !== "string") continue;
     const wanted = remapPrincipal(owner, request.remap);
     if (existing?.["owner"] !== wanted)
-      owners.push(`${type} ${fullName}: expected ${wanted}, found ${String(existing?.["owner"])}`);
+      owners.push(`${type} ${fullName}: owner expected ${wanted}, found ${String(existing?.["owner"])}`);
   }
   checks.push({
     name: "owners equal the backup's",
@@ -1395,29 +1422,32 @@ async function validate(
     ...(owners.length ? { detail: some(owners) } : {}),
   });
 
-  // Isolation and workspace bindings of the catalogs the plan isolated (or found isolated).
+  // Isolation and workspace bindings of the catalogs, storage credentials and external locations
+  // the plan isolated (or found isolated).
   const bindingItems = [...planned((s) => s === "workspace-bindings").values()].filter(
     (i) => i.action !== "skip" || i.reason.startsWith("already"),
   );
   if (bindingItems.length) {
     const wrong: string[] = [];
     for (const item of bindingItems) {
-      const catalog = item.target!;
+      const { type } = parseKey(item.key);
+      const { isolated, open } = bindable(type);
+      const name = item.target!;
       const desired = bindingList(item.meta?.["bindings"]);
-      const existing = inventory.get(securableKey("catalog", catalog));
-      const mode = text(existing?.["isolation_mode"], existing ? "OPEN" : "missing");
-      if (mode !== "ISOLATED") {
-        wrong.push(`catalog ${catalog}: isolation expected ISOLATED, found ${mode}`);
+      const existing = inventory.get(securableKey(type, name));
+      const mode = text(existing?.["isolation_mode"], existing ? open : "missing");
+      if (mode !== isolated) {
+        wrong.push(`${type} ${name}: isolation_mode expected ${isolated}, found ${mode}`);
         continue;
       }
-      const current = await readBindings(t.client, catalog);
+      const current = await readBindings(t.client, type, name);
       if (!sameBindings(current, desired))
         wrong.push(
-          `catalog ${catalog}: bindings expected ${describeBindings(desired)}, found ${describeBindings(current)}`,
+          `${type} ${name}: bindings expected ${describeBindings(desired)}, found ${describeBindings(current)}`,
         );
     }
     checks.push({
-      name: "catalog isolation and workspace bindings as planned",
+      name: "isolation and workspace bindings as planned",
       ok: wrong.length === 0,
       expected: bindingItems.length,
       actual: bindingItems.length - wrong.length,

@@ -309,8 +309,11 @@ const COMPARED: Record<RestoreKind, { mutable: string[]; replace: string[]; fixe
     replace: ["storage_location", "data_source_format", "columns"],
     fixed: ["table_type"],
   },
-  managed_table: { mutable: ["comment", "properties"], replace: [], fixed: [] },
-  view: { mutable: [], replace: ["view_definition"], fixed: ["table_type"] },
+  // Columns of a managed table change only by altering it (or by dropping it, which deletes its data):
+  // a difference is a conflict, and a table re-created empty is checked to have the backup's.
+  managed_table: { mutable: ["comment", "properties"], replace: [], fixed: ["columns"] },
+  // CREATE OR REPLACE VIEW sets the comment with the definition (the Tables API cannot change either).
+  view: { mutable: [], replace: ["view_definition", "comment"], fixed: ["table_type"] },
   volume: { mutable: ["comment"], replace: [], fixed: ["volume_type", "storage_location"] },
   function: {
     mutable: [],
@@ -364,7 +367,12 @@ export interface Difference {
 export function differences(kind: RestoreKind, desired: Json, existing: Json): Difference {
   const want = kind === "function" ? ((desired["function_info"] ?? {}) as Json) : desired;
   const compared = COMPARED[kind];
-  const diff = (fields: string[]) => fields.filter((f) => !fieldsEqual(f, want[f], existing[f]));
+  // A location the backup did not set (a managed volume's, a catalog on the metastore root) is the
+  // service's to choose: whatever the target chose is not a difference.
+  const serverChosen = (f: string) =>
+    want[f] === undefined && (f === "storage_location" || f === "storage_root");
+  const diff = (fields: string[]) =>
+    fields.filter((f) => !serverChosen(f) && !fieldsEqual(f, want[f], existing[f]));
   return { mutable: diff(compared.mutable), replace: diff(compared.replace), fixed: diff(compared.fixed) };
 }
 
@@ -381,6 +389,7 @@ export function beforeAfter(kind: RestoreKind, desired: Json, existing: Json, fi
   };
   return fields
     .map((f) => {
+      if (f === "columns") return `columns: ${columnChanges(existing[f], want[f])}`;
       if (f !== "properties") return `${f}: ${show(existing[f])} → ${show(want[f])}`;
       // Only the backup's keys are compared (the service adds its own): show those.
       const have = (existing[f] ?? {}) as Json;
@@ -390,6 +399,33 @@ export function beforeAfter(kind: RestoreKind, desired: Json, existing: Json, fi
       return `${f}: ${show(Object.fromEntries(keys.map((k) => [k, have[k]])))} → ${show(Object.fromEntries(keys.map((k) => [k, (want[f] as Json)[k]])))}`;
     })
     .join("; ");
+}
+
+/** Column by column, what turns `found` into `wanted`: the columns missing, extra and changed. */
+export function columnChanges(found: unknown, wanted: unknown): string {
+  const byName = (value: unknown) =>
+    new Map(
+      (normalize("columns", value) as Json[] | undefined)?.map((c) => [text(c["name"]).toLowerCase(), c]) ??
+        [],
+    );
+  const have = byName(found);
+  const want = byName(wanted);
+  const parts: string[] = [];
+  const missing = [...want.keys()].filter((n) => !have.has(n));
+  const extra = [...have.keys()].filter((n) => !want.has(n));
+  if (missing.length) parts.push(`missing ${missing.join(", ")}`);
+  if (extra.length) parts.push(`not in the backup ${extra.join(", ")}`);
+  for (const [name, column] of want) {
+    const other = have.get(name);
+    if (!other || stable(other) === stable(column)) continue;
+    const changed = Object.keys({ ...column, ...other })
+      .filter((k) => stable(column[k]) !== stable(other[k]))
+      .map((k) => `${k} ${JSON.stringify(other[k] ?? null)} → ${JSON.stringify(column[k] ?? null)}`);
+    parts.push(`${name}: ${changed.join(", ")}`);
+  }
+  const order = (m: Map<string, Json>) => [...m.keys()].join(",");
+  if (parts.length === 0 && order(have) !== order(want)) parts.push(`order ${order(have)} → ${order(want)}`);
+  return parts.join("; ");
 }
 
 export function describeDifference(d: Difference): string {
