@@ -14,6 +14,7 @@ import {
   type MlWorkspace,
   type StorageAccount,
   type BlobRange,
+  type PrivateEndpointConnection,
   type Tags,
   guidFrom,
   defaultBlobService,
@@ -232,6 +233,9 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
       if (a.skuName.includes("RA")) properties.secondaryEndpoints = endpoints(`${a.name}-secondary`);
     }
     if (a.lastGeoFailoverTime) properties.lastGeoFailoverTime = iso(a.lastGeoFailoverTime);
+    properties.privateEndpointConnections = a.privateEndpointConnections.map((c) =>
+      privateEndpointConnectionJson(a, c),
+    );
     if (a.failoverInProgress) properties.failoverInProgress = true;
     if (expands.includes("georeplicationstats") && geo) {
       const status = a.geoReplicationStatus ?? "Live";
@@ -625,6 +629,101 @@ export function createArmService(state: AzureState, options: ArmOptions, log?: R
     };
     a.roleAssignments.push(created);
     return ok(roleAssignmentJson(a, created), 201);
+  });
+
+  // Private endpoint connections (Microsoft.Storage 2025-06-01, PrivateEndpointConnections_List / Get /
+  // Put): the list is one page of `value`; PUT only changes the state of an existing connection (a
+  // connection is created from the endpoint's side, Microsoft.Network); an unknown name is 404.
+  function privateEndpointConnectionJson(a: StorageAccount, c: PrivateEndpointConnection): unknown {
+    return {
+      id: `${accountId(a)}/privateEndpointConnections/${c.name}`,
+      name: c.name,
+      type: "Microsoft.Storage/storageAccounts/privateEndpointConnections",
+      properties: {
+        provisioningState: "Succeeded",
+        privateEndpoint: { id: c.privateEndpointId },
+        privateLinkServiceConnectionState: {
+          status: c.status,
+          description: c.description,
+          actionRequired: "None",
+        },
+      },
+    };
+  }
+  const connectionNotFound = (req: SimRequest) =>
+    notFound(
+      "Microsoft.Storage/storageAccounts/privateEndpointConnections",
+      req.params.connection!,
+      req.params.rg,
+    );
+  svc.route("GET", `${ST}/privateEndpointConnections`, (req) => {
+    const a = account(req);
+    if (!a) return accountNotFound(req);
+    return ok({ value: a.privateEndpointConnections.map((c) => privateEndpointConnectionJson(a, c)) });
+  });
+  svc.route("GET", `${ST}/privateEndpointConnections/:connection`, (req) => {
+    const a = account(req);
+    if (!a) return accountNotFound(req);
+    const c = a.privateEndpointConnections.find((x) => x.name === req.params.connection);
+    return c ? ok(privateEndpointConnectionJson(a, c)) : connectionNotFound(req);
+  });
+  svc.route("PUT", `${ST}/privateEndpointConnections/:connection`, (req) => {
+    const a = account(req);
+    if (!a) return accountNotFound(req);
+    const c = a.privateEndpointConnections.find((x) => x.name === req.params.connection);
+    if (!c) return connectionNotFound(req);
+    const wanted = (
+      (req.body ?? {}) as {
+        properties?: { privateLinkServiceConnectionState?: { status?: string; description?: string } };
+      }
+    ).properties?.privateLinkServiceConnectionState;
+    if (!wanted?.status || !["Pending", "Approved", "Rejected"].includes(wanted.status))
+      return svc.error(
+        400,
+        "InvalidRequestContent",
+        "properties.privateLinkServiceConnectionState.status must be Pending, Approved or Rejected.",
+      );
+    c.status = wanted.status as PrivateEndpointConnection["status"];
+    if (wanted.description !== undefined) c.description = wanted.description;
+    const endpoint = state.privateEndpoints.get(c.privateEndpointId.toLowerCase());
+    if (endpoint) endpoint.status = c.status;
+    return ok(privateEndpointConnectionJson(a, c));
+  });
+
+  // Microsoft.Network/privateEndpoints GET (2024-05-01 shape): the endpoint names its subnet and, per
+  // connection, the target resource and the group ids (sub-resources) it connects to.
+  svc.route("GET", `${RG}/providers/Microsoft.Network/privateEndpoints/:pe`, (req) => {
+    const id = `/subscriptions/${req.params.sub}/resourceGroups/${req.params.rg}/providers/Microsoft.Network/privateEndpoints/${req.params.pe}`;
+    const pe = state.privateEndpoints.get(id.toLowerCase());
+    if (!pe) return notFound("Microsoft.Network/privateEndpoints", req.params.pe!, req.params.rg);
+    const connection = {
+      id: `${pe.id}/${pe.manual ? "manualPrivateLinkServiceConnections" : "privateLinkServiceConnections"}/${pe.connectionName}`,
+      name: pe.connectionName,
+      type: "Microsoft.Network/privateEndpoints/privateLinkServiceConnections",
+      properties: {
+        provisioningState: "Succeeded",
+        privateLinkServiceId: pe.targetId,
+        groupIds: pe.groupIds,
+        privateLinkServiceConnectionState: {
+          status: pe.status,
+          description: pe.status === "Disconnected" ? "The target resource was deleted." : "",
+          actionsRequired: "None",
+        },
+      },
+    };
+    return ok({
+      id: pe.id,
+      name: pe.name,
+      type: "Microsoft.Network/privateEndpoints",
+      location: pe.location,
+      properties: {
+        provisioningState: "Succeeded",
+        subnet: { id: pe.subnetId },
+        privateLinkServiceConnections: pe.manual ? [] : [connection],
+        manualPrivateLinkServiceConnections: pe.manual ? [connection] : [],
+        customDnsConfigs: [],
+      },
+    });
   });
 
   // StorageAccounts_CheckNameAvailability: names are global; a live account holds its name.

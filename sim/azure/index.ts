@@ -60,6 +60,11 @@ export interface AzureDisasters {
   primaryOutage(account: string): void;
   /** What the portal's "Restore deleted account" does (the operator's manual step). */
   recoverDeletedAccount(name: string): void;
+  /**
+   * The customer's IaC re-creates a private endpoint (by name) to the account, with the subnet and
+   * group ids it had: a new connection on the account, Pending when `manual` (approval needed).
+   */
+  recreatePrivateEndpoint(account: string, endpoint: string, options?: { manual?: boolean }): void;
   /** Delete one model version from a workspace. */
   deleteModelVersion(workspace: string, model: string, version: string): void;
   /** Geo-replication falls behind (lagMinutes) or changes status (Bootstrap, Unavailable). */
@@ -206,6 +211,18 @@ export async function startAzureSim(options: AzureSimOptions = {}): Promise<Azur
         .find((x) => x.account.name.toLowerCase() === name.toLowerCase());
       if (!d || !state.recoverStorageAccount(d.restoreReference))
         throw new Error(`no deleted account ${name}`);
+    },
+    recreatePrivateEndpoint(account, endpoint, opts = {}) {
+      const a = findAccount(account);
+      const pe = [...state.privateEndpoints.values()].find((x) => x.name === endpoint);
+      if (!pe) throw new Error(`no private endpoint ${endpoint}`);
+      state.connectPrivateEndpoint(a, {
+        name: pe.name,
+        resourceGroup: /\/resourceGroups\/([^/]+)\//.exec(pe.id)![1]!,
+        subnetId: pe.subnetId,
+        groupIds: pe.groupIds,
+        manual: opts.manual ?? false,
+      });
     },
     deleteModelVersion(workspace, model, version) {
       findWorkspace(workspace).models.get(model)?.versions.delete(version);

@@ -231,6 +231,17 @@ export function seedAzure(state: AzureState, options: AzureSeedOptions = {}): Az
     }));
   }
 
+  // The lake account is reached over private endpoints (dfs and blob), as the platform's IaC makes them.
+  const lake = state.getStorageAccount(sub, rg, "stazdrlakeprod")!;
+  const subnetId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworks/vnet-azdr-prod/subnets/snet-private-endpoints`;
+  for (const group of ["dfs", "blob"])
+    state.connectPrivateEndpoint(lake, {
+      name: `pe-stazdrlakeprod-${group}`,
+      resourceGroup: rg,
+      subnetId,
+      groupIds: [group],
+    });
+
   // ---- Key Vault -------------------------------------------------------------------------------
   const vaultName = "kv-azdr-prod";
   // Soft delete and purge protection on, as runbook section 2 expects ("Key Vault Secrets: 0").

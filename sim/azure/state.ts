@@ -68,6 +68,33 @@ export interface RoleAssignment {
   principalType: string;
 }
 
+/**
+ * A private endpoint connection on an account (Microsoft.Storage/storageAccounts/privateEndpointConnections,
+ * 2025-06-01): it carries the endpoint's id and the connection state, not the group ids (those live on
+ * the endpoint, Microsoft.Network/privateEndpoints).
+ */
+export interface PrivateEndpointConnection {
+  name: string;
+  privateEndpointId: string;
+  status: "Pending" | "Approved" | "Rejected" | "Disconnected";
+  description: string;
+}
+
+/** A Microsoft.Network/privateEndpoints resource: the customer's network side of a connection. */
+export interface PrivateEndpointResource {
+  id: string;
+  name: string;
+  location: string;
+  subnetId: string;
+  /** The target account's resource id and the sub-resources it connects to (blob, dfs…). */
+  targetId: string;
+  groupIds: string[];
+  /** Manual connections wait for the account owner's approval (Pending). */
+  manual: boolean;
+  connectionName: string;
+  status: PrivateEndpointConnection["status"];
+}
+
 /** A soft-deleted container: listed with `include=deleted` and restorable by name + version. */
 export interface DeletedContainer {
   container: Container;
@@ -101,6 +128,7 @@ export interface StorageAccount {
   deletedContainers: DeletedContainer[];
   /** Role assignments made at the account's scope (Microsoft.Authorization/roleAssignments). */
   roleAssignments: RoleAssignment[];
+  privateEndpointConnections: PrivateEndpointConnection[];
   /** Regional outage: the primary endpoints do not answer; ARM reports statusOfPrimary unavailable. */
   primaryDown?: boolean;
   lastRestore?: {
@@ -283,6 +311,9 @@ export interface LongRunningOperation {
 
 const key = (...parts: string[]) => parts.map((p) => p.toLowerCase()).join("/");
 
+export const storageAccountId = (a: Pick<StorageAccount, "subscriptionId" | "resourceGroup" | "name">) =>
+  `/subscriptions/${a.subscriptionId}/resourceGroups/${a.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${a.name}`;
+
 export function sha256(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
@@ -318,6 +349,8 @@ export class AzureState {
   readonly secretReads: SecretRead[] = [];
   /** Entra ID principals that exist (role assignments to anyone else answer PrincipalNotFound). */
   readonly principals = new Set<string>();
+  /** Microsoft.Network/privateEndpoints, by lowercase resource id. */
+  readonly privateEndpoints = new Map<string, PrivateEndpointResource>();
   private offsetMs = 0;
   private counter = 0;
 
@@ -369,6 +402,7 @@ export class AzureState {
       containers: new Map(),
       deletedContainers: [],
       roleAssignments: [],
+      privateEndpointConnections: [],
       ...a,
     };
     if (account.secondaryLocation === undefined && /GRS|GZRS/.test(account.skuName))
@@ -394,6 +428,11 @@ export class AzureState {
     const account = this.storageAccounts.get(k);
     if (!account) return false;
     this.storageAccounts.delete(k);
+    // Learn (storage-account-recover): linked private endpoints are removed with the account and not
+    // recreated by a recovery. The endpoint resources stay in the customer's network, disconnected.
+    account.privateEndpointConnections = [];
+    for (const pe of this.privateEndpoints.values())
+      if (pe.targetId.toLowerCase() === storageAccountId(account).toLowerCase()) pe.status = "Disconnected";
     this.deletedStorageAccounts.push({
       account,
       deletedAt: this.now(),
@@ -414,6 +453,42 @@ export class AzureState {
     a.roleAssignments = [];
     this.storageAccounts.set(key(a.subscriptionId, a.resourceGroup, a.name), a);
     return a;
+  }
+
+  // ---- private endpoints --------------------------------------------------------------------
+  /**
+   * Create (or re-create) a private endpoint to the account, as the customer's IaC does: a new
+   * connection on the account, Approved when automatic, Pending when it asks for manual approval.
+   */
+  connectPrivateEndpoint(
+    account: StorageAccount,
+    pe: { name: string; resourceGroup: string; subnetId: string; groupIds: string[]; manual?: boolean },
+  ): PrivateEndpointResource {
+    const id = `/subscriptions/${account.subscriptionId}/resourceGroups/${pe.resourceGroup}/providers/Microsoft.Network/privateEndpoints/${pe.name}`;
+    const connectionName = `${pe.name}.${guidFrom(`pec/${id}/${this.nextId()}`)}`;
+    const status = pe.manual ? "Pending" : "Approved";
+    const resource: PrivateEndpointResource = {
+      id,
+      name: pe.name,
+      location: account.location,
+      subnetId: pe.subnetId,
+      targetId: storageAccountId(account),
+      groupIds: pe.groupIds,
+      manual: pe.manual === true,
+      connectionName,
+      status,
+    };
+    this.privateEndpoints.set(id.toLowerCase(), resource);
+    account.privateEndpointConnections = account.privateEndpointConnections.filter(
+      (c) => c.privateEndpointId.toLowerCase() !== id.toLowerCase(),
+    );
+    account.privateEndpointConnections.push({
+      name: connectionName,
+      privateEndpointId: id,
+      status,
+      description: pe.manual ? "Please approve my connection." : "Auto-Approved",
+    });
+    return resource;
   }
 
   // ---- blobs ------------------------------------------------------------------------------

@@ -243,7 +243,7 @@ export function withoutCredentials(resource: Json): Json {
 
 // ---- raw ARM ---------------------------------------------------------------------------------------
 
-class RawArm {
+export class RawArm {
   private readonly client: ServiceClient;
 
   constructor(

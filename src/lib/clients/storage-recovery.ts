@@ -15,7 +15,18 @@ import { StorageManagementClient, restorePoller } from "@azure/arm-storage";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { DataLakeServiceClient } from "@azure/storage-file-datalake";
 import { AzdrError } from "../errors.js";
-import { mapAzureError, toJson, type ArmRef, type AzureClientOptions, type Json } from "./azure.js";
+import {
+  ARM_ENDPOINT,
+  mapAzureError,
+  RawArm,
+  toJson,
+  type ArmRef,
+  type AzureClientOptions,
+  type Json,
+} from "./azure.js";
+
+/** Microsoft.Network/privateEndpoints (one GET: the group ids and subnet of an endpoint). */
+export const NETWORK_API_VERSION = "2024-05-01";
 
 /** What ARM says about a live account (its `$expand=geoReplicationStats` GET). */
 export interface StorageAccountState {
@@ -95,6 +106,26 @@ export interface RoleAssignmentRecord {
   principalType?: string;
 }
 
+/** A private endpoint connection on the account (Microsoft.Storage/storageAccounts/privateEndpointConnections). */
+export interface PrivateEndpointConnectionInfo {
+  /** The connection's name on the account (a re-created endpoint gets a new one). */
+  name: string;
+  /** The Microsoft.Network/privateEndpoints resource id. */
+  privateEndpointId: string;
+  /** Pending | Approved | Rejected | Disconnected. */
+  status: string;
+  description?: string;
+}
+
+/** What the endpoint itself says (Microsoft.Network): the sub-resources it connects to and its subnet. */
+export interface PrivateEndpointInfo {
+  groupIds: string[];
+  subnetId?: string;
+  location?: string;
+  /** Manual connections wait for the account owner's approval. */
+  manual: boolean;
+}
+
 /** A persisted long-running operation: enough to poll it from another process. */
 export interface OperationHandle {
   kind: "failover" | "restoreBlobRanges";
@@ -149,6 +180,15 @@ export interface StorageRecoveryClient {
   listRoleAssignments(account: ArmRef): Promise<RoleAssignmentRecord[]>;
   /** Grant a role on the account; one that is already there is "exists" (idempotent). */
   grantRole(account: ArmRef, assignment: RoleAssignmentRecord): Promise<"created" | "exists">;
+
+  listPrivateEndpointConnections(account: ArmRef): Promise<PrivateEndpointConnectionInfo[]>;
+  /** Approve a Pending connection (PrivateEndpointConnections_Put with status Approved). */
+  approvePrivateEndpointConnection(account: ArmRef, connection: string, description: string): Promise<void>;
+  /**
+   * The private endpoint resource (Microsoft.Network) and its connection to this account: undefined
+   * when it does not exist. azdr only reads it; endpoints belong to the platform's network IaC.
+   */
+  getPrivateEndpoint(privateEndpointId: string, accountId: string): Promise<PrivateEndpointInfo | undefined>;
 
   /** Does the primary blob endpoint answer (one small list call)? */
   probeBlobEndpoint(blobEndpoint: string): Promise<{ answers: boolean; reason?: string }>;
@@ -218,6 +258,9 @@ export function createStorageRecoveryClient(options: AzureClientOptions): Storag
     return client;
   };
   const lake = (endpoint: string) => new DataLakeServiceClient(endpoint, options.credential, storageOptions);
+  let rawArm: RawArm | undefined;
+  const raw = () =>
+    (rawArm ??= new RawArm((options.armEndpoint ?? ARM_ENDPOINT).replace(/\/$/, ""), options));
 
   async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -458,6 +501,58 @@ export function createStorageRecoveryClient(options: AzureClientOptions): Storag
         if (mapped.code === "CONFLICT" && /RoleAssignmentExists/.test(mapped.message)) return "exists";
         throw mapped;
       }
+    },
+
+    listPrivateEndpointConnections: (account) =>
+      call(`list private endpoint connections of ${account.name}`, async () => {
+        const out: PrivateEndpointConnectionInfo[] = [];
+        for await (const c of sdk().privateEndpointConnections.list(account.resourceGroup, account.name)) {
+          if (!c.name || !c.privateEndpoint?.id) continue;
+          out.push(
+            compact({
+              name: c.name,
+              privateEndpointId: c.privateEndpoint.id,
+              status: c.privateLinkServiceConnectionState?.status ?? "Unknown",
+              description: c.privateLinkServiceConnectionState?.description,
+            }),
+          );
+        }
+        return out;
+      }),
+
+    approvePrivateEndpointConnection: (account, connection, description) =>
+      call(`approve private endpoint connection ${connection} on ${account.name}`, async () => {
+        await sdk().privateEndpointConnections.put(account.resourceGroup, account.name, connection, {
+          privateLinkServiceConnectionState: { status: "Approved", description },
+        });
+      }),
+
+    async getPrivateEndpoint(id, accountId) {
+      let pe: Json;
+      try {
+        pe = await raw().get(id, NETWORK_API_VERSION, `get private endpoint ${id.split("/").pop()}`);
+      } catch (error) {
+        if (error instanceof AzdrError && error.code === "NOT_FOUND") return undefined;
+        throw error;
+      }
+      const props = (pe["properties"] ?? {}) as Json;
+      const connections = (manual: boolean) =>
+        (
+          (props[manual ? "manualPrivateLinkServiceConnections" : "privateLinkServiceConnections"] ??
+            []) as Json[]
+        ).map((c) => ({ manual, props: (c["properties"] ?? {}) as Json }));
+      const toAccount = [...connections(false), ...connections(true)].filter(
+        (c) =>
+          typeof c.props["privateLinkServiceId"] === "string" &&
+          c.props["privateLinkServiceId"].toLowerCase() === accountId.toLowerCase(),
+      );
+      const subnet = (props["subnet"] as Json | undefined)?.["id"];
+      return compact({
+        groupIds: [...new Set(toAccount.flatMap((c) => (c.props["groupIds"] as string[] | undefined) ?? []))],
+        subnetId: typeof subnet === "string" ? subnet : undefined,
+        location: typeof pe["location"] === "string" ? pe["location"] : undefined,
+        manual: toAccount.some((c) => c.manual),
+      });
     },
 
     async probeBlobEndpoint(endpoint) {

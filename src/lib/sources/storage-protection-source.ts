@@ -212,6 +212,13 @@ export const storageProtectionSource: BackupSource<SourceContext, never> = {
     // Role assignments at the account's scope: a recovered or redeployed account has none, and
     // runbook 7.2 re-grants them from this record.
     const roleAssignments = await ctx.azure.storageRecovery.listRoleAssignments(ref);
+    // Private endpoints: a deleted account loses them and a recovery does not bring them back;
+    // runbook 7.2 tells the operator exactly which to re-create, and approves them once back.
+    const privateEndpoints = await recordPrivateEndpoints(
+      ctx,
+      ref,
+      typeof account["id"] === "string" ? account["id"] : "",
+    );
     const entries = [
       await ctx.store.putJson("account.json", "storage-account", account, { sku: settings.skuName }),
       await ctx.store.putJson("blob-service.json", "storage-blob-service", blobService),
@@ -227,6 +234,9 @@ export const storageProtectionSource: BackupSource<SourceContext, never> = {
       ),
       await ctx.store.putJson(ROLE_ASSIGNMENTS_ENTRY, "storage-role-assignments", roleAssignments, {
         count: roleAssignments.length,
+      }),
+      await ctx.store.putJson(PRIVATE_ENDPOINTS_ENTRY, "storage-private-endpoints", privateEndpoints, {
+        count: privateEndpoints.length,
       }),
     ];
     return {
@@ -283,6 +293,58 @@ export function weakenedProtection(before: ProtectionSettings, after: Protection
     .filter((name) => paths.before[name].available && !paths.after[name].available)
     .map((name) => `recovery path ${name} is no longer available: ${paths.after[name].reason}`);
   return [...lost.filter((x): x is string => x !== undefined), ...closed];
+}
+
+/** A private endpoint connected to the account, as the backup saw it. */
+export interface PrivateEndpointRecord {
+  /** The Microsoft.Network/privateEndpoints resource id. */
+  privateEndpointId: string;
+  /** The connection's name on the account then (a re-created endpoint gets a new one). */
+  connectionName: string;
+  /** The connection's state then (Approved, Pending…). */
+  status: string;
+  /** Sub-resources it connects to (blob, dfs…), read from the endpoint itself. */
+  groupIds?: string[];
+  subnetId?: string;
+  location?: string;
+  /** A manual connection (approval by the account owner). */
+  manual?: boolean;
+  /** Why the endpoint's group ids and subnet are not recorded (the endpoint could not be read). */
+  unreadable?: string;
+}
+
+/** The manifest entry with the account's private endpoints (runbook 7.2 checks them after recovery). */
+export const PRIVATE_ENDPOINTS_ENTRY = "private-endpoints.json";
+
+async function recordPrivateEndpoints(
+  ctx: SourceContext,
+  ref: { name: string; resourceGroup: string },
+  accountId: string,
+): Promise<PrivateEndpointRecord[]> {
+  const client = ctx.azure.storageRecovery;
+  const out: PrivateEndpointRecord[] = [];
+  for (const c of await client.listPrivateEndpointConnections(ref)) {
+    const base = { privateEndpointId: c.privateEndpointId, connectionName: c.name, status: c.status };
+    try {
+      const pe = await client.getPrivateEndpoint(c.privateEndpointId, accountId);
+      out.push(
+        pe
+          ? {
+              ...base,
+              groupIds: pe.groupIds,
+              ...(pe.subnetId ? { subnetId: pe.subnetId } : {}),
+              ...(pe.location ? { location: pe.location } : {}),
+              manual: pe.manual,
+            }
+          : { ...base, unreadable: "the private endpoint resource does not exist" },
+      );
+    } catch (error) {
+      // Endpoints often live in another team's subscription: record what is known and why not more.
+      if (!isAzdrError(error, "FORBIDDEN") && !isAzdrError(error, "UNAUTHORIZED")) throw error;
+      out.push({ ...base, unreadable: `azdr may not read it: ${error.message}` });
+    }
+  }
+  return out;
 }
 
 /** The manifest entry with the account's role assignments (runbook 7.2 re-grants them). */

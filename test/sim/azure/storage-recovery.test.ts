@@ -229,3 +229,40 @@ describe("deleted account", () => {
     expect(p.isVersioningEnabled).toBe(false);
   });
 });
+
+describe("private endpoint connections", () => {
+  test("listed and approved through arm-storage; a deletion drops them and a recovery does not bring them back; a re-created manual one waits Pending", async () => {
+    const names = async () =>
+      (await all(arm.privateEndpointConnections.list(rg(), "stazdrlakeprod"))).map((c) => [
+        c.privateEndpoint?.id?.split("/").pop(),
+        c.privateLinkServiceConnectionState?.status,
+      ]);
+    expect(await names()).toEqual([
+      ["pe-stazdrlakeprod-dfs", "Approved"],
+      ["pe-stazdrlakeprod-blob", "Approved"],
+    ]);
+    await expect(
+      arm.privateEndpointConnections.put(rg(), "stazdrlakeprod", "nope", {
+        privateLinkServiceConnectionState: { status: "Approved" },
+      }),
+    ).rejects.toMatchObject({ statusCode: 404 });
+
+    sim.disasters.deleteStorageAccount("stazdrlakeprod");
+    sim.disasters.recoverDeletedAccount("stazdrlakeprod");
+    expect(await names()).toEqual([]);
+    sim.disasters.recreatePrivateEndpoint("stazdrlakeprod", "pe-stazdrlakeprod-dfs", { manual: true });
+    const [pending] = await all(arm.privateEndpointConnections.list(rg(), "stazdrlakeprod"));
+    expect(pending!.privateLinkServiceConnectionState?.status).toBe("Pending");
+    const approved = await arm.privateEndpointConnections.put(rg(), "stazdrlakeprod", pending!.name!, {
+      privateLinkServiceConnectionState: { status: "Approved", description: "ok" },
+    });
+    expect(approved.privateLinkServiceConnectionState).toMatchObject({
+      status: "Approved",
+      description: "ok",
+    });
+    const account = await arm.storageAccounts.getProperties(rg(), "stazdrlakeprod");
+    expect(
+      account.privateEndpointConnections?.map((c) => c.privateLinkServiceConnectionState?.status),
+    ).toEqual(["Approved"]);
+  });
+});

@@ -1,9 +1,10 @@
 // Runbook 7.2: storage account recovery, one account per run, in place (source = target = a
 // storageAccounts id). The preflight ladder (storage/ladder.ts) picks the first rung that applies;
 // this module turns its plan into the engine's steps and carries them out:
-//   checkpoints  recover-account (portal), redeploy-account (IaC)
-//   items        create-account, reapply-protection, restore-geo-redundancy, restore-containers,
-//                recover-blobs, undelete-paths
+//   checkpoints  recover-account (portal), redeploy-account (IaC), recreate-private-endpoints
+//                (the platform's network IaC)
+//   items        create-account, reapply-protection, regrant-roles, approve-private-endpoints,
+//                restore-geo-redundancy, restore-containers, recover-blobs, undelete-paths
 //   operations   failover, point-in-time-restore (started once, polled by handle on durable timers)
 // Only the steps of the chosen rung have actionable items; the engine skips the others.
 import type { ArmRef } from "../../clients/azure.js";
@@ -14,9 +15,12 @@ import type {
 } from "../../clients/storage-recovery.js";
 import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
 import type { SourceContext } from "../../sources/context.js";
+import { REPORTS_CONTAINER, reportPath } from "../../store/layout.js";
 import {
+  PRIVATE_ENDPOINTS_ENTRY,
   recordedProtection,
   ROLE_ASSIGNMENTS_ENTRY,
+  type PrivateEndpointRecord,
   storageAccountFor,
   type ProtectionSettings,
 } from "../../sources/storage-protection-source.js";
@@ -32,6 +36,7 @@ import type {
   PlannedWork,
   PlanStep,
   RestoreScenario,
+  RunState,
   ValidationCheck,
 } from "../engine/steps.js";
 import { planStorageRecovery, type StorageItemMeta, type StoragePlan } from "./storage/ladder.js";
@@ -71,6 +76,20 @@ const STEPS: PlanStep[] = [
     name: "regrant-roles",
     title: "Re-grant the recorded role assignments",
     why: "After the account is back (rungs 1 and 4): the access connector, Azure ML and azdr need their roles on it again.",
+    ordering: "parallel",
+  },
+  {
+    kind: "checkpoint",
+    name: "recreate-private-endpoints",
+    title: "Re-create the account's private endpoints (the platform's network IaC)",
+    why: "After the account is back, or when a recorded endpoint lost its connection: endpoints are network resources azdr does not create.",
+    timeoutMinutes: 24 * 60,
+  },
+  {
+    kind: "items",
+    name: "approve-private-endpoints",
+    title: "Approve the recorded private endpoints' Pending connections",
+    why: "After they are re-created: a connection waits Pending until the account's owner approves it.",
     ordering: "parallel",
   },
   {
@@ -164,6 +183,16 @@ async function recordedRoles(
   return ctx.store.getJson<RoleAssignmentRecord[]>(entry.sha256);
 }
 
+/** The private endpoints the same snapshot recorded (snapshots older than that field have none). */
+async function recordedEndpoints(
+  ctx: SourceContext,
+  manifests: Manifests,
+): Promise<PrivateEndpointRecord[] | undefined> {
+  const entry = manifests["storage/protection"]?.entries.find((e) => e.path === PRIVATE_ENDPOINTS_ENTRY);
+  if (!entry) return undefined;
+  return ctx.store.getJson<PrivateEndpointRecord[]>(entry.sha256);
+}
+
 async function ladder(
   ctx: SourceContext,
   request: StorageRequest,
@@ -171,8 +200,10 @@ async function ladder(
 ): Promise<StoragePlan> {
   const recorded = await recordedSettings(ctx, manifests);
   const roles = await recordedRoles(ctx, manifests);
+  const endpoints = await recordedEndpoints(ctx, manifests);
   return planStorageRecovery({
     ...(roles ? { recordedRoles: roles } : {}),
+    ...(endpoints ? { recordedEndpoints: endpoints } : {}),
     client: client(ctx),
     account: accountOf(ctx, request),
     options: optionsOf(request),
@@ -282,6 +313,29 @@ async function executeOne(
       return "updated";
     case "role":
       return (await c.grantRole(account, meta.assignment)) === "created" ? "created" : "skipped";
+    case "private-endpoint": {
+      const id = meta.endpoint.privateEndpointId;
+      const connection = (await c.listPrivateEndpointConnections(account)).find(
+        (x) => x.privateEndpointId.toLowerCase() === id.toLowerCase(),
+      );
+      if (!connection)
+        throw new AzdrError(
+          "NOT_FOUND",
+          `private endpoint ${id} has no connection to ${account.name}: re-create it with the platform's network IaC (group ids ${meta.endpoint.groupIds?.join(", ") || "unknown"})`,
+        );
+      if (connection.status === "Approved") return "skipped";
+      if (connection.status !== "Pending")
+        throw new AzdrError(
+          "CONFLICT",
+          `private endpoint ${id}'s connection ${connection.name} is ${connection.status}: delete the endpoint and create it again`,
+        );
+      await c.approvePrivateEndpointConnection(
+        account,
+        connection.name,
+        "Approved by an azdr restore (runbook 7.2): the storage-protection backup recorded this endpoint",
+      );
+      return "updated";
+    }
     case "replication": {
       const live = await c.getAccount(account);
       if (live?.skuName === meta.skuName) return "skipped";
@@ -366,12 +420,43 @@ async function pollOperation(
   return { state: "failed", detail: `${kind} of ${clientHandle.account.name} failed: ${status.reason}` };
 }
 
+/** The endpoints the approved plan asked the operator to re-create (its stored JSON). */
+async function plannedEndpoints(ctx: SourceContext, planId: string): Promise<PrivateEndpointRecord[]> {
+  const body = await ctx.store.blobs.get(REPORTS_CONTAINER, reportPath("plan", planId, "json"));
+  if (!body) throw new AzdrError("NOT_FOUND", `plan ${planId} is missing from ${REPORTS_CONTAINER}`);
+  const plan = JSON.parse(body.toString("utf8")) as { items: PlanItem[] };
+  return plan.items
+    .filter((i) => i.step === "recreate-private-endpoints")
+    .map(metaOf)
+    .flatMap((m) => (m?.kind === "private-endpoint" ? [m.endpoint] : []));
+}
+
+async function checkEndpoints(ctx: SourceContext, account: ArmRef, planId: string): Promise<CheckResult> {
+  const wanted = await plannedEndpoints(ctx, planId);
+  const now = await client(ctx).listPrivateEndpointConnections(account);
+  const problems = wanted.flatMap((r) => {
+    const c = now.find((x) => x.privateEndpointId.toLowerCase() === r.privateEndpointId.toLowerCase());
+    if (!c) return [`${r.privateEndpointId} has no connection to ${account.name}`];
+    if (c.status !== "Pending" && c.status !== "Approved")
+      return [`${r.privateEndpointId}'s connection is ${c.status} (delete the endpoint and create it again)`];
+    return [];
+  });
+  return problems.length
+    ? { ok: false, detail: `${problems.join("; ")}: re-create it, then say done again` }
+    : {
+        ok: true,
+        detail: `${wanted.length} private endpoint(s) connected to ${account.name} again (Pending ones are approved next)`,
+      };
+}
+
 async function checkCheckpoint(
   ctx: SourceContext,
   request: StorageRequest,
   step: string,
+  run: RunState,
 ): Promise<CheckResult> {
   const account = accountOf(ctx, request);
+  if (step === "recreate-private-endpoints") return checkEndpoints(ctx, account, run.planId);
   const live = await client(ctx).getAccount(account);
   if (live)
     return { ok: true, detail: `${account.name} exists again (${live.skuName ?? "?"} in ${live.location})` };
@@ -452,6 +537,26 @@ async function validate(
       ...(missing.length
         ? {
             detail: `missing: ${missing.map((r) => `${r.principalId} ${r.roleDefinitionId.split("/").pop()}`).join(", ")}`,
+          }
+        : {}),
+    });
+  }
+  const endpoints = await recordedEndpoints(ctx, manifests);
+  if (endpoints?.length) {
+    const now = await c.listPrivateEndpointConnections(account);
+    const notApproved = endpoints.filter(
+      (r) =>
+        now.find((x) => x.privateEndpointId.toLowerCase() === r.privateEndpointId.toLowerCase())?.status !==
+        "Approved",
+    );
+    checks.push({
+      name: "recorded private endpoints connected and approved",
+      ok: notApproved.length === 0,
+      expected: endpoints.length,
+      actual: endpoints.length - notApproved.length,
+      ...(notApproved.length
+        ? {
+            detail: `not connected or not approved: ${notApproved.map((r) => r.privateEndpointId).join(", ")}`,
           }
         : {}),
     });

@@ -5,6 +5,7 @@ import { BACKUP_KINDS } from "../../../../src/lib/backup/catalog.js";
 import {
   recoveryPaths,
   storageProtectionSource,
+  type PrivateEndpointRecord,
   type ProtectionSettings,
   type RecoveryPath,
   type RecoveryPathName,
@@ -44,6 +45,7 @@ describe("storage-protection", () => {
     expect(run.manifest.counts).toEqual({
       "storage-account": 1,
       "storage-blob-service": 1,
+      "storage-private-endpoints": 1,
       "storage-protection": 1,
       "storage-role-assignments": 1,
     });
@@ -72,6 +74,32 @@ describe("storage-protection", () => {
     });
     // No account keys were listed.
     expect(p.sim.log.entries.filter((e) => SECRET_VALUE_ROUTES.test(e.route))).toEqual([]);
+  });
+
+  test("the lake's private endpoints are recorded with the group ids and subnet read from each endpoint; an unreadable endpoint is recorded with the reason", async () => {
+    const { run } = await protection("st-lake");
+    const entry = run.manifest.entries.find((e) => e.path === "private-endpoints.json")!;
+    const recorded = await p.runtime.store.getJson<PrivateEndpointRecord[]>(entry.sha256);
+    expect(recorded.map((r) => r.privateEndpointId.split("/").pop())).toEqual([
+      "pe-stazdrlakeprod-dfs",
+      "pe-stazdrlakeprod-blob",
+    ]);
+    expect(recorded.map((r) => r.groupIds)).toEqual([["dfs"], ["blob"]]);
+    expect(recorded[0]).toMatchObject({ status: "Approved", manual: false });
+    expect(recorded[0]!.connectionName).toMatch(/^pe-stazdrlakeprod-dfs\./);
+    expect(recorded[0]!.subnetId).toMatch(/\/subnets\/snet-private-endpoints$/);
+    // The endpoint lives where azdr may not read it: the backup still completes and says why.
+    p.sim.addFault("arm", {
+      route: "GET /subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.Network/privateEndpoints/:pe",
+      status: 403,
+    });
+    const denied = await protection("st-lake", "20260101t050000z");
+    expect(denied.run.commit.phase).toBe("Completed");
+    const again = denied.run.manifest.entries.find((e) => e.path === "private-endpoints.json")!;
+    const partial = await p.runtime.store.getJson<PrivateEndpointRecord[]>(again.sha256);
+    expect(partial[0]!.status).toBe("Approved");
+    expect(partial[0]!.unreadable).toMatch(/^azdr may not read it: .*403/);
+    expect(partial[0]!.groupIds).toBeUndefined();
   });
 
   test("HNS lake: no point-in-time restore, and the reason says why", async () => {

@@ -22,7 +22,10 @@ import type {
   StorageRecoveryClient,
 } from "../../../clients/storage-recovery.js";
 import { AzdrError } from "../../../errors.js";
-import type { ProtectionSettings } from "../../../sources/storage-protection-source.js";
+import type {
+  PrivateEndpointRecord,
+  ProtectionSettings,
+} from "../../../sources/storage-protection-source.js";
 import type { PlanItem, PreflightCheck } from "../../engine/plan.js";
 import { RestoreRequestError } from "../../engine/request.js";
 import type { StorageOptions } from "./request.js";
@@ -50,7 +53,7 @@ export type StorageStep =
       instructions: string[];
       links: PortalLink[];
       /** Checked after the operator says "done". */
-      postCondition: "account-exists";
+      postCondition: "account-exists" | "private-endpoints-connected";
     }
   | { kind: "items"; name: string; title: string; why: string; order: "serial" | "parallel" }
   | { kind: "operation"; name: string; title: string; why: string; operation: StorageOperation };
@@ -69,6 +72,7 @@ export type StorageItemMeta =
   | { kind: "replication"; skuName: string }
   | { kind: "account"; settings: AccountCreateSettings }
   | { kind: "role"; assignment: RoleAssignmentRecord }
+  | { kind: "private-endpoint"; endpoint: PrivateEndpointRecord }
   | { kind: "failover"; failoverType: FailoverType }
   | { kind: "point-in-time-restore"; timeToRestore: string; ranges: BlobRange[] };
 
@@ -109,6 +113,8 @@ export interface LadderInput {
   recorded?: ProtectionSettings;
   /** The role assignments the same backup recorded at the account's scope, if any. */
   recordedRoles?: RoleAssignmentRecord[];
+  /** The private endpoints the same backup recorded (undefined: a backup older than that record). */
+  recordedEndpoints?: PrivateEndpointRecord[];
   now: Date;
   subscriptionId: string;
   /** Portal origin (sovereign clouds differ). */
@@ -118,6 +124,7 @@ export interface LadderInput {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const GEO = /GRS|GZRS/i;
 const RECOVER_DOC = "https://learn.microsoft.com/azure/storage/common/storage-account-recover";
+const PRIVATE_ENDPOINT_DOC = "https://learn.microsoft.com/azure/storage/common/storage-private-endpoints";
 const FAILOVER_DOC = "https://learn.microsoft.com/azure/storage/common/storage-disaster-recovery-guidance";
 
 /** The end of a prefix range: the prefix with its last character incremented (end is exclusive). */
@@ -243,7 +250,7 @@ export async function planStorageRecovery(input: LadderInput): Promise<StoragePl
         "redeploy",
         "the account is still recoverable with its data: recover it instead of creating an empty one",
       );
-      return plan.build();
+      return finish(input, plan, undefined);
     }
     plan.notTaken(
       "recover-deleted-account",
@@ -252,7 +259,7 @@ export async function planStorageRecovery(input: LadderInput): Promise<StoragePl
     plan.notTaken("recover-data", "the account does not exist: there is no data left in Azure to recover");
     plan.notTaken("failover", "the account does not exist: there is no secondary to fail over to");
     await planRedeploy(input, plan);
-    return plan.build();
+    return finish(input, plan, undefined);
   }
 
   plan.notTaken(
@@ -272,7 +279,7 @@ export async function planStorageRecovery(input: LadderInput): Promise<StoragePl
           : "the primary does not answer: deleted data cannot be read or restored until the account is reachable again (after the failover, run this scenario again)",
       );
       plan.notTaken("redeploy", "the account exists: nothing to redeploy");
-      return plan.build();
+      return finish(input, plan, live);
     }
     if (!reachability.answers) {
       plan.notTaken(
@@ -283,7 +290,7 @@ export async function planStorageRecovery(input: LadderInput): Promise<StoragePl
         "redeploy",
         "the account exists; wait for the region, or redeploy elsewhere with a new name",
       );
-      return plan.build();
+      return finish(input, plan, live);
     }
   } else
     plan.notTaken(
@@ -295,7 +302,140 @@ export async function planStorageRecovery(input: LadderInput): Promise<StoragePl
 
   await planDataRecovery(input, plan, live);
   plan.notTaken("redeploy", "the account exists: nothing to redeploy");
+  return finish(input, plan, live);
+}
+
+/** After any rung: the private endpoints the backup recorded, compared with the account's. */
+async function finish(
+  input: LadderInput,
+  plan: PlanBuilder,
+  live: StorageAccountState | undefined,
+): Promise<StoragePlan> {
+  await planPrivateEndpoints(input, plan, live);
   return plan.build();
+}
+
+const accountIdOf = (input: LadderInput) =>
+  `/subscriptions/${input.subscriptionId}/resourceGroups/${input.account.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${input.account.name}`;
+
+/** The exact command that re-creates one endpoint as it was (the operator runs it, or the IaC does). */
+function recreateCommand(r: PrivateEndpointRecord, accountId: string): string {
+  const parts = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/privateEndpoints\/([^/]+)$/i.exec(
+    r.privateEndpointId,
+  );
+  const [rg, name] = parts ? [parts[1], parts[2]] : ["<resource group>", "<name>"];
+  return [
+    `az network private-endpoint create --name ${name} --resource-group ${rg}`,
+    `--subnet ${r.subnetId ?? "<subnet id>"}`,
+    `--private-connection-resource-id ${accountId}`,
+    `--group-id ${r.groupIds?.length ? r.groupIds.join(" ") : "<group id>"}`,
+    `--connection-name ${name}`,
+    ...(r.manual ? ["--manual-request"] : []),
+    ...(r.location ? [`--location ${r.location}`] : []),
+  ].join(" ");
+}
+
+/**
+ * Private endpoints: a deleted account loses its endpoint connections and neither a recovery nor a
+ * new account brings them back (Learn: storage-account-recover). Endpoints are network resources of
+ * the platform's IaC (a subnet, private DNS zone groups, rights on the virtual network that azdr does
+ * not hold), so azdr does not create them: a checkpoint names each one with the exact command, and
+ * once they are back, a Pending connection of a recorded endpoint is approved (a planned write). A
+ * Pending connection azdr did not record is never approved: that would open the account to a stranger.
+ */
+async function planPrivateEndpoints(
+  input: LadderInput,
+  plan: PlanBuilder,
+  live: StorageAccountState | undefined,
+): Promise<void> {
+  const { recordedEndpoints: recorded, account, client } = input;
+  if (!recorded) {
+    plan.notes.push(
+      `No private endpoints of ${account.name} were recorded (no storage-protection backup, or one older than that record): check its Networking page after the recovery and re-create any private endpoint it had.`,
+    );
+    return;
+  }
+  if (!recorded.length) return;
+  const accountId = accountIdOf(input);
+  const current = live ? await client.listPrivateEndpointConnections(account) : [];
+  const find = (r: PrivateEndpointRecord) =>
+    current.find((c) => c.privateEndpointId.toLowerCase() === r.privateEndpointId.toLowerCase());
+  const missing = recorded.filter((r) => {
+    const c = find(r);
+    return !c || (c.status !== "Pending" && c.status !== "Approved");
+  });
+  for (const c of current)
+    if (
+      c.status === "Pending" &&
+      !recorded.some((r) => r.privateEndpointId.toLowerCase() === c.privateEndpointId.toLowerCase())
+    )
+      plan.notes.push(
+        `Private endpoint connection ${c.name} (${c.privateEndpointId}) is Pending but the backup did not record that endpoint: azdr does not approve it; approve it in the portal only if it is yours.`,
+      );
+
+  if (missing.length) {
+    const portal = (input.portalUrl ?? "https://portal.azure.com").replace(/\/$/, "");
+    const why = live
+      ? `${missing.length} private endpoint(s) the backup recorded have no working connection to ${account.name}`
+      : `a deleted account loses its private endpoint connections, and neither a recovery nor a new account brings them back`;
+    plan.steps.push({
+      kind: "checkpoint",
+      name: "recreate-private-endpoints",
+      title: `Re-create ${missing.length} private endpoint(s) of ${account.name}`,
+      why: `${why}; private endpoints belong to the platform's network IaC (subnet, private DNS zone groups), which azdr neither holds rights on nor creates`,
+      instructions: [
+        `Re-create each private endpoint below with the platform's network IaC (same name, subnet and group ids), or with the command given. An endpoint left over from before shows Disconnected: delete it first.`,
+        ...missing.map((r) => {
+          const c = find(r);
+          return `${r.privateEndpointId}: group id(s) ${r.groupIds?.length ? r.groupIds.join(", ") : `unknown (${r.unreadable ?? "not recorded"})`}, subnet ${r.subnetId ?? "unknown"}${c ? `; its connection is ${c.status} now` : ""}. Command: ${recreateCommand(r, accountId)}`;
+        }),
+        `Then answer "done": azdr checks that each has a connection to ${account.name} again (Pending or Approved); the next step approves the Pending ones.`,
+      ],
+      links: [
+        {
+          label: `${account.name}: Networking → Private endpoint connections`,
+          url: `${portal}/#resource${accountId}/networking`,
+        },
+        { label: "Learn: private endpoints for Azure Storage", url: PRIVATE_ENDPOINT_DOC },
+      ],
+      postCondition: "private-endpoints-connected",
+    });
+    for (const r of missing)
+      plan.item(
+        "recreate-private-endpoints",
+        r.privateEndpointId,
+        "create",
+        `re-created by the platform's network IaC (group ids ${r.groupIds?.join(", ") || "unknown"}), then checked`,
+        { kind: "private-endpoint", endpoint: r },
+      );
+  }
+
+  let approvals = 0;
+  for (const r of recorded) {
+    const c = find(r);
+    if (c?.status === "Approved") {
+      plan.item("approve-private-endpoints", r.privateEndpointId, "skip", `connection ${c.name} is Approved`);
+      continue;
+    }
+    approvals++;
+    plan.item(
+      "approve-private-endpoints",
+      r.privateEndpointId,
+      "update",
+      c?.status === "Pending"
+        ? `connection ${c.name} is Pending: approve it`
+        : "approve its connection if it comes back Pending (already Approved = skipped)",
+      { kind: "private-endpoint", endpoint: r },
+    );
+  }
+  if (approvals)
+    plan.steps.push({
+      kind: "items",
+      name: "approve-private-endpoints",
+      title: "Approve the recorded private endpoints' Pending connections",
+      why: "a re-created endpoint whose creator may not approve it waits Pending; only endpoints the backup recorded are approved",
+      order: "parallel",
+    });
 }
 
 // ---- rung 1: deleted account --------------------------------------------------------------------
@@ -354,7 +494,7 @@ async function planDeletedAccount(
     `In the Azure portal, open Storage accounts and select "Restore" (Restore deleted account).`,
     `Pick subscription ${input.subscriptionId} and the deleted account ${account.name}${deleted.deletionTime ? ` (deleted ${deleted.deletionTime})` : ""}, then Restore.`,
     "If the account used customer-managed keys and the key vault was deleted too, recover the key vault first.",
-    "Private endpoints of the account were removed with it and are not recreated by the recovery: recreate them.",
+    "Private endpoints of the account were removed with it and are not re-created by the recovery: the next checkpoint lists them (when the backup recorded them).",
     `If the portal cannot restore it, open a support request: recovery is best effort${left !== undefined ? `, and possible for about ${left.toFixed(1)} more days` : ""}.`,
     'Then answer "done": azdr checks that the account exists again.',
   ];
