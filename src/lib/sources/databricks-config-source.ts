@@ -6,9 +6,24 @@
 // directories and workspace files.
 import type { BackupSource } from "../backup/engine.js";
 import type { DatabricksClient } from "../clients/databricks.js";
-import { errorMessage, isAzdrError } from "../errors.js";
+import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
+import { CONFIG } from "../kinds/workspace/context.js";
+import { WORKSPACE_KINDS, workspaceKind } from "../kinds/workspace/index.js";
+import { isLegacy } from "../kinds/workspace/legacy.js";
+import {
+  isPermissionsWork,
+  permissionsWork,
+  type PermissionObjectType,
+} from "../kinds/workspace/permissions-work.js";
+import type { KindWork } from "../kinds/types.js";
 import type { SnapshotRef } from "../store/layout.js";
-import { sha256Hex, type FailedEntry, type ManifestEntry, type VanishedEntry } from "../store/manifest.js";
+import {
+  sha256Hex,
+  type FailedEntry,
+  type ManifestEntry,
+  type SkippedEntry,
+  type VanishedEntry,
+} from "../store/manifest.js";
 import type { SourceContext } from "./context.js";
 import { workspaceConfigFor, workspaceLabel } from "./databricks-notebooks-source.js";
 import { listTree, workspaceHealth } from "./databricks-workspace.js";
@@ -16,13 +31,18 @@ import { collect, mapLimit } from "../concurrency.js";
 
 type Json = Record<string, unknown>;
 
-export type ConfigWork =
-  /** listedFingerprint: of the job as listed, kept in the entry so the next run can carry it. */
-  | { type: "job"; id: number; listedFingerprint?: string }
-  | { type: "permissions"; objectType: PermissionObjectType; objectId: string; label: string };
+/** A job to read in full (jobs/get); listedFingerprint: of the job as listed, kept in the entry so the next run can carry it. */
+export interface JobWork extends KindWork {
+  kind: "job";
+  id: number;
+  listedFingerprint?: string;
+}
 
-export type PermissionObjectType =
-  "jobs" | "clusters" | "cluster-policies" | "instance-pools" | "notebooks" | "directories" | "files";
+function isJobWork(work: KindWork): work is JobWork {
+  return work.kind === "job";
+}
+
+export type ConfigWork = KindWork;
 
 /** JSON with object keys sorted at every level: equal values, equal text. */
 function canonicalJson(value: unknown): string {
@@ -75,13 +95,14 @@ export async function planJobs(
     if (fingerprint && prior?.meta?.["listedFingerprint"] === fingerprint) {
       carried.push(prior);
       const name = (job["settings"] as Json)["name"];
+      work.push(permissionsWork("jobs", String(id), `job ${String(name)}`));
+    } else
       work.push({
-        type: "permissions",
-        objectType: "jobs",
-        objectId: String(id),
-        label: `job ${String(name)}`,
-      });
-    } else work.push({ type: "job", id, ...(fingerprint ? { listedFingerprint: fingerprint } : {}) });
+        kind: "job",
+        path: `jobs/${id}.json`,
+        id,
+        ...(fingerprint ? { listedFingerprint: fingerprint } : {}),
+      } satisfies JobWork);
   }
   return { listed: jobs.length, carried, work };
 }
@@ -189,12 +210,7 @@ async function planObjectPermissions(
   for (const { kind, path, objectId } of objects) {
     const objectType = OBJECT_PERMISSION_TYPES[kind];
     if (!objectType || typeof objectId !== "number" || objectId === 0) continue;
-    work.push({
-      type: "permissions",
-      objectType,
-      objectId: String(objectId),
-      label: path,
-    });
+    work.push(permissionsWork(objectType, String(objectId), path));
   }
   return {
     work,
@@ -226,12 +242,7 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
     for (const policy of policies) {
       const id = String(policy["policy_id"]);
       await put(`cluster-policies/${id}.json`, "cluster-policy", policy, { name: policy["name"] });
-      work.push({
-        type: "permissions",
-        objectType: "cluster-policies",
-        objectId: id,
-        label: `cluster policy ${String(policy["name"])}`,
-      });
+      work.push(permissionsWork("cluster-policies", id, `cluster policy ${String(policy["name"])}`));
     }
 
     const clusters = await collect(
@@ -242,82 +253,39 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
       if (cluster["cluster_source"] === "JOB") continue;
       const id = String(cluster["cluster_id"]);
       await put(`clusters/${id}.json`, "cluster", clusterSpec(cluster), { name: cluster["cluster_name"] });
-      work.push({
-        type: "permissions",
-        objectType: "clusters",
-        objectId: id,
-        label: `cluster ${String(cluster["cluster_name"])}`,
-      });
+      work.push(permissionsWork("clusters", id, `cluster ${String(cluster["cluster_name"])}`));
     }
 
-    const pools =
-      ((await client.get<Json>("/api/2.0/instance-pools/list"))["instance_pools"] as Json[] | undefined) ??
-      [];
-    for (const pool of pools) {
-      const id = String(pool["instance_pool_id"]);
-      const spec = { ...pool };
-      for (const field of ["state", "stats", "status", "default_tags"]) delete spec[field];
-      await put(`instance-pools/${id}.json`, "instance-pool", spec, { name: pool["instance_pool_name"] });
-      work.push({
-        type: "permissions",
-        objectType: "instance-pools",
-        objectId: id,
-        label: `pool ${String(pool["instance_pool_name"])}`,
+    // Kinds with their own handler module, in registry order.
+    const handled: Record<string, unknown> = {};
+    const skipped: SkippedEntry[] = [];
+    const failed: FailedEntry[] = [];
+    const vanished: VanishedEntry[] = [];
+    for (const handler of WORKSPACE_KINDS) {
+      if (isLegacy(handler) || handler.component !== CONFIG || !handler.backup) continue;
+      const listing = await handler.backup.list({
+        ctx,
+        client,
+        sourceId: target.sourceId,
+        ...(previous ? { previous } : {}),
       });
-    }
-
-    // Secret scopes: backing, ACLs and key NAMES only. The secret-value API is never called.
-    const scopes =
-      ((await client.get<Json>("/api/2.0/secrets/scopes/list"))["scopes"] as Json[] | undefined) ?? [];
-    for (const scope of scopes) {
-      const name = String(scope["name"]);
-      const acls =
-        ((await client.get<Json>("/api/2.0/secrets/acls/list", { scope: name }))["items"] as
-          Json[] | undefined) ?? [];
-      const keys =
-        scope["backend_type"] === "AZURE_KEYVAULT"
-          ? []
-          : (
-              ((await client.get<Json>("/api/2.0/secrets/list", { scope: name }))["secrets"] as
-                Json[] | undefined) ?? []
-            ).map((s) => ({
-              key: s["key"],
-              last_updated_timestamp: s["last_updated_timestamp"],
-            }));
-      await put(`secret-scopes/${encodeURIComponent(name)}.json`, "secret-scope", {
-        name,
-        backend_type: scope["backend_type"] ?? "DATABRICKS",
-        ...(scope["keyvault_metadata"] ? { keyvault_metadata: scope["keyvault_metadata"] } : {}),
-        acls,
-        keys,
-      });
-    }
-
-    const repos = await collect(client.paginate<Json>("/api/2.0/repos", "repos"));
-    for (const repo of repos) {
-      await put(`repos/${String(repo["id"])}.json`, "repo", {
-        id: repo["id"],
-        url: repo["url"],
-        provider: repo["provider"],
-        branch: repo["branch"],
-        path: repo["path"],
-        ...(repo["sparse_checkout"] ? { sparse_checkout: repo["sparse_checkout"] } : {}),
-      });
-    }
-
-    const scripts =
-      ((await client.get<Json>("/api/2.0/global-init-scripts"))["scripts"] as Json[] | undefined) ?? [];
-    for (const script of scripts) {
-      const full = await client.get<Json>(`/api/2.0/global-init-scripts/${String(script["script_id"])}`);
-      await put(`global-init-scripts/${String(script["script_id"])}.json`, "global-init-script", full, {
-        name: script["name"],
-      });
+      entries.push(...listing.entries);
+      work.push(...listing.work);
+      skipped.push(...(listing.skipped ?? []));
+      failed.push(...(listing.failed ?? []));
+      vanished.push(...(listing.vanished ?? []));
+      Object.assign(handled, listing.summary);
     }
 
     const objectPermissions = await planObjectPermissions(ctx, client, target.sourceId);
     work.push(...objectPermissions.work);
     return {
-      carried: { entries, failed: objectPermissions.failed, vanished: objectPermissions.vanished },
+      carried: {
+        entries,
+        skipped,
+        failed: [...failed, ...objectPermissions.failed],
+        vanished: [...vanished, ...objectPermissions.vanished],
+      },
       work,
       summary: {
         workspaceUrl: workspace.url,
@@ -326,10 +294,7 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
         jobsUnchanged: jobs.carried.length,
         policies: policies.length,
         clusters: clusters.length,
-        pools: pools.length,
-        secretScopes: scopes.length,
-        repos: repos.length,
-        globalInitScripts: scripts.length,
+        ...handled,
       },
     };
   },
@@ -342,9 +307,10 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
     const entries: ManifestEntry[] = [];
     const failed: FailedEntry[] = [];
     const vanished: VanishedEntry[] = [];
+    const b = { ctx, client, sourceId: target.sourceId };
     await mapLimit(work, ctx.config.limits.maxConcurrentRequests, async (item) => {
       try {
-        if (item.type === "job") {
+        if (isJobWork(item)) {
           const job = await getFullJob(client, item.id);
           const settings = (job["settings"] ?? {}) as Json;
           entries.push(
@@ -356,7 +322,7 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
           );
           const acl = await client.get<Json>(`/api/2.0/permissions/jobs/${item.id}`);
           entries.push(await ctx.store.putJson(`permissions/jobs/${item.id}.json`, "permissions", acl));
-        } else {
+        } else if (isPermissionsWork(item)) {
           const acl = await client.get<Json>(`/api/2.0/permissions/${item.objectType}/${item.objectId}`);
           entries.push(
             await ctx.store.putJson(
@@ -366,19 +332,20 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
               { label: item.label },
             ),
           );
+        } else {
+          const backup = workspaceKind(item.kind)?.backup;
+          if (!backup?.read)
+            throw new AzdrError("INTERNAL", `no handler reads backup work of kind ${item.kind}`);
+          entries.push(...(await backup.read(b, item)));
         }
       } catch (error) {
-        const path =
-          item.type === "job"
-            ? `jobs/${item.id}.json`
-            : `permissions/${item.objectType}/${item.objectId}.json`;
         if (isAzdrError(error) && (error.code === "UNAUTHORIZED" || error.code === "FORBIDDEN")) throw error;
         await health.checkAfter(error); // throws when the workspace itself is gone
         if (isAzdrError(error, "NOT_FOUND")) {
-          vanished.push({ path, kind: item.type }); // deleted since the plan: not in this snapshot
+          vanished.push({ path: item.path, kind: item.kind }); // deleted since the plan: not in this snapshot
           return;
         }
-        failed.push({ path, kind: item.type, error: errorMessage(error) });
+        failed.push({ path: item.path, kind: item.kind, error: errorMessage(error) });
       }
     });
     return { entries, failed, vanished };

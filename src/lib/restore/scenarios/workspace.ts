@@ -24,9 +24,23 @@ import { actionable, selected, type PlanItem, type PreflightCheck } from "../eng
 import { emptyIdMaps, remapDeep, remapPrincipal, remapStorage, type IdMaps } from "../engine/remap.js";
 import type { WorkspaceRequest as RestoreRequest } from "../catalog.js";
 import { collect, mapLimit } from "../../concurrency.js";
-import { aclDiff, describeList, directEntries, sameAcl, toPutBody, type AclEntry } from "./workspace/acl.js";
-import { remapBody, rewritesBodies } from "./workspace/bodies.js";
-import { IdLedger, type LedgerKind, type TargetObject } from "./workspace/ledger.js";
+import {
+  aclDiff,
+  describeList,
+  directEntries,
+  sameAcl,
+  toPutBody,
+  type AclEntry,
+} from "../../kinds/workspace/acl.js";
+import { remapBody, rewritesBodies } from "../../kinds/workspace/bodies.js";
+import type { IdLedger, LedgerKind, TargetObject } from "../../kinds/workspace/ledger.js";
+import {
+  workspaceRestore,
+  type WorkspaceKind,
+  type WorkspaceRestore,
+} from "../../kinds/workspace/context.js";
+import { WORKSPACE_KINDS, workspaceKind, workspaceSteps } from "../../kinds/workspace/index.js";
+import { isLegacy } from "../../kinds/workspace/legacy.js";
 
 type Json = Record<string, unknown>;
 /** This scenario's id maps (jobs, clusters, policies, pools), namespaced under "workspace" in a run. */
@@ -36,87 +50,12 @@ type RunState = EngineRunState<IdMaps>;
 const OBJECTS = "databricks/workspace-objects";
 const CONFIG = "databricks/workspace-config";
 
-const STEPS: PlanStep[] = [
-  {
-    kind: "items",
-    ordering: "parallel",
-    name: "directories",
-    title: "Folders",
-    why: "Parents first: an import into a missing folder fails.",
-  },
-  {
-    kind: "items",
-    ordering: "parallel",
-    name: "objects",
-    title: "Notebooks and files",
-    why: "Jobs and permissions refer to them by path.",
-  },
-  {
-    kind: "items",
-    ordering: "parallel",
-    name: "cluster-policies",
-    title: "Cluster policies",
-    why: "Pools, clusters and jobs refer to policies.",
-  },
-  {
-    kind: "items",
-    ordering: "parallel",
-    name: "instance-pools",
-    title: "Instance pools",
-    why: "Clusters and job clusters draw from pools.",
-  },
-  {
-    kind: "items",
-    ordering: "parallel",
-    name: "clusters",
-    title: "Clusters (created terminated)",
-    why: "Jobs refer to clusters by id; nobody pays for idle compute.",
-  },
-  {
-    kind: "items",
-    ordering: "dependency",
-    name: "jobs",
-    title: "Jobs (created paused)",
-    why: "Need clusters, policies, pools and the jobs they trigger; paused so nothing runs before you check.",
-  },
-  {
-    kind: "items",
-    ordering: "parallel",
-    name: "secret-scopes",
-    title: "Secret scopes and ACLs",
-    why: "Notebooks read secrets at run time; values are not in backups.",
-  },
-  {
-    kind: "items",
-    ordering: "parallel",
-    name: "repos",
-    title: "Git folders",
-    why: "Re-cloned from their remotes.",
-  },
-  {
-    kind: "items",
-    ordering: "parallel",
-    name: "global-init-scripts",
-    title: "Global init scripts",
-    why: "Apply to clusters started after the restore.",
-  },
-  {
-    kind: "items",
-    ordering: "parallel",
-    name: "permissions",
-    title: "Permissions",
-    why: "Last: ACLs refer to the new ids of everything above.",
-  },
-];
+const STEPS: PlanStep[] = workspaceSteps();
 
 const CONFIG_STEP_BY_KIND: Record<string, string> = {
   "cluster-policy": "cluster-policies",
-  "instance-pool": "instance-pools",
   cluster: "clusters",
   job: "jobs",
-  "secret-scope": "secret-scopes",
-  repo: "repos",
-  "global-init-script": "global-init-scripts",
   permissions: "permissions",
 };
 
@@ -133,8 +72,15 @@ function some(names: string[], max = 10, separator = ", "): string {
     : names.join(separator);
 }
 
-function ledgerFor(ctx: SourceContext, request: RestoreRequest): Promise<IdLedger> {
-  return new IdLedger(ctx.store, request.source, request.target).load();
+/** The entries of a handler's kind in its manifest (all of them: include/exclude is the caller's). */
+function entriesOf(handler: WorkspaceKind, manifests: Manifests): ManifestEntry[] {
+  return (manifests[handler.component]?.entries ?? []).filter((e) => e.kind === handler.kind);
+}
+
+/** Every handler's learn(): old → new ids of what the target already holds. */
+async function learnFromHandlers(r: WorkspaceRestore): Promise<void> {
+  for (const handler of WORKSPACE_KINDS)
+    if (!isLegacy(handler) && handler.learn) await handler.learn(r, entriesOf(handler, r.manifests));
 }
 
 /** What already exists in the target, read once per plan or batch. */
@@ -144,11 +90,7 @@ interface TargetState {
   jobs: TargetObject[];
   /** Cluster policies by name, as listed (definition, family, overrides). */
   policies: Map<string, Json>;
-  poolsByName: Map<string, string>;
   clusters: (TargetObject & { state: string })[];
-  scopes: Set<string>;
-  repos: Map<string, Json>;
-  initScripts: Map<string, string>;
 }
 
 async function readTarget(client: DatabricksClient, options: { tree: boolean }): Promise<TargetState> {
@@ -156,11 +98,7 @@ async function readTarget(client: DatabricksClient, options: { tree: boolean }):
     paths: new Map(),
     jobs: [],
     policies: new Map(),
-    poolsByName: new Map(),
     clusters: [],
-    scopes: new Set(),
-    repos: new Map(),
-    initScripts: new Map(),
   };
   if (options.tree) {
     const { objects } = await listTree(client, "/");
@@ -184,10 +122,6 @@ async function readTarget(client: DatabricksClient, options: { tree: boolean }):
     Json[] | undefined) ?? []) {
     state.policies.set(String(p["name"]), p);
   }
-  for (const p of ((await client.get<Json>("/api/2.0/instance-pools/list"))["instance_pools"] as
-    Json[] | undefined) ?? []) {
-    state.poolsByName.set(String(p["instance_pool_name"]), String(p["instance_pool_id"]));
-  }
   for (const c of await collect(
     client.paginate<Json>("/api/2.1/clusters/list", "clusters", { page_size: 100 }),
   )) {
@@ -197,16 +131,6 @@ async function readTarget(client: DatabricksClient, options: { tree: boolean }):
       createdAt: Number(c["start_time"] ?? 0),
       state: typeof c["state"] === "string" ? c["state"] : "",
     });
-  }
-  for (const s of ((await client.get<Json>("/api/2.0/secrets/scopes/list"))["scopes"] as
-    Json[] | undefined) ?? []) {
-    state.scopes.add(String(s["name"]));
-  }
-  for (const r of await collect(client.paginate<Json>("/api/2.0/repos", "repos")))
-    state.repos.set(String(r["path"]), r);
-  for (const s of ((await client.get<Json>("/api/2.0/global-init-scripts"))["scripts"] as
-    Json[] | undefined) ?? []) {
-    state.initScripts.set(String(s["name"]), String(s["script_id"]));
   }
   return state;
 }
@@ -283,9 +207,6 @@ async function learnExisting(
     } else if (entry.kind === "cluster-policy") {
       const policy = target.policies.get(name);
       if (policy) ids.policies[sourceId] ??= String(policy["policy_id"]);
-    } else if (entry.kind === "instance-pool") {
-      const id = target.poolsByName.get(name);
-      if (id) ids.pools[sourceId] ??= id;
     }
   }
 }
@@ -455,9 +376,10 @@ async function currentAcl(client: DatabricksClient, objectType: string, id: stri
 }
 
 async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Manifests) {
-  const client = ctx.databricks(request.target);
+  const r = workspaceRestore({ ctx, request, manifests, phase: "plan", ids: emptyIdMaps(request.remap) });
+  const client = r.client;
   const target = await readTarget(client, { tree: true });
-  const ledger = await ledgerFor(ctx, request);
+  const ledger = await r.ledger();
   const items: PlanItem[] = [];
   const notes: string[] = [];
   const destructive: string[] = [];
@@ -535,8 +457,9 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
     );
   }
   // Old → new ids of what already exists, for permissions of existing objects.
-  const ids = emptyIdMaps(request.remap);
+  const ids = r.ids;
   await learnExisting(manifests, target, ledger, ids, false);
+  await learnFromHandlers(r);
   const entries = (config?.entries ?? []).filter((e) => selected(e.path, request.include, request.exclude));
   const jobs: { entry: ManifestEntry; sourceId: string; refs: string[]; name: string }[] = [];
   const permissionEntries: ManifestEntry[] = [];
@@ -574,14 +497,6 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
         } else items.push({ ...b, ...existingAction(existing !== undefined, request, `policy "${name}"`) });
         break;
       }
-      case "instance-pool": {
-        const name = String(body["instance_pool_name"]);
-        items.push({
-          ...base(name, String(body["instance_pool_id"])),
-          ...existingAction(target.poolsByName.has(name), request, `pool "${name}"`),
-        });
-        break;
-      }
       case "cluster": {
         const id = String(body["cluster_id"]);
         const name = String(body["cluster_name"]);
@@ -615,35 +530,6 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
           sourceId: String(body["job_id"]),
           refs: runJobRefs(settings),
           name: String(settings["name"]),
-        });
-        break;
-      }
-      case "secret-scope": {
-        const name = String(body["name"]);
-        items.push({ ...base(name), ...existingAction(target.scopes.has(name), request, `scope "${name}"`) });
-        const keys = (body["keys"] as Json[] | undefined) ?? [];
-        if (body["backend_type"] !== "AZURE_KEYVAULT" && keys.length > 0) {
-          notes.push(
-            `Secret scope "${name}" is Databricks-backed: its ${keys.length} secret value(s) (${keys.map((k) => String(k["key"])).join(", ")}) must be re-entered; backups never hold values.`,
-          );
-        }
-        break;
-      }
-      case "repo": {
-        const path = String(body["path"]);
-        items.push({
-          ...base(path),
-          ...(target.repos.has(path)
-            ? { action: "skip" as const, reason: "Git folder exists" }
-            : { action: "create" as const, reason: "not in the target" }),
-        });
-        break;
-      }
-      case "global-init-script": {
-        const name = String(body["name"]);
-        items.push({
-          ...base(name),
-          ...existingAction(target.initScripts.has(name), request, `init script "${name}"`),
         });
         break;
       }
@@ -741,6 +627,16 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
     items.push(item);
     if (line) destructive.push(line);
   }
+  for (const handler of WORKSPACE_KINDS) {
+    if (isLegacy(handler)) continue;
+    const entries = entriesOf(handler, manifests).filter((e) =>
+      selected(e.path, request.include, request.exclude),
+    );
+    const planned = await handler.plan(r, entries);
+    items.push(...planned.items);
+    destructive.push(...(planned.destructive ?? []));
+    notes.push(...(planned.notes ?? []));
+  }
 
   if (overwrites > 0)
     destructive.unshift(
@@ -818,19 +714,6 @@ export function directAcl(acl: Json, request: RestoreRequest): Json[] {
   return toPutBody(directEntries(acl, (p) => remapPrincipal(p, request.remap)));
 }
 
-const POOL_SPEC = [
-  "instance_pool_name",
-  "node_type_id",
-  "min_idle_instances",
-  "max_capacity",
-  "idle_instance_autotermination_minutes",
-  "azure_attributes",
-  "custom_tags",
-  "preloaded_spark_versions",
-  "enable_elastic_disk",
-  "disk_spec",
-  "preloaded_docker_images",
-];
 /** A custom policy's create body (never the family fields: they go through FAMILY_POLICY_SPEC). */
 const POLICY_SPEC = ["name", "definition", "description", "max_clusters_per_user", "libraries"];
 const FAMILY_POLICY_SPEC = [
@@ -932,26 +815,23 @@ async function execute(
   run: RunState,
   manifests: Manifests,
 ): Promise<ItemResult[]> {
-  const client = ctx.databricks(request.target);
-  const learn = (kind: keyof RunState["ids"], from: string, to: string) => {
-    run.ids[kind][from] = to;
-    (run.learned[kind] ??= {})[from] = to;
-  };
-  const needsTarget = [
-    "cluster-policies",
-    "instance-pools",
-    "clusters",
-    "jobs",
-    "secret-scopes",
-    "global-init-scripts",
-    "permissions",
-  ].includes(step);
+  const r = workspaceRestore({
+    ctx,
+    request,
+    manifests,
+    phase: "execute",
+    ids: run.ids,
+    learned: run.learned,
+    planId: run.planId,
+  });
+  const client = r.client;
+  const learn = (kind: keyof RunState["ids"], from: string, to: string) => r.learn(kind, from, to);
+  const needsTarget = ["cluster-policies", "clusters", "jobs", "permissions"].includes(step);
   const target = needsTarget ? await readTarget(client, { tree: false }) : undefined;
-  const ledger = ["clusters", "jobs", "permissions"].includes(step)
-    ? await ledgerFor(ctx, request)
-    : undefined;
+  const ledger = ["clusters", "jobs", "permissions"].includes(step) ? await r.ledger() : undefined;
   // Objects that already existed (skipped, or created by an earlier attempt) still map old → new ids.
   if (target && ledger) await learnExisting(manifests, target, ledger, run.ids, true);
+  if (WORKSPACE_KINDS.some((k) => k.step.name === step && k.needsIds)) await learnFromHandlers(r);
 
   const one = async (item: PlanItem): Promise<ItemResult> => {
     const ok = (status: ItemResult["status"], detail?: string): ItemResult => ({
@@ -961,6 +841,11 @@ async function execute(
       ...(detail ? { detail } : {}),
     });
     try {
+      const handler = workspaceKind(item.kind);
+      if (handler && !isLegacy(handler)) {
+        const applied = await handler.apply(r, item);
+        return ok(applied.status, applied.detail);
+      }
       switch (step) {
         case "directories":
           await mkdirs(client, item.target!);
@@ -1012,23 +897,6 @@ async function execute(
           learn("policies", item.sourceId!, String(created["policy_id"]));
           return ok("created");
         }
-        case "instance-pools": {
-          const body = await ctx.store.getJson<Json>(item.sha256!);
-          const existing = target!.poolsByName.get(item.target!);
-          if (existing) {
-            if (item.action === "update")
-              await client.post(
-                "/api/2.0/instance-pools/edit",
-                { ...pick(body, POOL_SPEC), instance_pool_id: existing },
-                { idempotent: true },
-              );
-            learn("pools", item.sourceId!, existing);
-            return ok(item.action === "update" ? "updated" : "skipped");
-          }
-          const created = await client.post<Json>("/api/2.0/instance-pools/create", pick(body, POOL_SPEC));
-          learn("pools", item.sourceId!, String(created["instance_pool_id"]));
-          return ok("created");
-        }
         case "clusters": {
           const body = await ctx.store.getJson<Json>(item.sha256!);
           const spec = clusterSpec(body, request, run.ids);
@@ -1078,64 +946,6 @@ async function execute(
           await ledger!.record("jobs", item.sourceId!, id);
           learn("jobs", item.sourceId!, id);
           return ok("created", `new id ${id}`);
-        }
-        case "secret-scopes": {
-          const body = await ctx.store.getJson<Json>(item.sha256!);
-          const name = String(body["name"]);
-          if (!target!.scopes.has(name)) {
-            const create: Json = { scope: name };
-            if (body["backend_type"] === "AZURE_KEYVAULT") {
-              const kv = (body["keyvault_metadata"] ?? {}) as Json;
-              create["scope_backend_type"] = "AZURE_KEYVAULT";
-              create["backend_azure_keyvault"] = { resource_id: kv["resource_id"], dns_name: kv["dns_name"] };
-            }
-            try {
-              await client.post("/api/2.0/secrets/scopes/create", create);
-            } catch (error) {
-              if (!isAzdrError(error, "ALREADY_EXISTS")) throw error;
-            }
-          }
-          for (const acl of (body["acls"] as Json[] | undefined) ?? []) {
-            await client.post(
-              "/api/2.0/secrets/acls/put",
-              {
-                scope: name,
-                principal: remapPrincipal(String(acl["principal"]), request.remap),
-                permission: acl["permission"],
-              },
-              { idempotent: true },
-            );
-          }
-          return ok(
-            target!.scopes.has(name) ? "updated" : "created",
-            body["backend_type"] === "AZURE_KEYVAULT"
-              ? "Key Vault-backed: re-pointed"
-              : "Databricks-backed: values must be re-entered",
-          );
-        }
-        case "repos": {
-          const body = await ctx.store.getJson<Json>(item.sha256!);
-          const created = await client.post<Json>("/api/2.0/repos", {
-            url: body["url"],
-            provider: body["provider"],
-            path: body["path"],
-          });
-          if (body["branch"])
-            await client.request("PATCH", `/api/2.0/repos/${String(created["id"])}`, {
-              body: { branch: body["branch"] },
-            });
-          return ok("created");
-        }
-        case "global-init-scripts": {
-          const body = await ctx.store.getJson<Json>(item.sha256!);
-          const spec = pick(body, ["name", "script", "enabled", "position"]);
-          const existing = target!.initScripts.get(item.target!);
-          if (existing) {
-            await client.request("PATCH", `/api/2.0/global-init-scripts/${existing}`, { body: spec });
-            return ok("updated");
-          }
-          await client.post("/api/2.0/global-init-scripts", spec);
-          return ok("created");
         }
         case "permissions": {
           const acl = await ctx.store.getJson<Json>(item.sha256!);
@@ -1250,10 +1060,19 @@ async function validate(
   manifests: Manifests,
   run: RunState,
 ): Promise<ValidationCheck[]> {
-  const client = ctx.databricks(request.target);
+  const r = workspaceRestore({
+    ctx,
+    request,
+    manifests,
+    phase: "validate",
+    ids: run.ids,
+    planId: run.planId,
+  });
+  const client = r.client;
   const target = await readTarget(client, { tree: true });
-  const ledger = await ledgerFor(ctx, request);
+  const ledger = await r.ledger();
   await learnExisting(manifests, target, ledger, run.ids, false);
+  await learnFromHandlers(r);
   const plan = await readPlan(ctx, run.planId);
   const planned = (step: string, kind?: string) =>
     plan.items.filter((i) => i.step === step && actionable(i) && (!kind || i.kind === kind));
@@ -1322,19 +1141,6 @@ async function validate(
       },
     ),
   );
-  const pools = new Map(
-    (
-      ((await client.get<Json>("/api/2.0/instance-pools/list"))["instance_pools"] as Json[] | undefined) ?? []
-    ).map((p) => [String(p["instance_pool_name"]), p]),
-  );
-  checks.push(
-    await checkSet("instance pools restored (spec)", planned("instance-pools"), async (item) => {
-      const have = pools.get(item.target!);
-      if (!have) return "missing";
-      const fields = differingFields(pick(await body(item), POOL_SPEC), have);
-      return fields.length ? `differs in ${fields.join(", ")}` : undefined;
-    }),
-  );
   checks.push(
     await checkSet("clusters restored (spec, terminated)", planned("clusters"), async (item) => {
       const id = run.ids.clusters[item.sourceId!];
@@ -1366,45 +1172,6 @@ async function validate(
     }),
   );
   checks.push(
-    await checkSet("secret scopes restored (with ACLs)", planned("secret-scopes"), async (item) => {
-      const want = await body(item);
-      const name = String(want["name"]);
-      if (!target.scopes.has(name)) return "missing";
-      const acls = new Map(
-        (
-          ((await client.get<Json>("/api/2.0/secrets/acls/list", { scope: name }))["items"] as
-            Json[] | undefined) ?? []
-        ).map((a) => [String(a["principal"]), String(a["permission"])]),
-      );
-      const missing = ((want["acls"] as Json[] | undefined) ?? [])
-        .map((a) => ({
-          principal: remapPrincipal(String(a["principal"]), request.remap),
-          permission: String(a["permission"]),
-        }))
-        .filter((a) => acls.get(a.principal) !== a.permission)
-        .map((a) => `${a.principal} (${a.permission})`);
-      return missing.length ? `ACL lacks ${missing.join(", ")}` : undefined;
-    }),
-  );
-  checks.push(
-    await checkSet("Git folders restored", planned("repos"), async (item) => {
-      const have = target.repos.get(item.target!);
-      if (!have) return "missing";
-      const want = await body(item);
-      return have["url"] === want["url"]
-        ? undefined
-        : `points at ${String(have["url"])}, expected ${String(want["url"])}`;
-    }),
-  );
-  checks.push(
-    await checkSet("global init scripts restored (content)", planned("global-init-scripts"), async (item) => {
-      const id = target.initScripts.get(item.target!);
-      if (!id) return "missing";
-      const have = await client.get<Json>(`/api/2.0/global-init-scripts/${id}`);
-      return have["script"] === (await body(item))["script"] ? undefined : "script differs";
-    }),
-  );
-  checks.push(
     await checkSet("permissions restored (direct ACL sets)", planned("permissions"), async (item) => {
       const { objectType, sourceId } = permissionOf(item);
       const id = await permissionTarget(objectType, sourceId, item.target!, run.ids, async (path, type) => {
@@ -1425,7 +1192,14 @@ async function validate(
       return `${objectType} ${id}: ${gained.length ? `lacks ${describeList(gained)}` : ""}${gained.length && lost.length ? "; " : ""}${lost.length ? `also has ${describeList(lost)}` : ""}`;
     }),
   );
-  return checks;
+  // Checks in registry order: each kind still handled here made exactly one check above, in order.
+  const legacyChecks = [...checks];
+  const ordered: ValidationCheck[] = [];
+  for (const handler of WORKSPACE_KINDS) {
+    if (isLegacy(handler)) ordered.push(legacyChecks.shift()!);
+    else ordered.push(...(await handler.validate(r, planned(handler.step.name, handler.kind))));
+  }
+  return ordered;
 }
 
 export const workspaceScenario: RestoreScenario<RestoreRequest, IdMaps> = {

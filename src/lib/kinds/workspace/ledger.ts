@@ -4,8 +4,8 @@
 // run that stopped between the two (a crash, a lost response) finds the object it created by name
 // among the target's objects created after the intent, and adopts it instead of creating another.
 // One blob per fact, its name carrying the fact: a single listing reads the whole ledger.
-import type { BackupStore } from "../../../store/backup-store.js";
-import { REPORTS_CONTAINER, restoreLedgerPrefix } from "../../../store/layout.js";
+import type { BackupStore } from "../../store/backup-store.js";
+import { REPORTS_CONTAINER, restoreLedgerPrefix } from "../../store/layout.js";
 
 export type LedgerKind = "jobs" | "clusters";
 

@@ -1,7 +1,7 @@
 // Remap rules inside notebook and workspace file bodies: a restored job that reads DR storage must
 // not run a notebook still pointing at the primary account. The same rules as job settings
 // (abfss roots, storage account names, workspace URLs), applied to every occurrence in the text.
-import type { NO_REMAP } from "../../engine/request.js";
+import type { NO_REMAP } from "../../restore/engine/request.js";
 
 type Remap = typeof NO_REMAP;
 
