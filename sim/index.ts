@@ -5,6 +5,8 @@
 import type { FaultRule } from "./core/faults.js";
 import { RequestLog } from "./core/request-log.js";
 import { startAzureSim, type AzureSim, type AzureSimOptions } from "./azure/index.js";
+import { azureStorageProbe } from "./azure/storage-probe.js";
+import { attachCloudStorage } from "./databricks/storage-validation.js";
 import {
   DatabricksAccount,
   DatabricksWorkspaceSim,
@@ -184,6 +186,8 @@ export async function startPlatformSimulator(
   const azure = options.azure
     ? await startAzureSim({ ...(options.azure === true ? {} : options.azure), log })
     : undefined;
+  // Unity Catalog reaches cloud storage: the simulated Azure accounts, when there are any.
+  if (azure) attachCloudStorage(account, azureStorageProbe(azure.state));
 
   return {
     token,

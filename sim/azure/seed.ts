@@ -66,6 +66,8 @@ export interface AzureSeedResult {
   mlWorkspaces: string[];
   foundry: { hub: string; project: string; connections: string[] };
   databricksWorkspaces: string[];
+  /** The Databricks access connector whose identity holds roles on the storage accounts. */
+  accessConnectorId: string;
   keyVault: string;
   canary: {
     vault: string;
@@ -208,12 +210,17 @@ export function seedAzure(state: AzureState, options: AzureSeedOptions = {}): Az
   // the Databricks access connector, the ML workspace's identity and azdr's own identity.
   const blobDataContributor = `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe`;
   const blobDataReader = `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1`;
+  const accessConnectorId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Databricks/accessConnectors/ac-azdr-prod`;
   const principals = {
     accessConnector: guidFrom("principal/access-connector"),
-    mlWorkspace: guidFrom("principal/mlw-azdr-prod"),
+    // The ML workspace's system-assigned identity, as its ARM GET reports it (arm.ts workspaceJson).
+    mlWorkspace: guidFrom(
+      `mi//subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/mlw-azdr-prod`,
+    ),
     azdr: guidFrom("principal/azdr"),
   };
   for (const id of Object.values(principals)) state.principals.add(id);
+  state.managedIdentities.set(accessConnectorId.toLowerCase(), principals.accessConnector);
   for (const a of storageAccounts) {
     const account = state.getStorageAccount(sub, rg, a.name)!;
     const grants: Array<[string, string]> = [
@@ -376,6 +383,8 @@ export function seedAzure(state: AzureState, options: AzureSeedOptions = {}): Az
     mlWorkspaces.push(wsName);
     const container = `azureml-blobstore-${ws.workspaceId}`;
     state.container(mlStorage, container, true);
+    // Azure ML creates its artifact store's container with the workspace too.
+    state.container(mlStorage, container.replace("blobstore", "artifactstore"), true);
     addDatastores(ws, container);
 
     for (let m = 0; m < o.models; m++) {
@@ -681,6 +690,7 @@ export function seedAzure(state: AzureState, options: AzureSeedOptions = {}): Az
       connections: ["aoai-primary", "search-primary", "aiservices-primary", "blob-docs"],
     },
     databricksWorkspaces: ["dbw-azdr-prod", "dbw-azdr-dr"],
+    accessConnectorId,
     keyVault: vaultName,
     canary: {
       vault: vaultName,

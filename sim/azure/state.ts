@@ -349,6 +349,8 @@ export class AzureState {
   readonly secretReads: SecretRead[] = [];
   /** Entra ID principals that exist (role assignments to anyone else answer PrincipalNotFound). */
   readonly principals = new Set<string>();
+  /** Managed identities' principal ids by their resource's lowercase id (Databricks access connectors). */
+  readonly managedIdentities = new Map<string, string>();
   /** Microsoft.Network/privateEndpoints, by lowercase resource id. */
   readonly privateEndpoints = new Map<string, PrivateEndpointResource>();
   private offsetMs = 0;

@@ -6,6 +6,7 @@
 import type { SimRequest, SimService } from "../core/server.js";
 import { type DatabricksAccount, type Metastore, type SecurableKind, notFound } from "./metastore.js";
 import type { Json } from "./state.js";
+import { registerStorageValidationRoutes } from "./storage-validation.js";
 import { body, bool, clone, err, num, ok, paginate, str } from "./util.js";
 
 export interface UnityCatalogOptions {
@@ -79,6 +80,9 @@ export function registerUnityCatalogRoutes(
     target.updated_by = ms().userName;
     return target;
   };
+
+  // Validate Storage Credential (sim/databricks/storage-validation.ts, the storage helper's block).
+  registerStorageValidationRoutes(service, account, ms);
 
   // Metastores and assignments.
   service.route("GET", `${uc}/metastore_summary`, () => ok(ms().info));

@@ -107,6 +107,14 @@ export type ExternalLocationInfo = Open<
   }
 >;
 
+/** One file operation of Validate Storage Credential (LIST, READ, WRITE, DELETE, PATH_EXISTS…). */
+export type StorageValidationResult = Open<{
+  operation?: string;
+  result?: "PASS" | "FAIL" | "SKIP";
+  message?: string;
+}>;
+export type StorageValidation = Open<{ isDir?: boolean; results?: StorageValidationResult[] }>;
+
 export type ConnectionInfo = Open<
   Owned & { name: string; connection_type?: string; options?: Record<string, string>; read_only?: boolean }
 >;
@@ -334,6 +342,25 @@ export class UnityCatalogClient {
   }
   deleteExternalLocation(name: string, options: CallOptions & { force?: boolean } = {}): Promise<void> {
     return this.delete("external-locations", name, options);
+  }
+  /**
+   * Validate Storage Credential: Unity Catalog reaches the storage at an external location (or url)
+   * through the credential and reports each file operation. `read_only` skips the write and delete
+   * of a test file. Safe to re-send: it changes nothing when read-only.
+   */
+  validateStorageCredential(
+    body: {
+      storage_credential_name: string;
+      external_location_name?: string;
+      url?: string;
+      read_only?: boolean;
+    },
+    options: CallOptions = {},
+  ): Promise<StorageValidation> {
+    return this.http.post<StorageValidation>(`${UC}/validate-storage-credentials`, body, {
+      ...options,
+      idempotent: body.read_only === true,
+    });
   }
 
   listConnections(options: ListScope = {}): AsyncIterableIterator<ConnectionInfo> {

@@ -39,6 +39,7 @@ import type {
   RunState,
   ValidationCheck,
 } from "../engine/steps.js";
+import { validateDatastores, validateExternalLocations } from "./storage/consumers.js";
 import { planStorageRecovery, type StorageItemMeta, type StoragePlan } from "./storage/ladder.js";
 import type { StorageOptions } from "./storage/request.js";
 
@@ -561,6 +562,11 @@ async function validate(
         : {}),
     });
   }
+  // The platform parts that read the account: Unity Catalog external locations, Azure ML datastores.
+  checks.push(...(await validateExternalLocations(ctx, account)));
+  checks.push(
+    ...(await validateDatastores(ctx, account, live.blobEndpoint, await c.listRoleAssignments(account))),
+  );
   // Nothing soft-deleted left in scope that this run was to bring back.
   const scope = new Set(request.containers.map((s) => s.container));
   if (live.blobEndpoint && probe.answers && scope.size) {
