@@ -156,7 +156,7 @@ export interface PermissionsChange {
 
 /** Securable types of the workspace bindings API. */
 export type BindingSecurableType = "catalog" | "external_location" | "storage_credential" | "credential";
-export type BindingType = "BINDING_TYPE_READ_WRITE" | "BINDING_TYPE_READ_ONLY";
+export type BindingType = "BINDING_TYPE_READ_WRITE" | "BINDING_TYPE_READ_ONLY" | "BINDING_TYPE_UNSPECIFIED";
 export type WorkspaceBinding = Open<{ workspace_id: number; binding_type?: BindingType }>;
 
 type ListScope = ListOptions;
