@@ -11,6 +11,7 @@ import { REPORTS_CONTAINER } from "../../src/lib/store/layout.js";
 import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
 import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/engine/identity.js";
 import { appRegistry, startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
+import { startWebhookReceiver } from "../support/webhook-receiver.js";
 
 type Json = Record<string, unknown>;
 const SUBSCRIPTION = "00000000-0000-4000-8000-00000000a2d4"; // the Azure simulator's seeded subscription
@@ -270,5 +271,147 @@ describe("runbook 7.2 through the local host", () => {
     expect(after.location).toBe("northeurope");
     expect(after.skuName).toBe("Standard_RAGRS");
     expect(report.validation.find((v) => v.name === "primary answers")?.ok).toBe(true);
+  });
+
+  it("Event Grid: an account deletion starts 7.2 held at approval (notified); once approved it waits at the portal checkpoint (notified with what to do)", async () => {
+    const receiver = await startWebhookReceiver();
+    cleanups.push(() => receiver.close());
+    platform = await startTestPlatform({
+      sim: {
+        workspaces: [{ name: "primary", seed: false }],
+        metastores: [],
+        azure: { seed: { models: 1, versionsPerModel: 1 } },
+      },
+      config: {
+        subscriptionId: SUBSCRIPTION,
+        unityCatalog: { metastores: [] },
+        storageAccounts: [{ id: "st-uc", name: "stazdrucprod", resourceGroup: "rg-azdr-prod" }],
+        notifications: { sinks: [{ id: "hook", type: "webhook", urlSetting: "AZDR_WEBHOOK_URL" }] },
+      },
+      env: { AZDR_WEBHOOK_URL: receiver.url("/hook") },
+      runtime: { notify: { sleep: async () => undefined } },
+    });
+    process.env.WEBSITE_AUTH_ENABLED = "True";
+    const azure = platform.sim.azure!;
+    azure.disasters.deleteStorageAccount("stazdrucprod");
+    const host = await startHost();
+    const app = await LocalApp.start({ host });
+    cleanups.push(async () => {
+      await app.close();
+      await host.shutdown();
+    });
+    const resourceId = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-azdr-prod/providers/Microsoft.Storage/storageAccounts/stazdrucprod`;
+    const response = await app.invokeHttp("platformResourceDeletedWebhook", {
+      method: "POST",
+      body: [
+        {
+          id: "evt-st-1",
+          eventType: "Microsoft.Resources.ResourceDeleteSuccess",
+          subject: resourceId,
+          data: {
+            operationName: "Microsoft.Storage/storageAccounts/delete",
+            resourceUri: resourceId,
+            status: "Succeeded",
+          },
+        },
+      ],
+    });
+    const { outcomes } = (await response.json()) as { outcomes: { action: string; instanceId?: string }[] };
+    expect(outcomes[0]).toMatchObject({ action: "restore", instanceId: "restore-storage-st-uc" });
+    const id = "restore-storage-st-uc";
+
+    const gate = await until(host, id, "the approval gate", (p) => p?.phase === "awaiting-approval");
+    const events = () => receiver.at("/hook").map((r) => (r.json as Json)["event"]);
+    expect(events()).toContain("restore-awaiting-approval");
+    const approved = await app.invokeHttp("restoreHttpApprove", {
+      params: { id },
+      method: "POST",
+      body: { planHash: gate.gate?.planHash },
+      headers: as(BOB),
+    });
+    expect(approved.status).toBe(200);
+
+    const waiting = await until(host, id, "the checkpoint", (p) => p?.phase === "awaiting-checkpoint");
+    expect(waiting.checkpoint?.step).toBe("recover-account");
+    expect(waiting.checkpoint?.instructions.join(" ")).toMatch(/Storage accounts and select "Restore"/);
+    await host.idle();
+    const atCheckpoint = receiver
+      .at("/hook")
+      .map((r) => r.json as Json)
+      .filter((m) => m["event"] === "restore-awaiting-checkpoint");
+    expect(atCheckpoint.map((m) => m["id"])).toEqual([`${id}:checkpoint:recover-account:1`]);
+    expect(JSON.stringify(atCheckpoint[0])).toMatch(/checkpoints\/recover-account\/done/);
+    await host.terminate(id, "test over");
+  });
+
+  it("bad input over HTTP answers 400 naming the field and the fix, and starts nothing: unknown account, a time in the future, more than ten ranges, point-in-time restore of the ADLS Gen2 account", async () => {
+    platform = await startTestPlatform({
+      sim: {
+        workspaces: [{ name: "primary", seed: false }],
+        metastores: [],
+        azure: { seed: { models: 1, versionsPerModel: 1 } },
+      },
+      config: {
+        subscriptionId: SUBSCRIPTION,
+        unityCatalog: { metastores: [] },
+        storageAccounts: [
+          { id: "st-ml", name: "stazdrmlprod", resourceGroup: "rg-azdr-prod" },
+          { id: "st-lake", name: "stazdrlakeprod", resourceGroup: "rg-azdr-prod" },
+        ],
+      },
+    });
+    process.env.WEBSITE_AUTH_ENABLED = "True";
+    const host = await startHost();
+    const app = await LocalApp.start({ host });
+    cleanups.push(async () => {
+      await app.close();
+      await host.shutdown();
+    });
+    // The lake's protection backup records its hierarchical namespace.
+    await host.startNew(ORCHESTRATORS.backupRun, {
+      instanceId: "b-lake",
+      input: { kind: "storage-protection", slot: "20261201t000000z", sourceIds: ["st-lake"] },
+    });
+    expect((await host.waitForCompletion("b-lake")).runtimeStatus).toBe("Completed");
+    const post = async (body: Json) => {
+      const response = await app.invokeHttp("restoreHttpStart", {
+        params: { scenario: "storage" },
+        body: { mode: "plan", allowPrimaryTarget: true, ...body },
+        method: "POST",
+        headers: as(ALICE),
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const cases: Array<[Json, RegExp]> = [
+      [
+        { source: "st-nope", target: "st-nope" },
+        /source.*st-nope.{0,4} is not in storageAccounts.*use one of: st-ml, st-lake/,
+      ],
+      [
+        { source: "st-ml", target: "st-ml", timeToRestore: new Date(Date.now() + 86_400_000).toISOString() },
+        /timeToRestore.*is in the future: give a past time/,
+      ],
+      [
+        {
+          source: "st-ml",
+          target: "st-ml",
+          containers: Array.from({ length: 11 }, (_, i) => ({ container: `box${i}` })),
+        },
+        /containers.*11 container\/prefix entries, but Azure restores at most 10 ranges/,
+      ],
+      [
+        { source: "st-lake", target: "st-lake", timeToRestore: past },
+        /timeToRestore.*stazdrlakeprod has a hierarchical namespace.*leave timeToRestore out/,
+      ],
+    ];
+    for (const [body, message] of cases) {
+      const answer = await post(body);
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.text).toMatch(message);
+      expect(answer.text).toMatch(/"fix":/);
+    }
+    expect(await host.getStatus("restore-storage-st-lake")).toBeUndefined();
+    expect(await host.getStatus("restore-storage-st-ml")).toBeUndefined();
   });
 });
