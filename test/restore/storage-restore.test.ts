@@ -390,6 +390,40 @@ describe("rung 3: primary region down", () => {
   });
 });
 
+describe("rung 4: nothing left to recover from", () => {
+  test("gone past 14 days, redeploy=create: created with the recorded SKU and namespace, protection and roles back, private endpoints re-created at the checkpoint", async () => {
+    const manifests = await protectionBackup("st-lake");
+    const before = acct("stazdrlakeprod")
+      .roleAssignments.map((r) => r.principalId)
+      .sort();
+    p.sim.disasters.deleteStorageAccount("stazdrlakeprod");
+    p.sim.advanceDays(15); // past the 14 days deletedAccounts keeps it
+    const result = await run(request("st-lake", { redeploy: "create" }), manifests, (step) => {
+      if (step === "recreate-private-endpoints")
+        for (const group of ["dfs", "blob"])
+          p.sim.disasters.recreatePrivateEndpoint("stazdrlakeprod", `pe-stazdrlakeprod-${group}`);
+    });
+    expect(result.stepsRun).toEqual([
+      "create-account",
+      "reapply-protection",
+      "regrant-roles",
+      "recreate-private-endpoints",
+      "approve-private-endpoints", // both came back Approved: nothing to approve
+    ]);
+    const lake = acct("stazdrlakeprod");
+    expect(lake).toMatchObject({ skuName: "Standard_RAGZRS", isHnsEnabled: true, location: "westeurope" });
+    expect(lake.blobService.deleteRetentionPolicy).toMatchObject({ enabled: true, days: 14 });
+    expect(lake.roleAssignments.map((r) => r.principalId).sort()).toEqual(before);
+    expect(result.planned.notes.join(" ")).toMatch(
+      /The data of a redeployed account is not restored by azdr/,
+    );
+    // The new account is empty: the Azure ML datastore on it finds no filesystem, and says so.
+    expect(result.validation.filter((c) => !c.ok).map((c) => `${c.name}: ${c.actual}`)).toEqual([
+      "Azure ML datastore curated_lake (mlw-azdr-prod) reaches stazdrlakeprod: its filesystem curated does not exist",
+    ]);
+  });
+});
+
 describe("bad input answers 400 naming the field and the fix", () => {
   test("an unknown account, a time in the future, more than ten ranges", () => {
     const parse = (body: Record<string, unknown>) =>
