@@ -1,5 +1,6 @@
 // Permissions API: GET/PUT/PATCH /api/2.0/permissions/{type}/{id} for jobs, clusters,
-// cluster-policies, instance-pools, notebooks, directories, workspace files ("files") and repos. The response carries the
+// cluster-policies, instance-pools, notebooks, directories, workspace files ("files"), repos,
+// SQL warehouses, pipelines, MLflow experiments and AI/BI dashboards. The response carries the
 // direct ACL plus the inherited "admins" CAN_MANAGE entry, as the real service does.
 import type { SimService } from "../core/server.js";
 import type { AccessControlEntry, WorkspaceState } from "./state.js";
@@ -14,6 +15,10 @@ const OBJECT_TYPES: Record<string, string> = {
   directories: "directory",
   files: "file",
   repos: "repo",
+  warehouses: "warehouses",
+  pipelines: "pipelines",
+  experiments: "mlflowExperiment",
+  dashboards: "dashboard",
 };
 
 const LEVELS: Record<string, string[]> = {
@@ -25,6 +30,10 @@ const LEVELS: Record<string, string[]> = {
   directories: ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"],
   files: ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"],
   repos: ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"],
+  warehouses: ["CAN_VIEW", "CAN_MONITOR", "CAN_USE", "IS_OWNER", "CAN_MANAGE"],
+  pipelines: ["CAN_VIEW", "CAN_RUN", "CAN_MANAGE", "IS_OWNER"],
+  experiments: ["CAN_READ", "CAN_EDIT", "CAN_MANAGE"],
+  dashboards: ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"],
 };
 
 function principalOf(e: AccessControlEntry): string {
@@ -49,6 +58,14 @@ export function objectExists(state: WorkspaceState, type: string, id: string): b
       return state.tree.byId.get(Number(id))?.object_type === "FILE";
     case "repos":
       return state.repos.has(Number(id));
+    case "warehouses":
+      return state.sqlWarehouses.records.has(id);
+    case "pipelines":
+      return state.pipelines.records.has(id);
+    case "experiments":
+      return state.mlflow.experiments.has(id);
+    case "dashboards":
+      return state.lakeview.dashboards.has(id);
     default:
       return false;
   }

@@ -39,6 +39,18 @@ export interface WorkspaceSeedOptions {
   oversizedNotebooks?: number;
   users?: string[];
   canary?: string;
+  /** SQL warehouses besides the starter warehouse every workspace has (default 1). */
+  warehouses?: number;
+  /** AI/BI dashboards, the first one published on the first seeded warehouse (default 1). */
+  dashboards?: number;
+  /** Lakeflow declarative pipelines (default 1). */
+  pipelines?: number;
+  /** MLflow experiments with tags (default 1). */
+  experiments?: number;
+  /** Install libraries on the first running and the first terminated cluster (default true). */
+  clusterLibraries?: boolean;
+  /** Workspace settings changed from their defaults (default true). */
+  workspaceConf?: boolean;
 }
 
 export interface WorkspaceSeedResult {
@@ -53,6 +65,12 @@ export interface WorkspaceSeedResult {
   scopes: string[];
   repoIds: number[];
   oversizedPaths: string[];
+  warehouseIds: string[];
+  dashboardIds: string[];
+  pipelineIds: string[];
+  experimentIds: string[];
+  /** Clusters the seed installed libraries on. */
+  libraryClusterIds: string[];
 }
 
 const LANGUAGES: Language[] = ["PYTHON", "SQL", "SCALA", "R"];
@@ -93,6 +111,11 @@ export function seedWorkspace(
     scopes: [],
     repoIds: [],
     oversizedPaths: [],
+    warehouseIds: [],
+    dashboardIds: [],
+    pipelineIds: [],
+    experimentIds: [],
+    libraryClusterIds: [],
   };
   const tree = state.tree;
   const now = state.clock();
@@ -321,6 +344,8 @@ export function seedWorkspace(
       position: i,
     });
 
+  seedPlatformObjects(state, options, result, users);
+
   // Notebook and directory permissions on a sample.
   for (const path of result.directoryPaths.slice(0, 3)) {
     const dir = tree.get(path);
@@ -354,6 +379,98 @@ export function seedWorkspace(
       { group_name: "data-engineers", permission_level: "CAN_ATTACH_TO" },
     ]);
   return result;
+}
+
+/** Warehouses, dashboards, pipelines, experiments, cluster libraries and workspace settings. */
+function seedPlatformObjects(
+  state: WorkspaceState,
+  options: WorkspaceSeedOptions,
+  result: WorkspaceSeedResult,
+  users: string[],
+): void {
+  for (let i = 0; i < (options.warehouses ?? 1); i++) {
+    const w = state.sqlWarehouses.create({
+      name: `bi warehouse ${i}`,
+      cluster_size: "Medium",
+      warehouse_type: "PRO",
+      enable_photon: true,
+      min_num_clusters: 1,
+      max_num_clusters: 3,
+      auto_stop_mins: 30,
+      spot_instance_policy: "COST_OPTIMIZED",
+      channel: { name: "CHANNEL_NAME_CURRENT" },
+      tags: { custom_tags: [{ key: "team", value: "bi" }] },
+    });
+    result.warehouseIds.push(w.id as string);
+  }
+  for (let i = 0; i < (options.dashboards ?? 1); i++) {
+    const dashboard = state.lakeview.create({
+      display_name: `Sales overview ${i}`,
+      parent_path: "/Shared",
+      ...(result.warehouseIds[0] ? { warehouse_id: result.warehouseIds[0] } : {}),
+      serialized_dashboard: JSON.stringify({
+        datasets: [
+          {
+            name: "sales",
+            displayName: "Sales",
+            queryLines: ["SELECT region, SUM(amount) AS amount FROM main.sales.orders GROUP BY region"],
+          },
+        ],
+        pages: [{ name: "overview", displayName: "Overview", layout: [] }],
+      }),
+    });
+    if (i === 0 && result.warehouseIds[0])
+      state.lakeview.publish(dashboard.dashboard_id, { embed_credentials: true });
+    result.dashboardIds.push(dashboard.dashboard_id);
+  }
+  for (let i = 0; i < (options.pipelines ?? 1); i++) {
+    const pipeline = state.pipelines.create({
+      name: `bronze ingest ${i}`,
+      catalog: "main",
+      schema: `bronze_${i}`,
+      continuous: false,
+      development: false,
+      edition: "ADVANCED",
+      channel: "CURRENT",
+      photon: true,
+      configuration: { "source.path": "abfss://raw@stprimary.dfs.core.windows.net/sales" },
+      libraries: [{ notebook: { path: result.notebookPaths[0] ?? "/Shared/ingest" } }],
+      clusters: [{ label: "default", num_workers: 1, node_type_id: "Standard_DS3_v2" }],
+    });
+    result.pipelineIds.push(pipeline.pipeline_id);
+  }
+  for (let i = 0; i < (options.experiments ?? 1); i++) {
+    const experiment = state.mlflow.create({
+      name: `/Users/${users[i % users.length]!}/churn model ${i}`,
+      tags: [
+        { key: "team", value: "ml" },
+        { key: "mlflow.note.content", value: "Weekly churn model" },
+      ],
+    });
+    result.experimentIds.push(experiment.experiment_id);
+  }
+  if (options.clusterLibraries ?? true) {
+    const running = result.clusterIds.find((id) => state.clusters.get(id)?.state === "RUNNING");
+    const stopped = result.clusterIds.find((id) => state.clusters.get(id)?.state === "TERMINATED");
+    if (running) {
+      state.libraries.install(running, [
+        { pypi: { package: "great-expectations==0.18.12" } },
+        { maven: { coordinates: "com.microsoft.azure:azure-eventhubs-spark_2.12:2.3.22" } },
+      ]);
+      result.libraryClusterIds.push(running);
+    }
+    if (stopped) {
+      state.libraries.install(stopped, [{ whl: "/Workspace/Shared/libs/utils-1.0-py3-none-any.whl" }]);
+      result.libraryClusterIds.push(stopped);
+    }
+  }
+  if (options.workspaceConf ?? true)
+    state.workspaceConf.set({
+      maxTokenLifetimeDays: "90",
+      enableResultsDownloading: "false",
+      enableVerboseAuditLogs: "true",
+      enableWebTerminal: "true",
+    });
 }
 
 export interface MetastoreSeedOptions {

@@ -341,7 +341,9 @@ export function registerSqlRoutes(
   service.route("POST", "/api/2.0/sql/statements", (req) => {
     const b = body(req);
     const warehouse = str(b.warehouse_id, "warehouse_id", true);
-    if (state.warehouses.size > 0 && !state.warehouses.has(warehouse))
+    // The warehouses API (warehouses.ts) lists the workspace's warehouses; statements name one.
+    const known = state.sqlWarehouses.records.has(warehouse);
+    if (!known && state.warehouses.size > 0 && !state.warehouses.has(warehouse))
       throw err.notFound(`Warehouse ${warehouse} does not exist.`);
     const sql = str(b.statement, "statement", true);
     const format = str(b.format, "format") ?? "JSON_ARRAY";
@@ -382,16 +384,4 @@ export function registerSqlRoutes(
     return ok(s.result ?? {});
   });
   service.route("POST", "/api/2.0/sql/statements/:id/cancel", () => ok({}));
-  service.route("GET", "/api/2.0/sql/warehouses", () => {
-    const ids = state.warehouses.size > 0 ? [...state.warehouses] : ["sim-warehouse"];
-    return ok({
-      warehouses: ids.map((id) => ({
-        id,
-        name: id,
-        state: "RUNNING",
-        cluster_size: "Small",
-        warehouse_type: "PRO",
-      })),
-    });
-  });
 }

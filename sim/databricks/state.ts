@@ -1,5 +1,11 @@
 // The in-memory state of one simulated Databricks workspace (everything but Unity Catalog, which
 // lives in the account-level metastore). Plain Maps so 10,000s of objects seed in milliseconds.
+import { LakeviewState } from "./lakeview.js";
+import { LibraryState } from "./libraries.js";
+import { MlflowState } from "./mlflow.js";
+import { PipelineState } from "./pipelines.js";
+import { STARTER_WAREHOUSE_NAME, WarehouseState } from "./warehouses.js";
+import { WorkspaceConfState } from "./workspace-conf.js";
 import { WorkspaceTree } from "./workspace-tree.js";
 import { hex, prng } from "./util.js";
 
@@ -60,8 +66,17 @@ export class WorkspaceState {
   readonly permissions = new Map<string, AccessControlEntry[]>();
   /** Every secret VALUE that was read through GET /api/2.0/secrets/get (tests assert it stays empty). */
   readonly secretValueReads: SecretValueRead[] = [];
-  /** SQL warehouses that accept statements (empty: any id is accepted). */
+  /**
+   * Warehouse ids the SQL statements API insists on (the `warehouses` sim option). Empty: a
+   * statement naming any id is run, so tests need not create a warehouse first.
+   */
   readonly warehouses = new Set<string>();
+  readonly sqlWarehouses: WarehouseState;
+  readonly lakeview: LakeviewState;
+  readonly pipelines: PipelineState;
+  readonly workspaceConf = new WorkspaceConfState();
+  readonly libraries: LibraryState;
+  readonly mlflow: MlflowState;
   nextJobId = 1;
 
   constructor(options: WorkspaceStateOptions) {
@@ -70,6 +85,24 @@ export class WorkspaceState {
     this.rand = prng(options.seed ?? options.workspaceId);
     this.userName = options.userName ?? "admin@example.com";
     this.tree = new WorkspaceTree(this.clock);
+    const seed = options.seed ?? options.workspaceId;
+    this.sqlWarehouses = new WarehouseState(this, seed);
+    this.lakeview = new LakeviewState(this, seed);
+    this.pipelines = new PipelineState(this, seed);
+    this.libraries = new LibraryState(this);
+    this.mlflow = new MlflowState(this);
+    // New premium workspaces come with a serverless starter warehouse (stopped until used).
+    this.sqlWarehouses.create(
+      {
+        name: STARTER_WAREHOUSE_NAME,
+        cluster_size: "Small",
+        warehouse_type: "PRO",
+        enable_serverless_compute: true,
+        auto_stop_mins: 10,
+        max_num_clusters: 1,
+      },
+      { state: "STOPPED" },
+    );
   }
 
   newClusterId(): string {

@@ -4,6 +4,12 @@ import { SimService } from "../core/server.js";
 import type { RequestLog } from "../core/request-log.js";
 import { registerComputeRoutes } from "./compute.js";
 import { registerJobsRoutes } from "./jobs.js";
+import { registerLakeviewRoutes } from "./lakeview.js";
+import { registerLibraryRoutes } from "./libraries.js";
+import { registerMlflowRoutes } from "./mlflow.js";
+import { registerPipelineRoutes } from "./pipelines.js";
+import { registerWarehouseRoutes } from "./warehouses.js";
+import { registerWorkspaceConfRoutes } from "./workspace-conf.js";
 import type { DatabricksAccount, Metastore } from "./metastore.js";
 import { registerIdentityRoutes } from "./identity.js";
 import { registerPermissionRoutes } from "./permissions.js";
@@ -65,7 +71,7 @@ export interface DatabricksWorkspaceOptions {
   /** Base latency added to every call, and a scale factor for every latency. */
   latencyMs?: number;
   latencyScale?: number;
-  /** SQL warehouse ids that accept statements (default: any id). */
+  /** SQL warehouses created at start (running, named after their id); statements then need one of them. */
   warehouses?: string[];
 }
 
@@ -90,7 +96,10 @@ export class DatabricksWorkspaceSim {
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.userName ? { userName: options.userName } : {}),
     });
-    for (const w of options.warehouses ?? []) this.state.warehouses.add(w);
+    for (const w of options.warehouses ?? []) {
+      this.state.warehouses.add(w);
+      this.state.sqlWarehouses.create({ name: w, cluster_size: "Small" }, { id: w });
+    }
     this.service = new SimService(
       {
         label: `databricks:${options.name}`,
@@ -109,6 +118,12 @@ export class DatabricksWorkspaceSim {
     registerIdentityRoutes(this.service, this.state);
     registerUnityCatalogRoutes(this.service, this.account, () => this.workspaceId, this.unityCatalog);
     registerSqlRoutes(this.service, this.state, this.account);
+    registerWarehouseRoutes(this.service, this.state);
+    registerLakeviewRoutes(this.service, this.state);
+    registerPipelineRoutes(this.service, this.state);
+    registerWorkspaceConfRoutes(this.service, this.state);
+    registerLibraryRoutes(this.service, this.state);
+    registerMlflowRoutes(this.service, this.state);
     if (options.rateLimits) this.enableRateLimits(options.rateLimits === true ? {} : options.rateLimits);
     if (options.latencyMs) this.service.faults.latencyMs = options.latencyMs;
     if (options.latencyScale !== undefined) this.service.faults.latencyScale = options.latencyScale;

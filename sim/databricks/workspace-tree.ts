@@ -24,6 +24,8 @@ export interface WsObject {
   content?: Buffer;
   /** Pretend size (e.g. an 11 MB notebook) without holding the bytes. */
   declaredSize?: number;
+  /** The id other APIs know the object by (a Lakeview dashboard's dashboard_id); default object_id. */
+  resource_id?: string;
 }
 
 const HEADERS: Record<Language, string> = {
@@ -233,7 +235,7 @@ export function objectInfo(obj: WsObject): Record<string, unknown> {
     object_type: obj.object_type,
     path: obj.path,
     object_id: obj.object_id,
-    resource_id: String(obj.object_id),
+    resource_id: obj.resource_id ?? String(obj.object_id),
   };
   if (obj.language) info.language = obj.language;
   if (obj.object_type !== "DIRECTORY") {
