@@ -36,8 +36,9 @@ describe("oversize notebooks are skipped, counted and listed", () => {
     // The export really answered the error form under test (the listing has no notebook sizes).
     const refused = platform.sim.log.filter("/api/2.0/workspace/export").filter((e) => e.status === 400);
     expect(refused).toHaveLength(oversized.length);
-    // skipped: the 2 oversized notebooks + the 2 seeded Git folders (skipped at plan time).
-    expect(run.stdout).toMatch(/databricks-notebooks\s+primary\s+Completed\s+\d+\s+\d+\s+\d+\s+4\s+0\s/);
+    // skipped: the 2 oversized notebooks + the 2 seeded Git folders and the seeded AI/BI dashboard
+    // (skipped at plan time, covered by the workspace-config snapshot).
+    expect(run.stdout).toMatch(/databricks-notebooks\s+primary\s+Completed\s+\d+\s+\d+\s+\d+\s+5\s+0\s/);
     for (const path of oversized) expect(run.stdout).toContain(`skipped ${path} (NOTEBOOK): over the 10 MB`);
 
     const json = await cli(platform, ["backup", "workspace", "--json"]);
@@ -49,12 +50,12 @@ describe("oversize notebooks are skipped, counted and listed", () => {
     };
     expect(result.phase).toBe("Completed");
     const source = result.runs[0]!.sources[0]!;
-    expect(source).toMatchObject({ skipped: 4, failed: 0 });
+    expect(source).toMatchObject({ skipped: 5, failed: 0 });
     const notebooks = source.skippedObjects?.filter((s) => /over the 10 MB/.test(s.reason));
     expect(notebooks?.map((s) => s.path).sort()).toEqual([...oversized].sort());
 
     const show = await cli(platform, ["snapshots", "show", "databricks/primary/workspace-objects/latest"]);
-    expect(show.stdout).toMatch(/skipped\s+4/);
+    expect(show.stdout).toMatch(/skipped\s+5/);
     for (const path of oversized) expect(show.stdout).toContain(path);
   });
 });

@@ -27,9 +27,11 @@ describe("azdr backup summary", () => {
     const exportable = SEED.notebooks + SEED.files;
     expect(one.carried).toBe(0); // nothing to reuse on a first run
     expect(one.exported).toBe(one.objects);
-    // Over the 10 MB limit (found at export) and Git folders (known when planning): all counted.
+    // Over the 10 MB limit (found at export), Git folders and the AI/BI dashboard (known when
+    // planning; both covered by the workspace-config snapshot): all counted.
     const skippedKinds = (one.skippedObjects ?? []).map((s) => s.kind).sort();
     expect(skippedKinds).toEqual([
+      "DASHBOARD",
       ...Array<string>(SEED.oversizedNotebooks).fill("NOTEBOOK"),
       ...Array<string>(2).fill("REPO"),
     ]);

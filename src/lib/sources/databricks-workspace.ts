@@ -35,11 +35,19 @@ export interface WorkspacePlan {
   listCalls: number;
 }
 
-/** Object types the workspace export API cannot give us as content; recorded as skipped. */
+/**
+ * Object types this snapshot does not hold, with the reason; recorded as skipped. Git folders and
+ * AI/BI dashboards are covered by the workspace-config snapshot (coveredBy).
+ */
 const UNSUPPORTED: Record<string, string> = {
   LIBRARY: "workspace libraries cannot be exported; reinstall them from their source package",
-  DASHBOARD: "legacy dashboards are not exportable through the workspace API",
+  DASHBOARD:
+    "AI/BI dashboards are backed up through the Lakeview API with their warehouse and published state (see the dashboards in the workspace-config snapshot)",
   REPO: "Git folders are restored from their remote (see the repos in the workspace-config snapshot)",
+};
+const COVERED_BY: Record<string, string> = {
+  REPO: "databricks-config: repos/",
+  DASHBOARD: "databricks-config: dashboards/",
 };
 
 /** Probes "does this workspace path still exist" for completeness checks (see SourceHealth). */
@@ -190,7 +198,7 @@ export function planWorkspaceBackup(
         path,
         kind: type,
         reason: UNSUPPORTED[type] ?? `object type ${type} is not exportable`,
-        ...(type === "REPO" ? { coveredBy: "databricks-config: repos/" } : {}),
+        ...(COVERED_BY[type] ? { coveredBy: COVERED_BY[type] } : {}),
       });
       continue;
     }
