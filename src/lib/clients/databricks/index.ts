@@ -4,6 +4,11 @@
 import type { DatabricksClient } from "../databricks.js";
 import { ClustersClient, GlobalInitScriptsClient, InstancePoolsClient, PoliciesClient } from "./compute.js";
 import { JobsClient } from "./jobs.js";
+import { LakeviewClient } from "./lakeview.js";
+import { LibrariesClient } from "./libraries.js";
+import { MlflowClient } from "./mlflow.js";
+import { PipelinesClient } from "./pipelines.js";
+import { WorkspaceConfClient } from "./workspace-conf.js";
 import { PermissionsClient } from "./permissions.js";
 import { ReposClient } from "./repos.js";
 import { ScimClient } from "./scim.js";
@@ -28,6 +33,11 @@ export interface DatabricksApis {
   readonly warehouses: WarehousesClient;
   readonly sql: SqlStatementsClient;
   readonly scim: ScimClient;
+  readonly lakeview: LakeviewClient;
+  readonly pipelines: PipelinesClient;
+  readonly workspaceConf: WorkspaceConfClient;
+  readonly libraries: LibrariesClient;
+  readonly mlflow: MlflowClient;
 }
 
 // One set per transport: cheap to ask for again, and no client holds state of its own.
@@ -51,6 +61,11 @@ export function databricksApis(transport: DatabricksClient): DatabricksApis {
       warehouses: new WarehousesClient(transport),
       sql: new SqlStatementsClient(transport),
       scim: new ScimClient(transport),
+      lakeview: new LakeviewClient(transport),
+      pipelines: new PipelinesClient(transport),
+      workspaceConf: new WorkspaceConfClient(transport),
+      libraries: new LibrariesClient(transport),
+      mlflow: new MlflowClient(transport),
     };
     cache.set(transport, apis);
   }
@@ -60,6 +75,11 @@ export function databricksApis(transport: DatabricksClient): DatabricksApis {
 export * from "./common.js";
 export * from "./compute.js";
 export * from "./jobs.js";
+export * from "./lakeview.js";
+export * from "./libraries.js";
+export * from "./mlflow.js";
+export * from "./pipelines.js";
+export * from "./workspace-conf.js";
 export * from "./permissions.js";
 export * from "./repos.js";
 export * from "./scim.js";

@@ -1,28 +1,27 @@
-// Typed client for AI/BI (Lakeview) dashboards (/api/2.0/lakeview/dashboards): drafts, their
-// serialized definition, and the published version.
+// AI/BI (Lakeview) dashboards: /api/2.0/lakeview/dashboards (drafts, their serialized definition,
+// the published version).
 import { isAzdrError } from "../../errors.js";
 import type { DatabricksClient } from "../databricks.js";
-import type { CallOptions } from "./warehouses.js";
+import { Transport, segment, type CallOptions, type ListOptions, type Open } from "./common.js";
 
-export interface Dashboard {
+export type Dashboard = Open<{
   dashboard_id: string;
   display_name: string;
   path?: string;
   parent_path?: string;
   warehouse_id?: string;
+  /** Only from get: the list answers the summary view. */
   serialized_dashboard?: string;
   lifecycle_state?: "ACTIVE" | "TRASHED";
   etag?: string;
-  create_time?: string;
-  update_time?: string;
-}
+}>;
 
-export interface PublishedDashboard {
+export type PublishedDashboard = Open<{
   display_name?: string;
   embed_credentials?: boolean;
   warehouse_id?: string;
   revision_create_time?: string;
-}
+}>;
 
 export interface DashboardDraft {
   display_name: string;
@@ -34,50 +33,44 @@ export interface DashboardDraft {
 const BASE = "/api/2.0/lakeview/dashboards";
 
 export class LakeviewClient {
-  constructor(private readonly http: DatabricksClient) {}
-
-  /** Active dashboards, summary view (no serialized definition: getDashboard has it). */
-  listDashboards(options: CallOptions = {}): AsyncIterableIterator<Dashboard> {
-    return this.http.paginate<Dashboard>(BASE, "dashboards", { page_size: 100 }, options);
+  private readonly http: Transport;
+  constructor(client: DatabricksClient) {
+    this.http = new Transport(client, "other");
   }
 
-  getDashboard(id: string, options: CallOptions = {}): Promise<Dashboard> {
-    return this.http.get<Dashboard>(`${BASE}/${encodeURIComponent(id)}`, undefined, options);
+  /** Active dashboards, summary view. */
+  list(options: ListOptions = {}): AsyncIterableIterator<Dashboard> {
+    return this.http.paginate(BASE, "dashboards", { page_size: options.pageSize ?? 1000 }, options);
   }
 
-  /** The published version, or undefined when the dashboard is not published (the API's 404). */
+  get(id: string, options: CallOptions = {}): Promise<Dashboard> {
+    return this.http.get(`${BASE}/${segment(id)}`, {}, options);
+  }
+
+  /** The published version; undefined when the dashboard is not published (the API's 404). */
   async getPublished(id: string, options: CallOptions = {}): Promise<PublishedDashboard | undefined> {
     try {
-      return await this.http.get<PublishedDashboard>(
-        `${BASE}/${encodeURIComponent(id)}/published`,
-        undefined,
-        options,
-      );
+      return await this.http.get<PublishedDashboard>(`${BASE}/${segment(id)}/published`, {}, options);
     } catch (error) {
       if (isAzdrError(error, "NOT_FOUND")) return undefined;
       throw error;
     }
   }
 
-  createDashboard(draft: DashboardDraft, options: CallOptions = {}): Promise<Dashboard> {
-    return this.http.post<Dashboard>(BASE, draft, options);
+  /** A draft; ALREADY_EXISTS when its path is taken. */
+  create(draft: DashboardDraft, options: CallOptions = {}): Promise<Dashboard> {
+    return this.http.post(BASE, draft, options);
   }
 
-  updateDashboard(id: string, draft: Partial<DashboardDraft>, options: CallOptions = {}): Promise<Dashboard> {
-    return this.http.request<Dashboard>("PATCH", `${BASE}/${encodeURIComponent(id)}`, {
-      ...options,
-      body: draft,
-    });
+  update(id: string, draft: Partial<DashboardDraft>, options: CallOptions = {}): Promise<Dashboard> {
+    return this.http.send("PATCH", `${BASE}/${segment(id)}`, draft, options);
   }
 
-  publishDashboard(
+  publish(
     id: string,
     request: { embed_credentials?: boolean; warehouse_id?: string },
     options: CallOptions = {},
   ): Promise<PublishedDashboard> {
-    return this.http.post<PublishedDashboard>(`${BASE}/${encodeURIComponent(id)}/published`, request, {
-      ...options,
-      idempotent: true,
-    });
+    return this.http.post(`${BASE}/${segment(id)}/published`, request, { ...options, idempotent: true });
   }
 }

@@ -1,32 +1,28 @@
-// Typed client for cluster libraries (/api/2.0/libraries).
+// Cluster libraries: /api/2.0/libraries. An unknown cluster (400 "Cluster … does not exist") is
+// NOT_FOUND, as in the clusters client.
 import type { DatabricksClient } from "../databricks.js";
-import type { CallOptions } from "./warehouses.js";
+import { Transport, type CallOptions, type Json, type Open } from "./common.js";
 
 /** One library: exactly one of jar, egg, whl, pypi, maven, cran or requirements. */
-export type Library = Record<string, unknown>;
+export type Library = Json;
 
-export interface LibraryStatus {
-  library: Library;
-  status: string;
-  is_library_for_all_clusters?: boolean;
-  messages?: string[];
-}
+export type LibraryStatus = Open<{ library: Library; status: string; is_library_for_all_clusters?: boolean }>;
 
-export interface ClusterLibraries {
-  cluster_id: string;
-  library_statuses?: LibraryStatus[];
-}
+export type ClusterLibraries = Open<{ cluster_id: string; library_statuses?: LibraryStatus[] }>;
 
 const BASE = "/api/2.0/libraries";
 
 export class LibrariesClient {
-  constructor(private readonly http: DatabricksClient) {}
+  private readonly http: Transport;
+  constructor(client: DatabricksClient) {
+    this.http = new Transport(client, "compute", [[/Cluster \S+ does not exist/, "NOT_FOUND"]]);
+  }
 
-  /** Every cluster that has libraries, with their statuses. */
-  async *listClusterLibraries(options: CallOptions = {}): AsyncIterableIterator<ClusterLibraries> {
+  /** Every cluster that has libraries, with their statuses (one answer). */
+  async *listAll(options: CallOptions = {}): AsyncIterableIterator<ClusterLibraries> {
     const response = await this.http.get<{ statuses?: ClusterLibraries[] }>(
       `${BASE}/all-cluster-statuses`,
-      undefined,
+      {},
       options,
     );
     yield* response.statuses ?? [];
@@ -41,7 +37,7 @@ export class LibrariesClient {
     return response.library_statuses ?? [];
   }
 
-  /** Installing a library already there changes nothing: safe to re-send. */
+  /** Installing a library that is already there changes nothing: safe to re-send. */
   async install(clusterId: string, libraries: Library[], options: CallOptions = {}): Promise<void> {
     await this.http.post(
       `${BASE}/install`,

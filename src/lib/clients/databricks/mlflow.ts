@@ -1,47 +1,46 @@
-// Typed client for MLflow experiments (/api/2.0/mlflow/experiments/*): metadata only (name,
-// artifact location, tags). Runs and artifacts are data, outside this client.
+// MLflow experiments: /api/2.0/mlflow/experiments/* — metadata (name, artifact location, tags).
+// Runs and artifacts are data, outside this client.
 import type { DatabricksClient } from "../databricks.js";
-import type { CallOptions } from "./warehouses.js";
+import { Transport, type CallOptions, type ListOptions, type Open } from "./common.js";
 
 export interface ExperimentTag {
   key: string;
   value: string;
 }
 
-export interface Experiment {
+export type Experiment = Open<{
   experiment_id: string;
   name: string;
   artifact_location?: string;
-  lifecycle_stage?: "active" | "deleted";
-  creation_time?: number;
-  last_update_time?: number;
+  lifecycle_stage?: string;
   tags?: ExperimentTag[];
-}
+}>;
 
 const BASE = "/api/2.0/mlflow/experiments";
 
 export class MlflowClient {
-  constructor(private readonly http: DatabricksClient) {}
+  private readonly http: Transport;
+  constructor(client: DatabricksClient) {
+    this.http = new Transport(client, "other");
+  }
 
   /** Active experiments. */
-  listExperiments(options: CallOptions = {}): AsyncIterableIterator<Experiment> {
-    return this.http.paginate<Experiment>(
+  list(options: ListOptions = {}): AsyncIterableIterator<Experiment> {
+    return this.http.paginate(
       `${BASE}/search`,
       "experiments",
-      { max_results: 1000 },
-      {
-        ...options,
-        family: "other",
-      },
+      { max_results: options.pageSize ?? 1000 },
+      options,
     );
   }
 
-  async getExperiment(id: string, options: CallOptions = {}): Promise<Experiment> {
+  async get(id: string, options: CallOptions = {}): Promise<Experiment> {
     return (await this.http.get<{ experiment: Experiment }>(`${BASE}/get`, { experiment_id: id }, options))
       .experiment;
   }
 
-  async createExperiment(
+  /** ALREADY_EXISTS when the name is taken (by a deleted experiment too). */
+  async create(
     request: { name: string; artifact_location?: string; tags?: ExperimentTag[] },
     options: CallOptions = {},
   ): Promise<string> {
@@ -49,7 +48,7 @@ export class MlflowClient {
       .experiment_id;
   }
 
-  async setExperimentTag(id: string, tag: ExperimentTag, options: CallOptions = {}): Promise<void> {
+  async setTag(id: string, tag: ExperimentTag, options: CallOptions = {}): Promise<void> {
     await this.http.post(
       `${BASE}/set-experiment-tag`,
       { experiment_id: id, ...tag },

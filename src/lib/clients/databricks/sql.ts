@@ -15,6 +15,44 @@ export type WarehouseInfo = Open<{
   warehouse_type?: string;
 }>;
 
+/** What a warehouse is created or edited with (the reference's CreateWarehouseRequest). */
+export interface WarehouseSpec {
+  name: string;
+  cluster_size: string;
+  min_num_clusters?: number;
+  max_num_clusters?: number;
+  auto_stop_mins?: number;
+  enable_photon?: boolean;
+  enable_serverless_compute?: boolean;
+  warehouse_type?: string;
+  spot_instance_policy?: string;
+  channel?: Json;
+  tags?: { custom_tags?: { key: string; value: string }[] };
+}
+
+/** A warehouse's configuration fields; the rest (state, jdbc_url, health, creator…) the service sets. */
+export const WAREHOUSE_SPEC_FIELDS = [
+  "name",
+  "cluster_size",
+  "min_num_clusters",
+  "max_num_clusters",
+  "auto_stop_mins",
+  "enable_photon",
+  "enable_serverless_compute",
+  "warehouse_type",
+  "spot_instance_policy",
+  "channel",
+  "tags",
+] as const;
+
+/** The configuration of a listed or read warehouse, as create and edit take it. */
+export function warehouseSpec(warehouse: WarehouseInfo): WarehouseSpec {
+  const spec: Json = {};
+  for (const field of WAREHOUSE_SPEC_FIELDS)
+    if (warehouse[field] !== undefined) spec[field] = warehouse[field];
+  return spec as unknown as WarehouseSpec;
+}
+
 export class WarehousesClient {
   private readonly http: Transport;
   constructor(client: DatabricksClient) {
@@ -29,6 +67,30 @@ export class WarehousesClient {
       options,
     );
     yield* response.warehouses ?? [];
+  }
+
+  get(id: string, options: CallOptions = {}): Promise<WarehouseInfo> {
+    return this.http.get(`/api/2.0/sql/warehouses/${segment(id)}`, {}, options);
+  }
+
+  /** The service starts a new warehouse (stop it after, to leave it stopped). ALREADY_EXISTS: name taken. */
+  async create(spec: WarehouseSpec, options: CallOptions = {}): Promise<string> {
+    return (await this.http.post<{ id: string }>("/api/2.0/sql/warehouses", spec, options)).id;
+  }
+
+  async edit(id: string, spec: WarehouseSpec, options: CallOptions = {}): Promise<void> {
+    await this.http.post(`/api/2.0/sql/warehouses/${segment(id)}/edit`, spec, {
+      ...options,
+      idempotent: true,
+    });
+  }
+
+  async stop(id: string, options: CallOptions = {}): Promise<void> {
+    await this.http.post(`/api/2.0/sql/warehouses/${segment(id)}/stop`, {}, { ...options, idempotent: true });
+  }
+
+  async delete(id: string, options: CallOptions = {}): Promise<void> {
+    await this.http.send("DELETE", `/api/2.0/sql/warehouses/${segment(id)}`, undefined, options);
   }
 }
 

@@ -1,9 +1,9 @@
-// Typed client for workspace settings (/api/2.0/workspace-conf). The API has no "every key" call:
-// callers name the keys. One unknown key fails a whole GET (400); readSettings then asks key by key
-// so the keys this workspace does know are still read, and names the ones it does not.
+// Workspace settings: /api/2.0/workspace-conf. There is no "every key" call: callers name the
+// keys, and one unknown key fails a whole GET (400); read() then asks key by key so the known keys
+// are still read and the unknown ones are named.
 import { isAzdrError } from "../../errors.js";
 import type { DatabricksClient } from "../databricks.js";
-import type { CallOptions } from "./warehouses.js";
+import { Transport, type CallOptions } from "./common.js";
 
 export type WorkspaceSettings = Record<string, string | null>;
 
@@ -16,15 +16,18 @@ export interface SettingsRead {
 const PATH = "/api/2.0/workspace-conf";
 
 export class WorkspaceConfClient {
-  constructor(private readonly http: DatabricksClient) {}
-
-  getSettings(keys: readonly string[], options: CallOptions = {}): Promise<WorkspaceSettings> {
-    return this.http.get<WorkspaceSettings>(PATH, { keys: keys.join(",") }, options);
+  private readonly http: Transport;
+  constructor(client: DatabricksClient) {
+    this.http = new Transport(client, "other");
   }
 
-  async readSettings(keys: readonly string[], options: CallOptions = {}): Promise<SettingsRead> {
+  get(keys: readonly string[], options: CallOptions = {}): Promise<WorkspaceSettings> {
+    return this.http.get(PATH, { keys: keys.join(",") }, options);
+  }
+
+  async read(keys: readonly string[], options: CallOptions = {}): Promise<SettingsRead> {
     try {
-      return { values: await this.getSettings(keys, options), unknown: [] };
+      return { values: await this.get(keys, options), unknown: [] };
     } catch (error) {
       if (!isAzdrError(error, "INVALID_INPUT") || keys.length === 1) throw error;
     }
@@ -32,7 +35,7 @@ export class WorkspaceConfClient {
     const unknown: string[] = [];
     for (const key of keys) {
       try {
-        Object.assign(values, await this.getSettings([key], options));
+        Object.assign(values, await this.get([key], options));
       } catch (error) {
         if (!isAzdrError(error, "INVALID_INPUT")) throw error;
         unknown.push(key);
@@ -41,7 +44,7 @@ export class WorkspaceConfClient {
     return { values, unknown };
   }
 
-  async setSettings(values: WorkspaceSettings, options: CallOptions = {}): Promise<void> {
-    await this.http.request("PATCH", PATH, { ...options, body: values });
+  async set(values: WorkspaceSettings, options: CallOptions = {}): Promise<void> {
+    await this.http.send("PATCH", PATH, values, options);
   }
 }
