@@ -4,11 +4,17 @@
 // ACLs go last, they refer to the new ids of everything above). See src/lib/kinds/README.md.
 import type { ItemsStep } from "../../restore/engine/steps.js";
 import { CONFIG, OBJECTS, type WorkspaceKind } from "./context.js";
+import { clusterLibraries } from "./cluster-libraries.js";
+import { dashboard } from "./dashboard.js";
 import { globalInitScript } from "./global-init-script.js";
 import { instancePool } from "./instance-pool.js";
 import { legacyKind } from "./legacy.js";
+import { mlflowExperiment } from "./mlflow-experiment.js";
+import { pipeline } from "./pipeline.js";
 import { repo } from "./repo.js";
 import { secretScope } from "./secret-scope.js";
+import { sqlWarehouse } from "./sql-warehouse.js";
+import { workspaceConf } from "./workspace-conf.js";
 
 const VALIDATED = { backup: true, restore: true, validated: true } as const;
 
@@ -96,6 +102,12 @@ export const WORKSPACE_KINDS: readonly WorkspaceKind[] = [
   secretScope,
   repo,
   globalInitScript,
+  sqlWarehouse,
+  dashboard,
+  pipeline,
+  clusterLibraries,
+  mlflowExperiment,
+  workspaceConf,
   legacyKind({
     kind: "permissions",
     needsIds: true,
