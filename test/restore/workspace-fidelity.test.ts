@@ -261,6 +261,12 @@ describe("7.3 restore fidelity", () => {
       "secret scopes restored (with ACLs)",
       "Git folders restored",
       "global init scripts restored (content)",
+      "SQL warehouses restored (configuration)",
+      "AI/BI dashboards restored (definition, warehouse, published)",
+      "pipelines restored (spec)",
+      "cluster libraries restored (set per cluster)",
+      "MLflow experiments restored (artifact location, tags)",
+      "workspace settings restored",
       "permissions restored (direct ACL sets)",
     ]);
     expect(report.validation.filter((v) => !v.ok)).toEqual([]);

@@ -56,6 +56,15 @@ function warehouseFor(r: WorkspaceRestore, sourceId: string | undefined): string
   return r.ids[WAREHOUSE_IDS]?.[sourceId];
 }
 
+/** Source ids of the warehouses in the backup (the warehouses step restores them). */
+function backedUp(r: WorkspaceRestore): Set<string> {
+  return new Set(
+    (r.manifests[CONFIG]?.entries ?? [])
+      .filter((e) => e.kind === sqlWarehouse.kind)
+      .map((e) => sqlWarehouse.idOf(e.path)),
+  );
+}
+
 function restoredBody(r: WorkspaceRestore, backup: DashboardBackup): string {
   return remapStorage(backup.serialized_dashboard, r.request.remap);
 }
@@ -114,11 +123,7 @@ export const dashboard: WorkspaceKind = {
 
   async plan(r, entries) {
     const existing = await targetDashboards(r);
-    const backedUpWarehouses = new Set(
-      (r.manifests[CONFIG]?.entries ?? [])
-        .filter((e) => e.kind === sqlWarehouse.kind)
-        .map((e) => sqlWarehouse.idOf(e.path)),
-    );
+    const backedUpWarehouses = backedUp(r);
     const items = [];
     for (const entry of entries) {
       const backup = (await bodyOf(r, entry)) as unknown as DashboardBackup;
@@ -200,6 +205,9 @@ export const dashboard: WorkspaceKind = {
           if (have.serialized_dashboard !== restoredBody(r, backup)) problems.push("serialized_dashboard");
           const warehouse = warehouseFor(r, backup.warehouse_id);
           if (warehouse && have.warehouse_id !== warehouse) problems.push("warehouse_id");
+          // Its warehouse was in the backup, so it should have come back: not published is a miss.
+          if (backup.published && !warehouse && backup.warehouse_id && backedUp(r).has(backup.warehouse_id))
+            problems.push(`published (not published: warehouse ${backup.warehouse_id} was not restored)`);
           if (backup.published && warehouse) {
             const published = await lakeview.getPublished(summary.dashboard_id);
             if (!published) problems.push("published (not published)");
