@@ -157,6 +157,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
             secretScopes: 2,
             repos: 2,
             initScripts: 1,
+            // One of each platform object 7.3 restores besides notebooks and jobs (issue 15).
+            warehouses: 1,
+            dashboards: 1,
+            pipelines: 1,
+            experiments: 1,
+            clusterLibraries: true,
+            workspaceConf: true,
           },
         },
         { name: "dr", metastore: "uc-dr", seed: false },
@@ -226,6 +233,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const uc = sim.seeds.metastores["uc-primary"]!;
     write(
       `      workspace "primary" (${sim.urls["primary"]}): ${seed.notebookPaths.length} notebooks in ${seed.directoryPaths.length} folders, ${seed.jobIds.length} jobs, ${seed.policyIds.length} policies`,
+    );
+    write(
+      `      and ${seed.warehouseIds.length} SQL warehouse, ${seed.dashboardIds.length} published AI/BI dashboard, ${seed.pipelineIds.length} pipeline, ${seed.experimentIds.length} MLflow experiment, libraries on ${seed.libraryClusterIds.length} clusters, non-default workspace settings`,
     );
     write(
       `      metastore "uc-primary": ${uc.catalogs.length} catalogs (catalog_2 ISOLATED to this workspace), ${uc.schemas.length} schemas, ${uc.tables.length + uc.views.length + 1} tables and views (one external CSV table), with grants`,

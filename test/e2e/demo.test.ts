@@ -19,6 +19,8 @@ describe("npm run demo (the main job on its embedded default)", () => {
     const output = lines.join("\n");
     expect(result.exitCode, output).toBe(0);
     expect(output).toMatch(/RPO status/);
+    // The drill backs up, restores and validates one of each platform object (issue 15).
+    expect(output).toMatch(/1 SQL warehouse, 1 published AI\/BI dashboard, 1 pipeline, 1 MLflow experiment/);
     expect(output).toMatch(/POST \/api\/restore\/workspace → 202/);
     // Four eyes over the HTTP links: the operator requests, another person approves.
     expect(output).toMatch(
