@@ -436,8 +436,8 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
   }
   for (const skipped of objects?.skipped ?? []) {
     if (!selected(skipped.path, request.include, request.exclude)) continue;
-    // Git folders come back from their remotes in the repos step (workspace-config snapshot).
-    if (skipped.kind === "REPO" && config) continue;
+    // Git folders (repos step) and AI/BI dashboards (dashboards step) come from the config snapshot.
+    if ((skipped.kind === "REPO" || skipped.kind === "DASHBOARD") && config) continue;
     items.push({
       step: "objects",
       key: skipped.path,
