@@ -7,7 +7,7 @@
 import type { BackupSource } from "../backup/engine.js";
 import type { DatabricksClient } from "../clients/databricks.js";
 import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
-import { CONFIG } from "../kinds/workspace/context.js";
+import { CONFIG, workspaceBackup } from "../kinds/workspace/context.js";
 import { WORKSPACE_KINDS, workspaceKind } from "../kinds/workspace/index.js";
 import { isLegacy } from "../kinds/workspace/legacy.js";
 import {
@@ -263,12 +263,7 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
     const vanished: VanishedEntry[] = [];
     for (const handler of WORKSPACE_KINDS) {
       if (isLegacy(handler) || handler.component !== CONFIG || !handler.backup) continue;
-      const listing = await handler.backup.list({
-        ctx,
-        client,
-        sourceId: target.sourceId,
-        ...(previous ? { previous } : {}),
-      });
+      const listing = await handler.backup.list(workspaceBackup(ctx, target.sourceId, previous));
       entries.push(...listing.entries);
       work.push(...listing.work);
       skipped.push(...(listing.skipped ?? []));
@@ -307,7 +302,7 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
     const entries: ManifestEntry[] = [];
     const failed: FailedEntry[] = [];
     const vanished: VanishedEntry[] = [];
-    const b = { ctx, client, sourceId: target.sourceId };
+    const b = workspaceBackup(ctx, target.sourceId);
     await mapLimit(work, ctx.config.limits.maxConcurrentRequests, async (item) => {
       try {
         if (isJobWork(item)) {

@@ -2,6 +2,7 @@
 // reads memoised per plan, batch or validation) and the backup context (source client, store,
 // previous snapshot). Built by the 7.3 scenario and the workspace backup sources.
 import type { DatabricksClient } from "../../clients/databricks.js";
+import { databricksApis, type DatabricksApis } from "../../clients/databricks/index.js";
 import type { WorkspaceRequest } from "../../restore/catalog.js";
 import type { PlanItem } from "../../restore/engine/plan.js";
 import type { IdMaps } from "../../restore/engine/remap.js";
@@ -24,7 +25,8 @@ export type WorkspaceIds = IdMaps & Partial<Record<string, Record<string, string
 export interface WorkspaceRestore {
   ctx: SourceContext;
   request: WorkspaceRequest;
-  /** The target workspace. */
+  /** The target workspace: its typed clients (and `client`, their transport). */
+  api: DatabricksApis;
   client: DatabricksClient;
   manifests: Manifests;
   phase: "plan" | "execute" | "validate";
@@ -56,9 +58,11 @@ export function workspaceRestore(
     return hit;
   };
   const { learned, ...rest } = base;
+  const client = base.ctx.databricks(base.request.target);
   return {
     ...rest,
-    client: base.ctx.databricks(base.request.target),
+    client,
+    api: databricksApis(client),
     learn(kind, from, to) {
       (base.ids[kind] ??= {})[from] = to;
       if (learned) (learned[kind] ??= {})[from] = to;
@@ -71,7 +75,8 @@ export function workspaceRestore(
 
 export interface WorkspaceBackup {
   ctx: SourceContext;
-  /** The backed-up workspace. */
+  /** The backed-up workspace: its typed clients (and `client`, their transport). */
+  api: DatabricksApis;
   client: DatabricksClient;
   /** Its config id. */
   sourceId: string;
@@ -135,4 +140,13 @@ export function itemBase(
 /** The stored body of an entry or item. */
 export function bodyOf(r: Pick<WorkspaceRestore, "ctx">, item: { sha256?: string }): Promise<Json> {
   return r.ctx.store.getJson<Json>(item.sha256!);
+}
+
+export function workspaceBackup(
+  ctx: SourceContext,
+  sourceId: string,
+  previous?: SnapshotRef,
+): WorkspaceBackup {
+  const client = ctx.databricks(sourceId);
+  return { ctx, client, api: databricksApis(client), sourceId, ...(previous ? { previous } : {}) };
 }

@@ -1,6 +1,8 @@
 // Global init scripts: backed up in full (the listing has no script body), restored by name
 // (create, or update with existing=update), validated by their script content.
-import { checkSet } from "../compare.js";
+import type { GlobalInitScriptSpec } from "../../clients/databricks/index.js";
+import { collect } from "../../concurrency.js";
+import { checkSet, differingFields } from "../compare.js";
 import type { ItemsStep } from "../../restore/engine/steps.js";
 import {
   bodyOf,
@@ -14,8 +16,6 @@ import {
   type WorkspaceRestore,
 } from "./context.js";
 
-type Json = Record<string, unknown>;
-
 const STEP: ItemsStep = {
   kind: "items",
   ordering: "parallel",
@@ -27,15 +27,11 @@ const STEP: ItemsStep = {
 /** What a create or update takes. */
 const SCRIPT_SPEC = ["name", "script", "enabled", "position"];
 
-async function listScripts(client: WorkspaceRestore["client"]): Promise<Json[]> {
-  return ((await client.get<Json>("/api/2.0/global-init-scripts"))["scripts"] as Json[] | undefined) ?? [];
-}
-
 /** The target's scripts: name → script id. */
 function targetScripts(r: WorkspaceRestore): Promise<Map<string, string>> {
   return r.memo("global-init-scripts", async () => {
     const byName = new Map<string, string>();
-    for (const s of await listScripts(r.client)) byName.set(String(s["name"]), String(s["script_id"]));
+    for await (const s of r.api.globalInitScripts.list()) byName.set(s.name, s.script_id);
     return byName;
   });
 }
@@ -46,20 +42,20 @@ export const globalInitScript: WorkspaceKind = {
   domain: "workspace",
   component: CONFIG,
   step: STEP,
-  coverage: { backup: true, restore: true, validated: true, note: "script content" },
+  coverage: { backup: true, restore: true, validated: true, note: "script content, enabled, position" },
   entryPath: (id) => jsonEntryPath("global-init-scripts", id),
   idOf: jsonEntryId,
 
   backup: {
     async list(b) {
       const entries = [];
-      const scripts = await listScripts(b.client);
+      const scripts = await collect(b.api.globalInitScripts.list());
       for (const script of scripts) {
-        const id = String(script["script_id"]);
-        const full = await b.client.get<Json>(`/api/2.0/global-init-scripts/${id}`);
+        const id = script.script_id;
+        const full = await b.api.globalInitScripts.get(id);
         entries.push(
           await b.ctx.store.putJson(globalInitScript.entryPath(id), globalInitScript.kind, full, {
-            name: script["name"],
+            name: script.name,
           }),
         );
       }
@@ -81,13 +77,13 @@ export const globalInitScript: WorkspaceKind = {
   },
 
   async apply(r, item) {
-    const spec = pick(await bodyOf(r, item), SCRIPT_SPEC);
+    const spec = pick(await bodyOf(r, item), SCRIPT_SPEC) as unknown as GlobalInitScriptSpec;
     const existing = (await targetScripts(r)).get(item.target!);
     if (existing) {
-      await r.client.request("PATCH", `/api/2.0/global-init-scripts/${existing}`, { body: spec });
+      await r.api.globalInitScripts.update(existing, spec);
       return { status: "updated" };
     }
-    await r.client.post("/api/2.0/global-init-scripts", spec);
+    await r.api.globalInitScripts.create(spec);
     return { status: "created" };
   },
 
@@ -97,8 +93,9 @@ export const globalInitScript: WorkspaceKind = {
       await checkSet("global init scripts restored (content)", planned, async (item) => {
         const id = scripts.get(item.target!);
         if (!id) return "missing";
-        const have = await r.client.get<Json>(`/api/2.0/global-init-scripts/${id}`);
-        return have["script"] === (await bodyOf(r, item))["script"] ? undefined : "script differs";
+        const have = await r.api.globalInitScripts.get(id);
+        const fields = differingFields(pick(await bodyOf(r, item), SCRIPT_SPEC), have);
+        return fields.length ? `differs in ${fields.join(", ")}` : undefined;
       }),
     ];
   },

@@ -1,5 +1,7 @@
 // Instance pools: backed up as their spec (no state or stats), restored by name (create, or edit
 // with existing=update), validated field by field on the spec fields a create accepts.
+import type { InstancePoolSpec } from "../../clients/databricks/index.js";
+import { collect } from "../../concurrency.js";
 import { checkSet, differingFields } from "../compare.js";
 import type { ItemsStep } from "../../restore/engine/steps.js";
 import { permissionsWork } from "./permissions-work.js";
@@ -33,6 +35,10 @@ export const POOL_SPEC = [
   "preloaded_docker_images",
 ];
 
+function poolSpec(body: Json): InstancePoolSpec {
+  return pick(body, POOL_SPEC);
+}
+
 /** Fields that describe the pool's life, not its configuration. */
 const POOL_RUNTIME_FIELDS = ["state", "stats", "status", "default_tags"];
 
@@ -44,17 +50,11 @@ const STEP: ItemsStep = {
   why: "Clusters and job clusters draw from pools.",
 };
 
-async function listPools(client: WorkspaceRestore["client"]): Promise<Json[]> {
-  return (
-    ((await client.get<Json>("/api/2.0/instance-pools/list"))["instance_pools"] as Json[] | undefined) ?? []
-  );
-}
-
 /** The target's pools by name, read once per plan, batch or validation. */
 function targetPools(r: WorkspaceRestore): Promise<Map<string, Json>> {
   return r.memo("instance-pools", async () => {
     const byName = new Map<string, Json>();
-    for (const pool of await listPools(r.client)) byName.set(String(pool["instance_pool_name"]), pool);
+    for await (const pool of r.api.instancePools.list()) byName.set(pool.instance_pool_name, pool);
     return byName;
   });
 }
@@ -73,7 +73,7 @@ export const instancePool: WorkspaceKind = {
     async list(b) {
       const entries = [];
       const work = [];
-      const pools = await listPools(b.client);
+      const pools = await collect(b.api.instancePools.list());
       for (const pool of pools) {
         const id = String(pool["instance_pool_id"]);
         const spec = { ...pool };
@@ -116,17 +116,12 @@ export const instancePool: WorkspaceKind = {
     const existing = (await targetPools(r)).get(item.target!);
     if (existing) {
       const id = String(existing["instance_pool_id"]);
-      if (item.action === "update")
-        await r.client.post(
-          "/api/2.0/instance-pools/edit",
-          { ...pick(body, POOL_SPEC), instance_pool_id: id },
-          { idempotent: true },
-        );
+      if (item.action === "update") await r.api.instancePools.edit(id, poolSpec(body));
       r.learn("pools", item.sourceId!, id);
       return { status: item.action === "update" ? "updated" : "skipped" };
     }
-    const created = await r.client.post<Json>("/api/2.0/instance-pools/create", pick(body, POOL_SPEC));
-    r.learn("pools", item.sourceId!, String(created["instance_pool_id"]));
+    const created = await r.api.instancePools.create(poolSpec(body));
+    r.learn("pools", item.sourceId!, created.instance_pool_id);
     return { status: "created" };
   },
 

@@ -1,5 +1,6 @@
 // Git folders (repos): backed up as remote, provider, branch, path and sparse checkout; restored by
 // re-cloning from the remote at the same path and checking out the branch; validated field by field.
+import type { CreateRepoRequest, Repo } from "../../clients/databricks/index.js";
 import { isAzdrError } from "../../errors.js";
 import { collect } from "../../concurrency.js";
 import type { ItemsStep } from "../../restore/engine/steps.js";
@@ -28,15 +29,12 @@ const STEP: ItemsStep = {
 /** What a Git folder is, as restored and compared (the head commit follows the branch). */
 const REPO_SPEC = ["url", "provider", "branch", "path", "sparse_checkout"];
 
-function listRepos(client: WorkspaceRestore["client"]): Promise<Json[]> {
-  return collect(client.paginate<Json>("/api/2.0/repos", "repos"));
-}
-
 /** The target's Git folders by path. */
 function targetRepos(r: WorkspaceRestore): Promise<Map<string, Json>> {
   return r.memo(
     "repos",
-    async () => new Map((await listRepos(r.client)).map((repo) => [String(repo["path"]), repo])),
+    async () =>
+      new Map((await collect(r.api.repos.list())).map((found) => [String(found.path), found as Json])),
   );
 }
 
@@ -58,10 +56,10 @@ export const repo: WorkspaceKind = {
   backup: {
     async list(b) {
       const entries = [];
-      const repos = await listRepos(b.client);
+      const repos = await collect(b.api.repos.list());
       for (const found of repos)
         entries.push(
-          await b.ctx.store.putJson(repo.entryPath(String(found["id"])), repo.kind, {
+          await b.ctx.store.putJson(repo.entryPath(String(found.id)), repo.kind, {
             id: found["id"],
             url: found["url"],
             provider: found["provider"],
@@ -91,11 +89,10 @@ export const repo: WorkspaceKind = {
 
   async apply(r, item) {
     const body = await bodyOf(r, item);
-    let created: Json;
+    let created: Repo;
     try {
-      created = await r.client.post<Json>(
-        "/api/2.0/repos",
-        pick(body, ["url", "provider", "path", "sparse_checkout"]),
+      created = await r.api.repos.create(
+        pick(body, ["url", "provider", "path", "sparse_checkout"]) as unknown as CreateRepoRequest,
       );
     } catch (error) {
       // An earlier attempt cloned it and its answer was lost.
@@ -103,10 +100,8 @@ export const repo: WorkspaceKind = {
         return { status: "skipped", detail: "already exists (created by an earlier attempt?)" };
       throw error;
     }
-    if (body["branch"])
-      await r.client.request("PATCH", `/api/2.0/repos/${String(created["id"])}`, {
-        body: { branch: body["branch"] },
-      });
+    const branch = body["branch"];
+    if (typeof branch === "string" && branch) await r.api.repos.update(created.id, { branch });
     return { status: "created" };
   },
 

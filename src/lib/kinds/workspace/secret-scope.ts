@@ -1,6 +1,8 @@
 // Secret scopes with their ACLs: backed up as backing (Databricks or Key Vault), ACLs and key NAMES,
 // never a value (the secret-value API is never called); restored by name with ACLs re-put (principals
 // remapped; a Key Vault-backed scope re-pointed at its vault); validated by ACL set.
+import type { AclPermission, CreateScopeRequest } from "../../clients/databricks/index.js";
+import { collect } from "../../concurrency.js";
 import { isAzdrError } from "../../errors.js";
 import type { ItemsStep } from "../../restore/engine/steps.js";
 import { remapPrincipal } from "../../restore/engine/remap.js";
@@ -26,21 +28,11 @@ const STEP: ItemsStep = {
   why: "Notebooks read secrets at run time; values are not in backups.",
 };
 
-async function listScopes(client: WorkspaceRestore["client"]): Promise<Json[]> {
-  return ((await client.get<Json>("/api/2.0/secrets/scopes/list"))["scopes"] as Json[] | undefined) ?? [];
-}
-
-async function listAcls(client: WorkspaceRestore["client"], scope: string): Promise<Json[]> {
-  return (
-    ((await client.get<Json>("/api/2.0/secrets/acls/list", { scope }))["items"] as Json[] | undefined) ?? []
-  );
-}
-
 /** The target's scope names. */
 function targetScopes(r: WorkspaceRestore): Promise<Set<string>> {
   return r.memo(
     "secret-scopes",
-    async () => new Set((await listScopes(r.client)).map((s) => String(s["name"]))),
+    async () => new Set((await collect(r.api.secrets.listScopes())).map((s) => s.name)),
   );
 }
 
@@ -62,22 +54,23 @@ export const secretScope: WorkspaceKind = {
   backup: {
     async list(b) {
       const entries = [];
-      const scopes = await listScopes(b.client);
+      const scopes = await collect(b.api.secrets.listScopes());
       for (const scope of scopes) {
-        const name = String(scope["name"]);
-        const acls = await listAcls(b.client, name);
+        const name = scope.name;
+        const acls = await collect(b.api.secrets.listAcls(name));
+        // Key names and dates only: the client never hands out a value.
         const keys =
-          scope["backend_type"] === "AZURE_KEYVAULT"
+          scope.backend_type === "AZURE_KEYVAULT"
             ? []
-            : (
-                ((await b.client.get<Json>("/api/2.0/secrets/list", { scope: name }))["secrets"] as
-                  Json[] | undefined) ?? []
-              ).map((s) => ({ key: s["key"], last_updated_timestamp: s["last_updated_timestamp"] }));
+            : (await collect(b.api.secrets.listSecretKeys(name))).map((s) => ({
+                key: s.key,
+                last_updated_timestamp: s.last_updated_timestamp,
+              }));
         entries.push(
           await b.ctx.store.putJson(secretScope.entryPath(name), secretScope.kind, {
             name,
-            backend_type: scope["backend_type"] ?? "DATABRICKS",
-            ...(scope["keyvault_metadata"] ? { keyvault_metadata: scope["keyvault_metadata"] } : {}),
+            backend_type: scope.backend_type ?? "DATABRICKS",
+            ...(scope.keyvault_metadata ? { keyvault_metadata: scope.keyvault_metadata } : {}),
             acls,
             keys,
           }),
@@ -112,28 +105,26 @@ export const secretScope: WorkspaceKind = {
     const name = String(body["name"]);
     const existed = (await targetScopes(r)).has(name);
     if (!existed) {
-      const create: Json = { scope: name };
+      const create: CreateScopeRequest = { scope: name };
       if (body["backend_type"] === "AZURE_KEYVAULT") {
         const kv = (body["keyvault_metadata"] ?? {}) as Json;
-        create["scope_backend_type"] = "AZURE_KEYVAULT";
-        create["backend_azure_keyvault"] = { resource_id: kv["resource_id"], dns_name: kv["dns_name"] };
+        create.scope_backend_type = "AZURE_KEYVAULT";
+        create.backend_azure_keyvault = {
+          resource_id: String(kv["resource_id"]),
+          dns_name: String(kv["dns_name"]),
+        };
       }
       try {
-        await r.client.post("/api/2.0/secrets/scopes/create", create);
+        await r.api.secrets.createScope(create);
       } catch (error) {
         if (!isAzdrError(error, "ALREADY_EXISTS")) throw error;
       }
     }
     for (const acl of (body["acls"] as Json[] | undefined) ?? [])
-      await r.client.post(
-        "/api/2.0/secrets/acls/put",
-        {
-          scope: name,
-          principal: remapPrincipal(String(acl["principal"]), r.request.remap),
-          permission: acl["permission"],
-        },
-        { idempotent: true },
-      );
+      await r.api.secrets.putAcl(name, {
+        principal: remapPrincipal(String(acl["principal"]), r.request.remap),
+        permission: acl["permission"] as AclPermission,
+      });
     return {
       status: existed ? "updated" : "created",
       detail:
@@ -151,7 +142,7 @@ export const secretScope: WorkspaceKind = {
         const name = String(want["name"]);
         if (!scopes.has(name)) return "missing";
         const acls = new Map(
-          (await listAcls(r.client, name)).map((a) => [String(a["principal"]), String(a["permission"])]),
+          (await collect(r.api.secrets.listAcls(name))).map((a) => [a.principal, String(a.permission)]),
         );
         const missing = ((want["acls"] as Json[] | undefined) ?? [])
           .map((a) => ({
