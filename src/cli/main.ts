@@ -207,8 +207,12 @@ function buildProgram(io: CliIO, out: Output, setCode: (code: ExitCode) => void)
     )
     .option(
       "--remap-workspace-url <from=to>",
-      "replace a workspace URL in notebooks and jobs (repeatable)",
+      "replace a workspace URL in job and cluster settings (repeatable; notebook and file bodies with --rewrite-bodies)",
       collect,
+    )
+    .option(
+      "--rewrite-bodies",
+      "workspace: apply --remap-storage and --remap-workspace-url inside notebook and text file bodies too (each rewritten file is listed in the plan and the report)",
     )
     .option(
       "--remap-workspace-id <from=to>",

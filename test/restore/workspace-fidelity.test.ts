@@ -7,7 +7,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LocalApp, type LocalDurableHost } from "../../src/host/index.js";
 import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import type { RestoreProgress } from "../../src/orchestrators/restore.js";
-import { readPlan, runValidation, type RestoreReport } from "../../src/lib/restore/engine/engine.js";
+import {
+  readPlan,
+  readResults,
+  runValidation,
+  type RestoreReport,
+} from "../../src/lib/restore/engine/engine.js";
 import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
 import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/engine/identity.js";
 import { scenarioFor } from "../../src/lib/restore/catalog.js";
@@ -17,6 +22,7 @@ import { createJob } from "../../sim/databricks/jobs.js";
 import { notebookSource } from "../../sim/databricks/workspace-tree.js";
 import type { WorkspaceState } from "../../sim/databricks/state.js";
 import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
+import { cli } from "../cli/support.js";
 
 type Json = Record<string, unknown>;
 
@@ -168,7 +174,12 @@ async function restore(
 describe("7.3 restore fidelity", () => {
   it("files stay files, azdr tags nothing, family policies keep their overrides, file ACLs and remapped bodies come back, validation passes", async () => {
     platform = await backedUp();
-    const { report } = await restore(platform, { mode: "apply", preApproved: true, remap: REMAP });
+    const { report } = await restore(platform, {
+      mode: "apply",
+      preApproved: true,
+      remap: REMAP,
+      rewriteBodies: true,
+    });
     expect(report.phase, JSON.stringify({ reasons: report.reasons, validation: report.validation })).toBe(
       "Completed",
     );
@@ -206,6 +217,10 @@ describe("7.3 restore fidelity", () => {
     expect(reason("/Shared/awkward/model.bin")).toMatch(/binary file: restored byte for byte/);
     expect(plan.notes.join()).toMatch(
       /2 notebook\(s\)\/file\(s\) are restored with workspace URLs or storage paths rewritten/,
+    );
+    // And the report names each rewritten file with its count.
+    expect(report.followUps.join("\n")).toContain(
+      "/Shared/awkward/config.json (1), /Shared/awkward/reader (2)",
     );
 
     // No azdr tag anywhere; the job with 25 tags (the API's maximum) is restored with exactly them.
@@ -277,6 +292,87 @@ describe("7.3 restore fidelity", () => {
     ]);
     const notebooks = report.validation.find((v) => v.name.startsWith("notebooks"))!;
     expect(notebooks.expected).toBe(SEED.notebooks + 1);
+  });
+
+  it("without --rewrite-bodies the remap rules change settings only: bodies come back as backed up, and the plan and report name each body that still references the primary", async () => {
+    platform = await backedUp((primary) => {
+      // A job whose settings name the primary's storage: the remap rules still apply there.
+      createJob(
+        primary,
+        {
+          name: "lands files",
+          tasks: [
+            {
+              task_key: "land",
+              notebook_task: {
+                notebook_path: "/Shared/awkward/reader",
+                base_parameters: { out: "abfss://landing@stprimary.dfs.core.windows.net/out" },
+              },
+            },
+          ],
+        },
+        { strictReferences: true },
+      );
+    });
+    const { report } = await restore(platform, { mode: "apply", preApproved: true, remap: REMAP });
+    expect(report.phase, JSON.stringify({ reasons: report.reasons, validation: report.validation })).toBe(
+      "Completed",
+    );
+    const dr = platform.sim.workspace("dr").state;
+    // Bodies byte for byte as backed up.
+    expect(dr.tree.get("/Shared/awkward/reader")!.content!.toString()).toBe(READER);
+    expect(dr.tree.get("/Shared/awkward/config.json")!.content!.toString()).toBe(CONFIG_JSON);
+    // Job settings are remapped all the same.
+    const job = [...dr.jobs.values()].find((j) => j.settings["name"] === "lands files")!;
+    expect(JSON.stringify(job.settings)).toContain("abfss://landing@stdr.dfs.core.windows.net/out");
+    expect(JSON.stringify(job.settings)).not.toContain("stprimary");
+    // The plan marks each such body, the report lists them as follow-ups, and the per-object
+    // results say so.
+    const plan = await readPlan(platform.runtime, report.planId);
+    const reason = (key: string) => plan.items.find((i) => i.key === key)?.reason ?? "";
+    expect(reason("/Shared/awkward/reader")).toMatch(
+      /body still references the primary: 2 reference\(s\) the remap rules match, not rewritten \(rewriteBodies is off\)/,
+    );
+    expect(reason("/Shared/awkward/model.bin")).not.toMatch(/binary|references/);
+    expect(report.followUps.join("\n")).toContain(
+      "still reference the primary after the restore: the remap rules apply to job and cluster settings only, not to bodies (references per file): /Shared/awkward/config.json (1), /Shared/awkward/reader (2)",
+    );
+    const results = await readResults(platform.runtime, report.planId);
+    expect(results.find((r) => r.key === "/Shared/awkward/reader")?.detail).toBe(
+      "body still references the primary (2 reference(s); rewriteBodies is off)",
+    );
+    // Validation compares with the bodies as restored (not rewritten): all equal.
+    expect(report.validation.filter((v) => !v.ok)).toEqual([]);
+
+    // The CLI flag decides: a plan that would overwrite them warns without it, lists the rewrites with it.
+    const args = [
+      "restore",
+      "workspace",
+      "--source",
+      "primary",
+      "--target",
+      "dr",
+      "--plan",
+      "--existing",
+      "update",
+    ];
+    const remapFlags = [
+      "--remap-storage",
+      "stprimary=stdr",
+      "--remap-workspace-url",
+      `${PRIMARY_URL}=${DR_URL}`,
+    ];
+    const without = await cli(platform, [...args, ...remapFlags]);
+    expect(without.code, without.stderr).toBe(0);
+    expect(without.stdout).toMatch(
+      /2 notebook\(s\)\/file\(s\) still reference the primary after the restore: the remap rules apply to job and cluster settings only, not to bodies \(references per file\): \/Shared\/awkward\/config\.json \(1\), \/Shared\/awkward\/reader \(2\)\. Re-run with --rewrite-bodies/,
+    );
+    const opted = await cli(platform, [...args, ...remapFlags, "--rewrite-bodies"]);
+    expect(opted.code, opted.stderr).toBe(0);
+    expect(opted.stdout).toMatch(
+      /2 notebook\(s\)\/file\(s\) are restored with workspace URLs or storage paths rewritten/,
+    );
+    expect(opted.stdout).not.toMatch(/still reference the primary/);
   });
 
   it("a job create whose answer is lost is adopted on the retry, never created twice, even with a same-named twin", async () => {

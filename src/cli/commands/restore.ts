@@ -48,6 +48,7 @@ export interface RestoreOptions {
   remapWorkspaceUrl?: string[];
   remapWorkspaceId?: string[];
   managedTables?: string;
+  rewriteBodies?: boolean;
   plan?: boolean;
   apply?: boolean;
   yes?: boolean;
@@ -80,6 +81,7 @@ const FLAG_OF_FIELD: [RegExp, string][] = [
   [/^remap\.workspaceUrls/, "--remap-workspace-url"],
   [/^remap\.workspaceIds/, "--remap-workspace-id"],
   [/^managedTables/, "--managed-tables"],
+  [/^rewriteBodies/, "--rewrite-bodies"],
   [/^approvalTimeoutMinutes/, "--approval-timeout"],
   [/^mode/, "--plan / --apply"],
   [/^preApproved/, "--yes"],
@@ -174,6 +176,7 @@ export function buildRequest(options: RestoreOptions): Record<string, unknown> {
     ...(options.exclude?.length ? { exclude: options.exclude } : {}),
     ...(options.existing !== undefined ? { existing: options.existing } : {}),
     ...(options.managedTables !== undefined ? { managedTables: options.managedTables } : {}),
+    ...(options.rewriteBodies ? { rewriteBodies: true } : {}),
     ...(Object.keys(remap).length ? { remap } : {}),
     mode: apply ? "apply" : "plan",
     ...(apply && options.yes && !options.allowPrimaryTarget ? { preApproved: true } : {}),

@@ -102,6 +102,12 @@ export const WORKSPACE_REQUEST = restoreRequestBase.extend({
   existing: existingPolicy,
   remap: remapSchema.default(NO_REMAP),
   jobsPaused: z.boolean().default(true).describe("Create restored jobs with paused schedules."),
+  rewriteBodies: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Also apply the workspaceUrls, storageAccounts and abfssRoots remap rules inside notebook and text file bodies (each rewritten file is listed in the plan and the report); off: they apply to job and cluster settings only and the plan lists the bodies that still reference the primary.",
+    ),
 });
 export type WorkspaceRequest = z.output<typeof WORKSPACE_REQUEST> & { scenario: "workspace" };
 

@@ -237,14 +237,6 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
     entries.push(...jobs.carried);
     work.push(...jobs.work);
 
-    const policies =
-      ((await client.get<Json>("/api/2.0/policies/clusters/list"))["policies"] as Json[] | undefined) ?? [];
-    for (const policy of policies) {
-      const id = String(policy["policy_id"]);
-      await put(`cluster-policies/${id}.json`, "cluster-policy", policy, { name: policy["name"] });
-      work.push(permissionsWork("cluster-policies", id, `cluster policy ${String(policy["name"])}`));
-    }
-
     const clusters = await collect(
       client.paginate<Json>("/api/2.1/clusters/list", "clusters", { page_size: 100 }),
     );
@@ -287,7 +279,6 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
         objectPermissionsFrom: objectPermissions.from,
         jobs: jobs.listed,
         jobsUnchanged: jobs.carried.length,
-        policies: policies.length,
         clusters: clusters.length,
         ...handled,
       },

@@ -35,8 +35,38 @@ describe("restore requests", () => {
       mode: "plan",
       existing: "skip",
       jobsPaused: true,
+      rewriteBodies: false,
     });
     expect(restoreInstanceId(request)).toBe("restore-workspace-dr");
+  });
+
+  it("rewriteBodies is a workspace option (HTTP and queue bodies alike): a boolean, refused elsewhere", () => {
+    for (const source of ["http", "queue"] as const) {
+      const request = parseRestoreRequest(
+        { source: "primary", target: "dr", rewriteBodies: true },
+        config,
+        "workspace",
+        source,
+      );
+      expect(request).toMatchObject({ rewriteBodies: true });
+      try {
+        parseRestoreRequest(
+          { source: "primary", target: "dr", rewriteBodies: "yes" },
+          config,
+          "workspace",
+          source,
+        );
+        expect.unreachable();
+      } catch (error) {
+        expect((error as RestoreRequestError).problems.map((p) => p.field)).toEqual(["rewriteBodies"]);
+      }
+    }
+    try {
+      parseRestoreRequest({ source: "m1", target: "m2", rewriteBodies: true }, config, "unity-catalog");
+      expect.unreachable();
+    } catch (error) {
+      expect((error as RestoreRequestError).problems.map((p) => p.field)).toEqual(["rewriteBodies"]);
+    }
   });
 
   it("lists every problem with its field and fix", () => {

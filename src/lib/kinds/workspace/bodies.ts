@@ -1,9 +1,16 @@
 // Remap rules inside notebook and workspace file bodies: a restored job that reads DR storage must
 // not run a notebook still pointing at the primary account. The same rules as job settings
-// (abfss roots, storage account names, workspace URLs), applied to every occurrence in the text.
-import type { NO_REMAP } from "../../restore/engine/request.js";
+// (abfss roots, storage account names, workspace URLs), applied to every occurrence in the text,
+// when the request opts in (rewriteBodies, `--rewrite-bodies`): rewriting code is the operator's
+// decision. Without it the plan counts, per body, the references the rules would change.
+import { NO_REMAP } from "../../restore/engine/request-schema.js";
 
 type Remap = typeof NO_REMAP;
+
+/** The rules bodies are restored with: the request's when it opts in, else none. */
+export function bodyRules(request: { remap: Remap; rewriteBodies: boolean }): Remap {
+  return request.rewriteBodies ? request.remap : NO_REMAP;
+}
 
 /** Whether any rule rewrites bodies (workspace URLs or storage). */
 export function rewritesBodies(remap: Remap): boolean {

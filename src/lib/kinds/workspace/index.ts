@@ -3,6 +3,7 @@
 // list them in this order. A new kind: its own module here, one line below (before permissions:
 // ACLs go last, they refer to the new ids of everything above). See src/lib/kinds/README.md.
 import type { ItemsStep } from "../../restore/engine/steps.js";
+import { clusterPolicy } from "./cluster-policy.js";
 import { CONFIG, OBJECTS, type WorkspaceKind } from "./context.js";
 import { clusterLibraries } from "./cluster-libraries.js";
 import { dashboard } from "./dashboard.js";
@@ -54,20 +55,7 @@ export const WORKSPACE_KINDS: readonly WorkspaceKind[] = [
     step: OBJECTS_STEP,
     coverage: { ...VALIDATED, note: "imported RAW; content by hash" },
   }),
-  legacyKind({
-    kind: "cluster-policy",
-    label: "Cluster policy",
-    component: CONFIG,
-    folder: "cluster-policies",
-    step: {
-      kind: "items",
-      ordering: "parallel",
-      name: "cluster-policies",
-      title: "Cluster policies",
-      why: "Pools, clusters and jobs refer to policies.",
-    },
-    coverage: { ...VALIDATED, note: "definition; family policies by their overrides" },
-  }),
+  clusterPolicy,
   instancePool,
   legacyKind({
     kind: "cluster",

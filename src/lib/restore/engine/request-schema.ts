@@ -19,7 +19,9 @@ export const remapSchema = z
     workspaceUrls: z
       .array(mapping)
       .default([])
-      .describe("Replace workspace URLs inside notebooks' and jobs' settings."),
+      .describe(
+        "Replace workspace URLs in job and cluster settings (and in notebook and file bodies with rewriteBodies).",
+      ),
     storageAccounts: z
       .array(z.object({ from: storageAccountName, to: storageAccountName }).strict())
       .default([])

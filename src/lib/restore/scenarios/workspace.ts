@@ -24,6 +24,7 @@ import { actionable, selected, type PlanItem, type PreflightCheck } from "../eng
 import { emptyIdMaps, remapDeep, remapPrincipal, remapStorage, type IdMaps } from "../engine/remap.js";
 import type { WorkspaceRequest as RestoreRequest } from "../catalog.js";
 import { collect, mapLimit } from "../../concurrency.js";
+import { checkSet, differingFields, some, text } from "../../kinds/compare.js";
 import {
   aclDiff,
   describeList,
@@ -32,7 +33,10 @@ import {
   toPutBody,
   type AclEntry,
 } from "../../kinds/workspace/acl.js";
-import { remapBody, rewritesBodies } from "../../kinds/workspace/bodies.js";
+import { bodyRules, remapBody, rewritesBodies } from "../../kinds/workspace/bodies.js";
+
+/** Files a plan note names one by one (the rest are counted). */
+const BODY_LIST = 50;
 import type { IdLedger, LedgerKind, TargetObject } from "../../kinds/workspace/ledger.js";
 import {
   workspaceRestore,
@@ -53,7 +57,6 @@ const CONFIG = "databricks/workspace-config";
 const STEPS: PlanStep[] = workspaceSteps();
 
 const CONFIG_STEP_BY_KIND: Record<string, string> = {
-  "cluster-policy": "cluster-policies",
   cluster: "clusters",
   job: "jobs",
   permissions: "permissions",
@@ -63,13 +66,6 @@ function workspaceOf(ctx: SourceContext, id: string) {
   const ws = ctx.config.databricks.workspaces.find((w) => w.id === id);
   if (!ws) throw new AzdrError("INVALID_INPUT", `workspace "${id}" is not in databricks.workspaces`);
   return ws;
-}
-
-/** The first few names of a list, for details that name objects without flooding the report. */
-function some(names: string[], max = 10, separator = ", "): string {
-  return names.length > max
-    ? `${names.slice(0, max).join(separator)} … and ${names.length - max} more`
-    : names.join(separator);
 }
 
 /** The entries of a handler's kind in its manifest (all of them: include/exclude is the caller's). */
@@ -88,8 +84,6 @@ interface TargetState {
   /** Workspace objects by path (tree read only when asked). */
   paths: Map<string, { type: string; objectId: number; language?: string }>;
   jobs: TargetObject[];
-  /** Cluster policies by name, as listed (definition, family, overrides). */
-  policies: Map<string, Json>;
   clusters: (TargetObject & { state: string })[];
 }
 
@@ -97,7 +91,6 @@ async function readTarget(client: DatabricksClient, options: { tree: boolean }):
   const state: TargetState = {
     paths: new Map(),
     jobs: [],
-    policies: new Map(),
     clusters: [],
   };
   if (options.tree) {
@@ -117,10 +110,6 @@ async function readTarget(client: DatabricksClient, options: { tree: boolean }):
       name: typeof settings["name"] === "string" ? settings["name"] : "",
       createdAt: Number(job["created_time"] ?? 0),
     });
-  }
-  for (const p of ((await client.get<Json>("/api/2.0/policies/clusters/list"))["policies"] as
-    Json[] | undefined) ?? []) {
-    state.policies.set(String(p["name"]), p);
   }
   for (const c of await collect(
     client.paginate<Json>("/api/2.1/clusters/list", "clusters", { page_size: 100 }),
@@ -157,11 +146,6 @@ function resolveInTarget(
 
 function sourceIdOf(entry: ManifestEntry): string {
   return decodeURIComponent(entry.path.replace(/^[^/]+\//, "").replace(/\.json$/, ""));
-}
-
-/** A value as text for reasons and names (strings as they are, anything else as JSON). */
-function text(value: unknown): string {
-  return typeof value === "string" ? value : (JSON.stringify(value) ?? "");
 }
 
 function nameOf(entry: ManifestEntry): string {
@@ -204,9 +188,6 @@ async function learnExisting(
     if (kind) {
       const found = resolveInTarget(ledger, kind, sourceId, name, objectsOf(kind));
       if (found) ids[kind][sourceId] ??= found.id;
-    } else if (entry.kind === "cluster-policy") {
-      const policy = target.policies.get(name);
-      if (policy) ids.policies[sourceId] ??= String(policy["policy_id"]);
     }
   }
 }
@@ -246,89 +227,6 @@ function runJobRefs(settings: Json): string[] {
       .map((t) => (t["run_job_task"] as Json | undefined)?.["job_id"])
       .filter((id) => id !== undefined) as (number | string)[]
   ).map(String);
-}
-
-// ---- cluster policies ---------------------------------------------------------------------------
-
-/** A policy definition (JSON text) as a value, for comparing; unparsable text compares as text. */
-function definitionValue(text: unknown): unknown {
-  if (typeof text !== "string" || text === "") return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object")
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Json)[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(value) ?? "null";
-}
-
-/**
- * A policy made from a policy family ("Personal Compute"…) is restored through its overrides only:
- * the API refuses `definition` together with `policy_family_id`, and the definition it lists is the
- * family's with the overrides applied.
- */
-function familyPolicyItem(
-  body: Json,
-  existing: Json | undefined,
-  request: RestoreRequest,
-  base: Omit<PlanItem, "action" | "reason">,
-): { item: PlanItem; destructive?: string } {
-  const family = String(body["policy_family_id"]);
-  const name = String(body["name"]);
-  const wanted = definitionValue(body["policy_family_definition_overrides"]);
-  if (!existing)
-    return {
-      item: {
-        ...base,
-        action: "create",
-        reason: `not in the target (family ${family}, with the backup's overrides)`,
-      },
-    };
-  if (existing["policy_family_id"] !== family)
-    return {
-      item: {
-        ...base,
-        action: "conflict",
-        reason: `the target's policy "${name}" is ${existing["policy_family_id"] ? `of family ${text(existing["policy_family_id"])}` : "not a family policy"}, the backup's of family ${family}: rename one of them`,
-      },
-    };
-  const current = definitionValue(existing["policy_family_definition_overrides"]);
-  if (sameJson(current, wanted))
-    return {
-      item: { ...base, action: "skip", reason: `family policy; its overrides already equal the backup's` },
-    };
-  const pristine = sameJson(current, {});
-  const change = `overrides ${canonical(current)} → ${canonical(wanted)}`;
-  if (request.existing !== "update" && !pristine)
-    return {
-      item: {
-        ...base,
-        action: "skip",
-        reason: `family policy with its own overrides in the target (existing=skip): ${change} not applied`,
-      },
-    };
-  return {
-    item: {
-      ...base,
-      action: "update",
-      reason: pristine
-        ? `family policy as the workspace created it: only policy_family_definition_overrides is edited (${change})`
-        : `only policy_family_definition_overrides is edited (${change}; existing=update)`,
-    },
-    ...(pristine ? {} : { destructive: `Cluster policy "${name}": its ${change} replaced.` }),
-  };
 }
 
 // ---- plan ---------------------------------------------------------------------------------------
@@ -387,7 +285,6 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
   const config = manifests[CONFIG];
   const rewriting = rewritesBodies(request.remap);
   let overwrites = 0;
-  let rewritten = 0;
 
   const objectEntries = (objects?.entries ?? []).filter(
     (e) => e.path !== "/" && selected(e.path, request.include, request.exclude),
@@ -419,19 +316,28 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       ...(typeof language === "string" ? { meta: { language } } : {}),
       ...decision,
     };
-    // Remap rules rewrite bodies too: the plan says, per object, how many references change.
+    // The remap rules' reach into bodies, per object: rewritten (rewriteBodies), or references to
+    // the primary the restored body still holds (so nobody is surprised).
     if (rewriting && actionable(item)) {
       const { replacements, binary } = remapBody(await ctx.store.getObject(entry.sha256), request.remap);
-      if (replacements > 0) {
+      if (replacements > 0 && request.rewriteBodies) {
         item.reason += `; body rewritten by the remap rules (${replacements} reference(s))`;
         item.meta = { ...item.meta, rewrites: replacements };
-      } else if (binary) item.reason += "; binary file: restored byte for byte, remap rules not applied";
+      } else if (replacements > 0) {
+        item.reason += `; body still references the primary: ${replacements} reference(s) the remap rules match, not rewritten (rewriteBodies is off)`;
+        item.meta = { ...item.meta, primaryReferences: replacements };
+      } else if (binary && request.rewriteBodies)
+        item.reason += "; binary file: restored byte for byte, remap rules not applied";
     }
     return item;
   });
+  const rewritten: string[] = [];
+  const stale: string[] = [];
   for (const item of objectItems) {
     if (item.action === "update") overwrites++;
-    if (typeof item.meta?.["rewrites"] === "number") rewritten++;
+    if (typeof item.meta?.["rewrites"] === "number") rewritten.push(`${item.key} (${item.meta["rewrites"]})`);
+    if (typeof item.meta?.["primaryReferences"] === "number")
+      stale.push(`${item.key} (${item.meta["primaryReferences"]})`);
     items.push(item);
   }
   for (const skipped of objects?.skipped ?? []) {
@@ -446,9 +352,14 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       reason: `not in the backup: ${skipped.reason}`,
     });
   }
-  if (rewritten > 0)
+  // Notes go to the report's follow-ups too: each file is named there, with its reference count.
+  if (rewritten.length > 0)
     notes.push(
-      `${rewritten} notebook(s)/file(s) are restored with workspace URLs or storage paths rewritten by the remap rules (each is marked in the Notebooks and files step).`,
+      `${rewritten.length} notebook(s)/file(s) are restored with workspace URLs or storage paths rewritten by the remap rules (rewriteBodies; references per file): ${some(rewritten, BODY_LIST)}.`,
+    );
+  if (stale.length > 0)
+    notes.push(
+      `${stale.length} notebook(s)/file(s) still reference the primary after the restore: the remap rules apply to job and cluster settings only, not to bodies (references per file): ${some(stale, BODY_LIST)}. Re-run with --rewrite-bodies (rewriteBodies: true) to rewrite them, or edit them by hand.`,
     );
 
   if (!config) {
@@ -480,23 +391,6 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       ...(sourceId ? { sourceId } : {}),
     });
     switch (entry.kind) {
-      case "cluster-policy": {
-        const name = String(body["name"]);
-        const existing = target.policies.get(name);
-        const b = base(name, String(body["policy_id"]));
-        if (typeof body["policy_family_id"] === "string" && body["policy_family_id"]) {
-          const out = familyPolicyItem(body, existing, request, b);
-          items.push(out.item);
-          if (out.destructive) destructive.push(out.destructive);
-        } else if (existing?.["policy_family_id"]) {
-          items.push({
-            ...b,
-            action: "conflict",
-            reason: `the target's policy "${name}" is of family ${text(existing["policy_family_id"])}, the backup's is a custom policy: rename one of them`,
-          });
-        } else items.push({ ...b, ...existingAction(existing !== undefined, request, `policy "${name}"`) });
-        break;
-      }
       case "cluster": {
         const id = String(body["cluster_id"]);
         const name = String(body["cluster_name"]);
@@ -714,27 +608,6 @@ export function directAcl(acl: Json, request: RestoreRequest): Json[] {
   return toPutBody(directEntries(acl, (p) => remapPrincipal(p, request.remap)));
 }
 
-/** A custom policy's create body (never the family fields: they go through FAMILY_POLICY_SPEC). */
-const POLICY_SPEC = ["name", "definition", "description", "max_clusters_per_user", "libraries"];
-const FAMILY_POLICY_SPEC = [
-  "name",
-  "description",
-  "max_clusters_per_user",
-  "libraries",
-  "policy_family_id",
-  "policy_family_definition_overrides",
-];
-
-function pick(body: Json, keys: string[]): Json {
-  const out: Json = {};
-  for (const key of keys) if (body[key] !== undefined) out[key] = body[key];
-  return out;
-}
-
-function isFamilyPolicy(body: Json): boolean {
-  return typeof body["policy_family_id"] === "string" && body["policy_family_id"] !== "";
-}
-
 function remapCompute(spec: Json, ids: IdMaps): Json {
   const out = { ...spec };
   const policy = out["policy_id"];
@@ -826,7 +699,7 @@ async function execute(
   });
   const client = r.client;
   const learn = (kind: keyof RunState["ids"], from: string, to: string) => r.learn(kind, from, to);
-  const needsTarget = ["cluster-policies", "clusters", "jobs", "permissions"].includes(step);
+  const needsTarget = ["clusters", "jobs", "permissions"].includes(step);
   const target = needsTarget ? await readTarget(client, { tree: false }) : undefined;
   const ledger = ["clusters", "jobs", "permissions"].includes(step) ? await r.ledger() : undefined;
   // Objects that already existed (skipped, or created by an earlier attempt) still map old → new ids.
@@ -852,7 +725,7 @@ async function execute(
           return ok("created");
         case "objects": {
           const stored = await ctx.store.getObject(item.sha256!);
-          const { body, replacements } = remapBody(stored, request.remap);
+          const { body, replacements } = remapBody(stored, bodyRules(request));
           const entry = {
             path: item.key,
             kind: item.kind,
@@ -861,41 +734,16 @@ async function execute(
             ...(item.meta ? { meta: item.meta } : {}),
           };
           const outcome = await importObject(client, entry, body, item.target!, item.action === "update");
-          const rewrote = replacements > 0 ? `body rewritten (${replacements} reference(s))` : undefined;
+          const stale = item.meta?.["primaryReferences"];
+          const bodyNote =
+            replacements > 0
+              ? `body rewritten (${replacements} reference(s))`
+              : typeof stale === "number"
+                ? `body still references the primary (${stale} reference(s); rewriteBodies is off)`
+                : undefined;
           return outcome === "exists"
             ? ok("skipped", "already exists (created by an earlier attempt?)")
-            : ok(item.action === "update" ? "updated" : "created", rewrote);
-        }
-        case "cluster-policies": {
-          const body = await ctx.store.getJson<Json>(item.sha256!);
-          const existing = target!.policies.get(item.target!);
-          const family = isFamilyPolicy(body);
-          if (existing) {
-            const policyId = String(existing["policy_id"]);
-            if (item.action === "update") {
-              // A family policy: only its overrides change; the rest stays as the target has it.
-              const edit = family
-                ? {
-                    ...pick(existing, ["name", "description", "max_clusters_per_user", "libraries"]),
-                    policy_family_id: body["policy_family_id"],
-                    policy_family_definition_overrides: body["policy_family_definition_overrides"] ?? "{}",
-                  }
-                : pick(body, POLICY_SPEC);
-              await client.post(
-                "/api/2.0/policies/clusters/edit",
-                { ...edit, policy_id: policyId },
-                { idempotent: true },
-              );
-            }
-            learn("policies", item.sourceId!, policyId);
-            return ok(item.action === "update" ? "updated" : "skipped");
-          }
-          const created = await client.post<Json>(
-            "/api/2.0/policies/clusters/create",
-            pick(body, family ? FAMILY_POLICY_SPEC : POLICY_SPEC),
-          );
-          learn("policies", item.sourceId!, String(created["policy_id"]));
-          return ok("created");
+            : ok(item.action === "update" ? "updated" : "created", bodyNote);
         }
         case "clusters": {
           const body = await ctx.store.getJson<Json>(item.sha256!);
@@ -1001,41 +849,6 @@ async function execute(
 
 // ---- validation ---------------------------------------------------------------------------------
 
-/**
- * One check over a set of objects: every planned object is looked at, and a mismatch names it and
- * what differs. Only what the plan set out to create or update counts: skips and unsupported
- * objects are the plan's own decisions, not misses.
- */
-async function checkSet(
-  name: string,
-  planned: PlanItem[],
-  inspect: (item: PlanItem) => Promise<string | undefined>,
-): Promise<ValidationCheck> {
-  const problems = (
-    await mapLimit(planned, 8, async (item) => {
-      try {
-        const problem = await inspect(item);
-        return problem ? `${item.target ?? item.key}: ${problem}` : undefined;
-      } catch (error) {
-        return `${item.target ?? item.key}: could not be checked (${errorMessage(error)})`;
-      }
-    })
-  ).filter((p): p is string => p !== undefined);
-  return {
-    name,
-    ok: problems.length === 0,
-    expected: planned.length,
-    actual: planned.length - problems.length,
-    // One object per " | ": descriptions themselves use commas and semicolons.
-    ...(problems.length ? { detail: some(problems, 10, " | ") } : {}),
-  };
-}
-
-/** Fields of `expected` that differ in `actual` (deep, key order ignored). */
-function differingFields(expected: Json, actual: Json, ignore: string[] = []): string[] {
-  return Object.keys(expected).filter((k) => !ignore.includes(k) && !sameJson(expected[k], actual[k]));
-}
-
 /** Content exports per kind that one validation makes in full; more are sampled. */
 export const CONTENT_CHECKS = 2000;
 
@@ -1088,7 +901,7 @@ async function validate(
   // up to CONTENT_CHECKS per kind (one validation activity must end well within the host's
   // timeout), beyond that for a sample fixed by hash plus every body the remap rules rewrote.
   const expectedSha = async (item: PlanItem) =>
-    sha256Hex(remapBody(await ctx.store.getObject(item.sha256!), request.remap).body);
+    sha256Hex(remapBody(await ctx.store.getObject(item.sha256!), bodyRules(request)).body);
   const objectCheck = async (kind: "NOTEBOOK" | "FILE") => {
     const items = planned("objects", kind);
     const exported = contentSample(items);
@@ -1117,30 +930,6 @@ async function validate(
   checks.push(await objectCheck("FILE"));
 
   const body = (item: PlanItem) => ctx.store.getJson<Json>(item.sha256!);
-  checks.push(
-    await checkSet(
-      "cluster policies restored (definition or family overrides)",
-      planned("cluster-policies"),
-      async (item) => {
-        const want = await body(item);
-        const have = target.policies.get(item.target!);
-        if (!have) return "missing";
-        if (isFamilyPolicy(want)) {
-          if (have["policy_family_id"] !== want["policy_family_id"])
-            return `family ${String(have["policy_family_id"])}, expected ${String(want["policy_family_id"])}`;
-          return sameJson(
-            definitionValue(have["policy_family_definition_overrides"]),
-            definitionValue(want["policy_family_definition_overrides"]),
-          )
-            ? undefined
-            : "policy_family_definition_overrides differ";
-        }
-        return sameJson(definitionValue(have["definition"]), definitionValue(want["definition"]))
-          ? undefined
-          : "definition differs";
-      },
-    ),
-  );
   checks.push(
     await checkSet("clusters restored (spec, terminated)", planned("clusters"), async (item) => {
       const id = run.ids.clusters[item.sourceId!];
