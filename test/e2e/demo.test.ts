@@ -38,7 +38,7 @@ describe("npm run demo (the main job on its embedded default)", () => {
     // and every other definition equal the backup's.
     const ucReport = await readFile(path.join(outDir, "restore-unity-catalog.md"), "utf8");
     expect(ucReport).toMatch(/- OK isolation and workspace bindings as planned: expected 1, found 1/);
-    expect(ucReport).toMatch(/- OK definitions equal the backup's/);
+    expect(ucReport).toMatch(/- OK catalogs equal the backup's/);
     const markdown = await readFile(path.join(outDir, "drill-report.md"), "utf8");
     expect(markdown).toMatch(/# DR drill .*: PASSED/);
     expect(markdown).toMatch(/\| Databricks Workspace \| workspace \| Completed \|/);

@@ -184,7 +184,22 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     const leftOut = validation.find((v) => v.name === LEFT_OUT)!;
     expect(leftOut).toMatchObject({ ok: true, expected: managed.length });
     expect(leftOut.detail).toMatch(/^managed_table \S+ \(unsupported\)/);
-    expect(validation.find((v) => v.name.startsWith("definitions equal"))).toMatchObject({ ok: true });
+    // One definitions check per securable kind, each compared field by field.
+    const equal = validation.filter((v) => v.name.includes(" equal the backup's ("));
+    expect(equal.map((v) => v.name.split(" equal")[0]).sort()).toEqual(
+      [
+        "catalogs",
+        "connections",
+        "external locations",
+        "external tables",
+        "functions",
+        "schemas",
+        "storage credentials",
+        "views",
+        "volumes",
+      ].sort(),
+    );
+    for (const check of equal) expect(check, check.name).toMatchObject({ ok: true });
 
     // Views went through the SQL statements API; the chained one after its source (a second pass).
     expect(p.sim.log.count("POST /api/2.0/sql/statements")).toBeGreaterThanOrEqual(3);
@@ -378,14 +393,14 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     const checks = await runValidation(p.runtime, unityCatalogScenario, first.request, first.plan.planId);
     const bad = new Map(checks.filter((v) => !v.ok).map((v) => [v.name, v]));
     expect([...bad.keys()].sort()).toEqual([
-      "definitions equal the backup's (comments, properties, locations, columns…)",
+      "catalogs equal the backup's (comment, properties, storage_root, connection_name)",
       "external tables present",
       "grants equal the backup's",
       "owners equal the backup's",
     ]);
     expect(bad.get("external tables present")!.detail).toBe(`missing: ${seed.externalTables[0]}`);
     expect(
-      bad.get("definitions equal the backup's (comments, properties, locations, columns…)")!.detail,
+      bad.get("catalogs equal the backup's (comment, properties, storage_root, connection_name)")!.detail,
     ).toBe('catalog catalog_1: comment: "edited" → "Seeded catalog 1" (found → expected)');
     expect(bad.get("grants equal the backup's")!.detail).toMatch(
       /^catalog main: grants expected \{.*\}, found \{.*intruder: USE_CATALOG/,
@@ -727,9 +742,9 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     expect(bad.get("external tables present")).toBe(`missing: ${external}`);
     expect(bad.get("views present")).toMatch(/missing: .*main\.default\.v_curated/);
     // Before: a re-created managed table's columns were never compared.
-    expect(bad.get("definitions equal the backup's (comments, properties, locations, columns…)")).toContain(
-      `managed_table ${managed}: columns: missing ${String(dropped["name"])} (found → expected)`,
-    );
+    expect(
+      bad.get("managed tables (re-created empty) equal the backup's (comment, properties, columns)"),
+    ).toContain(`managed_table ${managed}: columns: missing ${String(dropped["name"])} (found → expected)`);
   });
 
   it("existing=skip keeps what differs; existing=update makes it equal; overlapping locations conflict", async () => {

@@ -7,14 +7,10 @@
 // credentials and external locations (REST requests to send last, after the DR workspace ids).
 import type { SecurableType } from "../sources/unity-catalog-source.js";
 import type { ManifestEntry } from "../store/manifest.js";
-import {
-  desiredBody,
-  grantSet,
-  restoreKindOf,
-  text,
-  viewDependencies,
-  type Json,
-} from "../restore/scenarios/unity-catalog/model.js";
+import { unityCatalogRequestPaths, type BindingSecurableType } from "../clients/databricks/index.js";
+import { AzdrError } from "../errors.js";
+import { desiredBody } from "../kinds/unity-catalog/index.js";
+import { grantSet, restoreKindOf, text, viewDependencies, type Json } from "../kinds/unity-catalog/model.js";
 import { NO_REMAP } from "../restore/engine/request.js";
 import { readAll, type ComponentExporter } from "./sink.js";
 
@@ -144,7 +140,9 @@ export interface BindingsRecord {
 }
 
 /** REST collection of the securables that take bindings. */
-const BINDABLE_API: Partial<Record<SecurableType, string>> = {
+const BINDABLE_API: Partial<
+  Record<SecurableType, "catalogs" | "storage-credentials" | "external-locations">
+> = {
   catalog: "catalogs",
   storage_credential: "storage-credentials",
   external_location: "external-locations",
@@ -152,16 +150,18 @@ const BINDABLE_API: Partial<Record<SecurableType, string>> = {
 
 /** The two PATCH requests that isolate a securable and bind its workspaces, in order. */
 export function bindingRequests(record: BindingsRecord): { method: "PATCH"; path: string; body: Json }[] {
-  const name = encodeURIComponent(record.fullName);
+  const collection = BINDABLE_API[record.type];
+  if (!collection)
+    throw new AzdrError("INVALID_INPUT", `${record.type} securables take no workspace bindings`);
   return [
     {
       method: "PATCH",
-      path: `/api/2.1/unity-catalog/${BINDABLE_API[record.type] ?? record.type}/${name}`,
+      path: unityCatalogRequestPaths.securable(collection, record.fullName),
       body: { isolation_mode: record.isolationMode },
     },
     {
       method: "PATCH",
-      path: `/api/2.1/unity-catalog/bindings/${record.type}/${name}`,
+      path: unityCatalogRequestPaths.bindings(record.type as BindingSecurableType, record.fullName),
       body: { add: record.bindings },
     },
   ];

@@ -4,7 +4,11 @@
 // owner of every securable, and the workspace bindings of ISOLATED catalogs, storage credentials
 // and external locations.
 import type { BackupSource } from "../backup/engine.js";
-import type { DatabricksClient } from "../clients/databricks.js";
+import {
+  databricksApis,
+  type BindingSecurableType,
+  type UnityCatalogClient,
+} from "../clients/databricks/index.js";
 import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
 import type { FailedEntry, ManifestEntry, SkippedEntry, VanishedEntry } from "../store/manifest.js";
 import type { SourceContext } from "./context.js";
@@ -44,7 +48,6 @@ export interface SecurableWork {
   definition: Json;
 }
 
-const UC = "/api/2.1/unity-catalog";
 const SYSTEM_CATALOGS = new Set(["system", "__databricks_internal", "samples", "hive_metastore"]);
 /** Connection options that could carry credentials: never stored, even if an API returned them. */
 const SECRET_OPTION = /pass(word)?|secret|token|key|credential/i;
@@ -82,9 +85,9 @@ export function withoutSecrets(connection: Json): Json {
 }
 
 /** Resolve the metastore's workspace and check it is assigned; what to do if not. */
-export async function currentAssignment(client: DatabricksClient): Promise<Json> {
+export async function currentAssignment(uc: UnityCatalogClient): Promise<Json> {
   try {
-    return await client.get<Json>(`${UC}/current-metastore-assignment`);
+    return await uc.currentMetastoreAssignment();
   } catch (error) {
     if (isAzdrError(error, "NOT_FOUND")) {
       throw new AzdrError(
@@ -109,9 +112,9 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
         "INVALID_INPUT",
         `metastore "${target.sourceId}" is not in unityCatalog.metastores`,
       );
-    const client = ctx.databricks(metastoreConfig.workspace);
-    const assignment = await currentAssignment(client);
-    const summary = await client.get<Json>(`${UC}/metastore_summary`);
+    const uc = databricksApis(ctx.databricks(metastoreConfig.workspace)).unityCatalog;
+    const assignment = await currentAssignment(uc);
+    const summary: Json = await uc.metastoreSummary();
     const metastoreId = String(summary["metastore_id"] ?? assignment["metastore_id"]);
     if (metastoreConfig.metastoreId && metastoreConfig.metastoreId !== metastoreId) {
       throw new AzdrError(
@@ -124,23 +127,20 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
       await ctx.store.putJson("metastore/assignment.json", "metastore-assignment", assignment),
     ];
 
-    const paged = (path: string, key: string, query: Record<string, string | number> = {}) =>
-      collect(client.paginate<Json>(`${UC}/${path}`, key, { max_results: 1000, ...query }));
-
-    for (const credential of await paged("storage-credentials", "storage_credentials")) {
+    for (const credential of await collect(uc.listStorageCredentials())) {
       work.push({ type: "storage_credential", fullName: String(credential["name"]), definition: credential });
     }
-    for (const location of await paged("external-locations", "external_locations")) {
+    for (const location of await collect(uc.listExternalLocations())) {
       work.push({ type: "external_location", fullName: String(location["name"]), definition: location });
     }
-    for (const connection of await paged("connections", "connections")) {
+    for (const connection of await collect(uc.listConnections())) {
       work.push({
         type: "connection",
         fullName: String(connection["name"]),
         definition: withoutSecrets(connection),
       });
     }
-    const catalogs = (await paged("catalogs", "catalogs")).filter(
+    const catalogs = (await collect(uc.listCatalogs())).filter(
       (c) => !SYSTEM_CATALOGS.has(String(c["name"])) && c["catalog_type"] !== "SYSTEM_CATALOG",
     );
     let schemas = 0;
@@ -151,7 +151,7 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
       work.push({ type: "catalog", fullName: catalogName, definition: catalog });
       let children: Json[];
       try {
-        children = await paged("schemas", "schemas", { catalog_name: catalogName });
+        children = await collect(uc.listSchemas(catalogName));
       } catch (error) {
         // An ISOLATED catalog not bound to the workspace the backup reads through: the catalog
         // itself, its grants and bindings are backed up; what is inside it cannot be read from here.
@@ -173,8 +173,8 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
             typeof schema["full_name"] === "string" ? schema["full_name"] : `${catalogName}.${schemaName}`,
           definition: schema,
         });
-        const scope = { catalog_name: catalogName, schema_name: schemaName };
-        for (const table of await paged("tables", "tables", scope)) {
+        const scope = { catalogName, schemaName };
+        for (const table of await collect(uc.listTables(scope))) {
           tables++;
           work.push({
             type: "table",
@@ -185,10 +185,10 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
             definition: table,
           });
         }
-        for (const volume of await paged("volumes", "volumes", scope)) {
+        for (const volume of await collect(uc.listVolumes(scope))) {
           work.push({ type: "volume", fullName: String(volume["full_name"]), definition: volume });
         }
-        for (const fn of await paged("functions", "functions", scope)) {
+        for (const fn of await collect(uc.listFunctions(scope))) {
           work.push({ type: "function", fullName: String(fn["full_name"]), definition: fn });
         }
       }
@@ -209,23 +209,21 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
 
   async runBatch(ctx, target, work) {
     const metastoreConfig = ctx.config.unityCatalog.metastores.find((m) => m.id === target.sourceId)!;
-    const client = ctx.databricks(metastoreConfig.workspace);
+    const uc = databricksApis(ctx.databricks(metastoreConfig.workspace)).unityCatalog;
     const entries: ManifestEntry[] = [];
     const failed: FailedEntry[] = [];
     const vanished: VanishedEntry[] = [];
     // A securable that answers 404 was dropped during the run only while the metastore still answers.
     const health = new SourceHealth(
       `metastore "${target.sourceId}" (workspace "${metastoreConfig.workspace}")`,
-      `${UC}/metastore_summary`,
-      async (path) => {
-        await client.get(path);
+      "metastore_summary",
+      async () => {
+        await uc.metastoreSummary();
       },
     );
     await mapLimit(work, ctx.config.limits.maxConcurrentRequests, async (item) => {
       try {
-        const grants = await client.get<Json>(
-          `${UC}/permissions/${item.type}/${encodeURIComponent(item.fullName)}`,
-        );
+        const grants = await collect(uc.listGrants(item.type, item.fullName));
         entries.push(
           await ctx.store.putJson(securablePath(item.type, item.fullName), item.type, item.definition, {
             fullName: item.fullName,
@@ -236,7 +234,7 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
           await ctx.store.putJson(grantsPath(item.type, item.fullName), "grants", {
             securable_type: item.type,
             full_name: item.fullName,
-            privilege_assignments: grants["privilege_assignments"] ?? [],
+            privilege_assignments: grants,
           }),
         );
         // An ISOLATED catalog, storage credential or external location is usable only from its
@@ -244,13 +242,7 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
         // the metastore).
         const isolation = isolationOf(item.type, item.definition);
         if (isolation) {
-          const bindings = await collect(
-            client.paginate<Json>(
-              `${UC}/bindings/${item.type}/${encodeURIComponent(item.fullName)}`,
-              "bindings",
-              { max_results: 0 },
-            ),
-          );
+          const bindings = await collect(uc.listBindings(item.type as BindingSecurableType, item.fullName));
           entries.push(
             await ctx.store.putJson(bindingsPath(item.type, item.fullName), "bindings", {
               securable_type: item.type,

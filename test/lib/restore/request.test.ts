@@ -5,7 +5,7 @@ import {
   RestoreRequestError,
   restoreInstanceId,
 } from "../../../src/lib/restore/engine/request.js";
-import { remapAccessConnector } from "../../../src/lib/restore/scenarios/unity-catalog/model.js";
+import { remapAccessConnector } from "../../../src/lib/kinds/unity-catalog/model.js";
 import { remapPrincipal, remapStorage } from "../../../src/lib/restore/engine/remap.js";
 
 const config = parseConfig({

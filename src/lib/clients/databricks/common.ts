@@ -2,7 +2,12 @@
 // DatabricksClient transport (rate limits, retries, pagination fixes live there): it owns the
 // REST paths of one API area, so no path string or transport error type leaks past lib/clients.
 import { AzdrError, isAzdrError, type AzdrErrorCode } from "../../errors.js";
-import type { ApiFamily, DatabricksClient, RequestOptions } from "../databricks.js";
+import {
+  DatabricksError,
+  type ApiFamily,
+  type DatabricksClient,
+  type RequestOptions,
+} from "../databricks.js";
 
 /** Every method takes these; abortSignal cancels waits and in-flight requests. */
 export interface CallOptions {
@@ -98,3 +103,12 @@ export const segment = (value: string | number): string => encodeURIComponent(St
  * gets the code callers test for.
  */
 export type Recode = readonly [message: RegExp, code: AzdrErrorCode];
+
+/**
+ * The HTTP status a failed call was answered with, when it got one: callers that must tell a 500
+ * (the service failed on this object: not re-sent, the object fails) from a 503 (an outage: the
+ * batch retries) ask here rather than importing the transport's error type.
+ */
+export function httpStatusOf(error: unknown): number | undefined {
+  return error instanceof DatabricksError ? error.status : undefined;
+}

@@ -491,3 +491,13 @@ export class UnityCatalogClient {
     await this.http.send("DELETE", `${UC}/${path}/${segment(name)}${query}`, undefined, options);
   }
 }
+
+/**
+ * Paths of Unity Catalog calls azdr writes down for people to make without it (the snapshot
+ * export's request files), kept here with every other REST path.
+ */
+export const unityCatalogRequestPaths = {
+  securable: (collection: "catalogs" | "storage-credentials" | "external-locations", name: string): string =>
+    `${UC}/${collection}/${segment(name)}`,
+  bindings: (type: BindingSecurableType, name: string): string => `${UC}/bindings/${type}/${segment(name)}`,
+};

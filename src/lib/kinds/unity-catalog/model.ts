@@ -1,19 +1,17 @@
-// Unity Catalog restore model: what the backup holds (read from the manifest), how each securable
-// type is created, compared and updated through the REST API, and how remapping rules apply to it.
-// The scenario module (unity-catalog-scenario.ts) drives these; nothing here writes by itself.
-import type { DatabricksClient } from "../../../clients/databricks.js";
-import { DatabricksError } from "../../../clients/databricks.js";
-import { isAzdrError } from "../../../errors.js";
-import type { SecurableType } from "../../../sources/unity-catalog-source.js";
-import { SECURABLE_FOLDERS } from "../../../sources/unity-catalog-source.js";
-import type { Manifest } from "../../../store/manifest.js";
-import type { Remap as RemapRules } from "../../engine/request-schema.js";
-import { remapPrincipal, remapStorage } from "../../engine/remap.js";
+// Unity Catalog restore model shared by the securable handlers: what the backup holds (read from
+// the manifest), how a definition compares with the target's, grants as sets, view dependencies,
+// SQL quoting, and the typed-client calls every securable type answers (get, update, delete).
+import { collect } from "../../concurrency.js";
+import type { UnityCatalogClient } from "../../clients/databricks/index.js";
+import { isAzdrError } from "../../errors.js";
+import type { SecurableType } from "../../sources/unity-catalog-source.js";
+import { SECURABLE_FOLDERS } from "../../sources/unity-catalog-source.js";
+import type { Manifest } from "../../store/manifest.js";
+import type { Remap as RemapRules } from "../../restore/engine/request-schema.js";
+import { remapPrincipal, remapStorage } from "../../restore/engine/remap.js";
 
 export type Json = Record<string, unknown>;
 type Remap = RemapRules;
-
-export const UC = "/api/2.1/unity-catalog";
 
 /** A JSON scalar as text (strings, numbers, booleans); anything else gives the fallback. */
 export function text(value: unknown, fallback = ""): string {
@@ -116,40 +114,99 @@ export function restoreKindOf(type: SecurableType, definition: Json): RestoreKin
   return "managed_table";
 }
 
-/** REST collection of each securable type (GET/PATCH/DELETE `${UC}/${api}/{name}`). */
-export const API: Record<Exclude<SecurableType, "metastore">, string> = {
-  storage_credential: "storage-credentials",
-  external_location: "external-locations",
-  connection: "connections",
-  catalog: "catalogs",
-  schema: "schemas",
-  table: "tables",
-  volume: "volumes",
-  function: "functions",
-};
-
-export function objectPath(type: SecurableType, fullName: string): string {
-  if (type === "metastore") return `${UC}/metastores/${encodeURIComponent(fullName)}`;
-  return `${UC}/${API[type]}/${encodeURIComponent(fullName)}`;
+export function isAlreadyExists(error: unknown): boolean {
+  return isAzdrError(error, "ALREADY_EXISTS");
 }
 
-export function isAlreadyExists(error: unknown): boolean {
-  if (isAzdrError(error, "ALREADY_EXISTS")) return true;
-  return error instanceof DatabricksError && /ALREADY_EXISTS$/.test(error.errorCode ?? "");
+type Securable = Exclude<SecurableType, "metastore">;
+
+/** The typed-client get, update and delete of each securable type. */
+const CALLS: Record<
+  Securable,
+  {
+    get(uc: UnityCatalogClient, name: string): Promise<Json>;
+    update(uc: UnityCatalogClient, name: string, patch: Json): Promise<unknown>;
+    remove(uc: UnityCatalogClient, name: string): Promise<void>;
+  }
+> = {
+  storage_credential: {
+    get: (uc, n) => uc.getStorageCredential(n),
+    update: (uc, n, p) => uc.updateStorageCredential(n, p),
+    remove: (uc, n) => uc.deleteStorageCredential(n),
+  },
+  external_location: {
+    get: (uc, n) => uc.getExternalLocation(n),
+    update: (uc, n, p) => uc.updateExternalLocation(n, p),
+    remove: (uc, n) => uc.deleteExternalLocation(n),
+  },
+  connection: {
+    get: (uc, n) => uc.getConnection(n),
+    update: (uc, n, p) => uc.updateConnection(n, p),
+    remove: (uc, n) => uc.deleteConnection(n),
+  },
+  catalog: {
+    get: (uc, n) => uc.getCatalog(n),
+    update: (uc, n, p) => uc.updateCatalog(n, p),
+    remove: (uc, n) => uc.deleteCatalog(n),
+  },
+  schema: {
+    get: (uc, n) => uc.getSchema(n),
+    update: (uc, n, p) => uc.updateSchema(n, p),
+    remove: (uc, n) => uc.deleteSchema(n),
+  },
+  // Tables and functions change only their owner through REST (the rest is SQL or a re-create).
+  table: {
+    get: (uc, n) => uc.getTable(n),
+    update: (uc, n, p) => uc.updateTable(n, { owner: text(p["owner"]) }),
+    remove: (uc, n) => uc.deleteTable(n),
+  },
+  volume: {
+    get: (uc, n) => uc.getVolume(n),
+    update: (uc, n, p) => uc.updateVolume(n, p),
+    remove: (uc, n) => uc.deleteVolume(n),
+  },
+  function: {
+    get: (uc, n) => uc.getFunction(n),
+    update: (uc, n, p) => uc.updateFunction(n, { owner: text(p["owner"]) }),
+    remove: (uc, n) => uc.deleteFunction(n),
+  },
+};
+
+function callsOf(type: SecurableType) {
+  if (type === "metastore") throw new Error("the metastore is not read or changed as a securable");
+  return CALLS[type];
 }
 
 /** GET one securable; undefined when it does not exist. */
 export async function getObject(
-  client: DatabricksClient,
+  uc: UnityCatalogClient,
   type: SecurableType,
   fullName: string,
 ): Promise<Json | undefined> {
   try {
-    return await client.get<Json>(objectPath(type, fullName));
+    return await callsOf(type).get(uc, fullName);
   } catch (error) {
     if (isAzdrError(error, "NOT_FOUND")) return undefined;
     throw error;
   }
+}
+
+/** PATCH one securable (tables and functions: the owner only). */
+export async function updateObject(
+  uc: UnityCatalogClient,
+  type: SecurableType,
+  fullName: string,
+  patch: Json,
+): Promise<void> {
+  await callsOf(type).update(uc, fullName, patch);
+}
+
+export async function deleteObject(
+  uc: UnityCatalogClient,
+  type: SecurableType,
+  fullName: string,
+): Promise<void> {
+  await callsOf(type).remove(uc, fullName);
 }
 
 // ---- remapping ------------------------------------------------------------------------------------
@@ -179,148 +236,22 @@ const COLUMN_FIELDS = [
   "partition_index",
 ];
 
-const FUNCTION_FIELDS = [
-  "name",
-  "catalog_name",
-  "schema_name",
-  "input_params",
-  "data_type",
-  "full_data_type",
-  "return_params",
-  "routine_body",
-  "routine_definition",
-  "routine_dependencies",
-  "parameter_style",
-  "is_deterministic",
-  "sql_data_access",
-  "is_null_call",
-  "security_type",
-  "specific_name",
-  "external_name",
-  "external_language",
-  "sql_path",
-  "comment",
-  "properties",
-];
-
-function pick(source: Json, fields: string[]): Json {
+export function pick(source: Json, fields: string[]): Json {
   const out: Json = {};
   for (const f of fields) if (source[f] !== undefined && source[f] !== null) out[f] = source[f];
   return out;
 }
 
-function columns(value: unknown): Json[] {
+export function columns(value: unknown): Json[] {
   return Array.isArray(value) ? (value as Json[]).map((c) => pick(c, COLUMN_FIELDS)) : [];
 }
 
-/** The create body of a securable, remapped; the comparable fields are a subset of it. */
-export function desiredBody(kind: RestoreKind, def: Json, remap: Remap): Json {
-  switch (kind) {
-    case "storage_credential": {
-      const mi = (def["azure_managed_identity"] ?? {}) as Json;
-      return {
-        name: def["name"],
-        ...pick(def, ["comment", "read_only", "skip_validation"]),
-        azure_managed_identity: {
-          access_connector_id: remapAccessConnector(text(mi["access_connector_id"], ""), remap),
-          ...pick(mi, ["managed_identity_id"]),
-        },
-      };
-    }
-    case "external_location":
-      return {
-        name: def["name"],
-        url: remapStorage(text(def["url"], ""), remap),
-        credential_name: def["credential_name"],
-        ...pick(def, ["comment", "read_only", "fallback"]),
-      };
-    case "connection":
-      return {
-        name: def["name"],
-        connection_type: def["connection_type"],
-        options: def["options"] ?? {},
-        ...pick(def, ["comment", "properties", "read_only"]),
-      };
-    case "catalog": {
-      const root = typeof def["storage_root"] === "string" ? def["storage_root"] : undefined;
-      return {
-        name: def["name"],
-        ...pick(def, ["comment", "properties", "connection_name", "options", "provider_name", "share_name"]),
-        ...(root ? { storage_root: remapCatalogRoot(String(def["name"]), root, remap) } : {}),
-      };
-    }
-    case "schema": {
-      const root = typeof def["storage_root"] === "string" ? def["storage_root"] : undefined;
-      return {
-        name: def["name"],
-        catalog_name: def["catalog_name"],
-        ...pick(def, ["comment", "properties"]),
-        ...(root ? { storage_root: remapStorage(root, remap) } : {}),
-      };
-    }
-    case "external_table":
-    case "managed_table":
-      return {
-        name: def["name"],
-        catalog_name: def["catalog_name"],
-        schema_name: def["schema_name"],
-        table_type: def["table_type"],
-        data_source_format: def["data_source_format"] ?? "DELTA",
-        storage_location: remapStorage(text(def["storage_location"], ""), remap),
-        columns: columns(def["columns"]),
-        ...pick(def, ["comment", "properties"]),
-      };
-    case "view":
-      return {
-        name: def["name"],
-        catalog_name: def["catalog_name"],
-        schema_name: def["schema_name"],
-        table_type: def["table_type"] ?? "VIEW",
-        view_definition: def["view_definition"],
-        ...pick(def, ["comment"]),
-      };
-    case "volume":
-      return {
-        name: def["name"],
-        catalog_name: def["catalog_name"],
-        schema_name: def["schema_name"],
-        volume_type: def["volume_type"] ?? "MANAGED",
-        ...(def["volume_type"] === "EXTERNAL"
-          ? { storage_location: remapStorage(text(def["storage_location"], ""), remap) }
-          : {}),
-        ...pick(def, ["comment"]),
-      };
-    case "function":
-      return { function_info: pick(def, FUNCTION_FIELDS) };
-  }
+/** Fields compared per kind: `mutable` can be changed in place, `replace` need drop + re-create, `fixed` cannot change. */
+export interface Compared {
+  mutable: string[];
+  replace: string[];
+  fixed: string[];
 }
-
-/** Fields compared per kind: `mutable` can be PATCHed, `replace` need drop + re-create, `fixed` cannot change. */
-const COMPARED: Record<RestoreKind, { mutable: string[]; replace: string[]; fixed: string[] }> = {
-  storage_credential: { mutable: ["comment", "read_only", "azure_managed_identity"], replace: [], fixed: [] },
-  external_location: { mutable: ["url", "credential_name", "comment", "read_only"], replace: [], fixed: [] },
-  connection: { mutable: [], replace: [], fixed: ["connection_type", "options", "comment"] },
-  catalog: { mutable: ["comment", "properties"], replace: [], fixed: ["storage_root", "connection_name"] },
-  schema: { mutable: ["comment", "properties"], replace: [], fixed: ["storage_root"] },
-  // Tables: comment and properties change in place with SQL (COMMENT ON, SET TBLPROPERTIES);
-  // only where the data lives, its format or its columns need the table dropped and re-created.
-  external_table: {
-    mutable: ["comment", "properties"],
-    replace: ["storage_location", "data_source_format", "columns"],
-    fixed: ["table_type"],
-  },
-  // Columns of a managed table change only by altering it (or by dropping it, which deletes its data):
-  // a difference is a conflict, and a table re-created empty is checked to have the backup's.
-  managed_table: { mutable: ["comment", "properties"], replace: [], fixed: ["columns"] },
-  // CREATE OR REPLACE VIEW sets the comment with the definition (the Tables API cannot change either).
-  view: { mutable: [], replace: ["view_definition", "comment"], fixed: ["table_type"] },
-  volume: { mutable: ["comment"], replace: [], fixed: ["volume_type", "storage_location"] },
-  function: {
-    mutable: [],
-    replace: ["routine_definition", "data_type", "full_data_type", "input_params", "routine_body", "comment"],
-    fixed: [],
-  },
-};
 
 function normalize(field: string, value: unknown): unknown {
   if (value === undefined || value === null || value === "") return undefined;
@@ -363,10 +294,8 @@ export interface Difference {
   fixed: string[];
 }
 
-/** How an existing target object differs from the desired (remapped backup) body. */
-export function differences(kind: RestoreKind, desired: Json, existing: Json): Difference {
-  const want = kind === "function" ? ((desired["function_info"] ?? {}) as Json) : desired;
-  const compared = COMPARED[kind];
+/** How an existing target object differs from the desired (remapped backup) body's comparable part. */
+export function differences(compared: Compared, want: Json, existing: Json): Difference {
   // A location the backup did not set (a managed volume's, a catalog on the metastore root) is the
   // service's to choose: whatever the target chose is not a difference.
   const serverChosen = (f: string) =>
@@ -381,8 +310,7 @@ export function noDifference(d: Difference): boolean {
 }
 
 /** `field: "before" → "after"` for each differing field, for destructive entries the approver reads. */
-export function beforeAfter(kind: RestoreKind, desired: Json, existing: Json, fields: string[]): string {
-  const want = kind === "function" ? ((desired["function_info"] ?? {}) as Json) : desired;
+export function beforeAfter(want: Json, existing: Json, fields: string[]): string {
   const show = (value: unknown) => {
     const s = value === undefined || value === null ? "(none)" : JSON.stringify(value);
     return s.length > 120 ? `${s.slice(0, 117)}…` : s;
@@ -496,14 +424,11 @@ export function grantSetsEqual(a: GrantSet, b: GrantSet): boolean {
 }
 
 export async function readGrants(
-  client: DatabricksClient,
+  uc: UnityCatalogClient,
   type: SecurableType,
   fullName: string,
 ): Promise<GrantSet> {
-  const response = await client.get<{
-    privilege_assignments?: { principal?: string; privileges?: unknown[] }[];
-  }>(`${UC}/permissions/${type}/${encodeURIComponent(fullName)}`);
-  return grantSet(response.privilege_assignments);
+  return grantSet(await collect(uc.listGrants(type, fullName)));
 }
 
 // ---- view dependencies ------------------------------------------------------------------------------

@@ -1,0 +1,47 @@
+// Storage credentials: managed-identity ones are re-created with their access connector id
+// (remapped by remap.accessConnectors); service-principal ones hold a secret that is never backed
+// up, so they are listed as unsupported with what to do. Isolation and workspace bindings are the
+// workspace-bindings handler's.
+import { pick, remapAccessConnector, text, type Json } from "./model.js";
+import { securableKind } from "./securable.js";
+
+export const storageCredential = securableKind({
+  kind: "storage_credential",
+  type: "storage_credential",
+  label: "Storage credential",
+  plural: "storage credentials",
+  step: {
+    kind: "items",
+    ordering: "parallel",
+    name: "storage-credentials",
+    title: "Storage credentials",
+    why: "External locations name a storage credential, so credentials come first.",
+  },
+  coverage: {
+    backup: true,
+    restore: true,
+    validated: true,
+    note: "managed identity only (access connector remapped); comment, read_only, identity",
+  },
+  compared: { mutable: ["comment", "read_only", "azure_managed_identity"], replace: [], fixed: [] },
+  desired(def, remap) {
+    const mi = (def["azure_managed_identity"] ?? {}) as Json;
+    return {
+      name: def["name"],
+      ...pick(def, ["comment", "read_only", "skip_validation"]),
+      azure_managed_identity: {
+        access_connector_id: remapAccessConnector(text(mi["access_connector_id"], ""), remap),
+        ...pick(mi, ["managed_identity_id"]),
+      },
+    };
+  },
+  holdBack(_r, _o, def, exists) {
+    if (def["azure_managed_identity"]) return undefined;
+    return exists
+      ? "exists in the target"
+      : "not a managed-identity credential: its secret is not (and never is) in the backup; re-create it with its secret, or move it to an access connector";
+  },
+  async create(r, _fullName, desired) {
+    await r.target.apis.unityCatalog.createStorageCredential(desired as Json & { name: string });
+  },
+});
