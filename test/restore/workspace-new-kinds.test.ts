@@ -276,4 +276,28 @@ describe("7.3 restore of warehouses, dashboards, pipelines, libraries, experimen
     expect(steps.get("mlflow-experiments")?.failed).toBe(1);
     expect(reasons).toMatch(/restore or permanently delete it/);
   });
+  it("a warehouse create whose answer is lost is taken over and stopped, never created twice", async () => {
+    platform = await backedUp();
+    // The create runs, the answer never arrives (a POST is not re-sent: it could create twice).
+    platform.sim.faults.add("dr", {
+      route: "POST /api/2.0/sql/warehouses",
+      method: "POST",
+      resetAfterHandling: true,
+      times: 1,
+    });
+    const dr = platform.sim.workspace("dr").state;
+    platform.sim.log.clear();
+    const report = await restore(platform, { mode: "apply", preApproved: true });
+    expect(report.phase, JSON.stringify({ reasons: report.reasons, validation: report.validation })).toBe(
+      "Completed",
+    );
+    // The retried batch found the warehouse the lost create made: one, stopped, POSTed once.
+    const named = [...dr.sqlWarehouses.records.values()].filter((w) => w.name === "bi warehouse 0");
+    expect(named.map((w) => w.state)).toEqual(["STOPPED"]);
+    expect(platform.sim.log.count(/^POST \/api\/2\.0\/sql\/warehouses$/)).toBe(1);
+    // The dashboard that runs on it is published on that warehouse.
+    expect(
+      [...dr.lakeview.dashboards.values()].map((d) => [d.warehouse_id, d.published !== undefined]),
+    ).toEqual([[named[0]!.id, true]]);
+  });
 });

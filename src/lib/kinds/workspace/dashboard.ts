@@ -172,9 +172,12 @@ export const dashboard: WorkspaceKind = {
         target = await lakeview.create(draft);
         status = "created";
       } catch (error) {
-        // Made since the plan read the target (a lost answer of an earlier attempt): keep it.
+        // Made since the plan read the target (a lost answer of an earlier attempt): keep it, and
+        // still publish it below.
         if (!isAzdrError(error, "ALREADY_EXISTS")) throw error;
-        return { status: "skipped", detail: "already exists (created by an earlier attempt?)" };
+        for await (const d of lakeview.list()) if (d.path === backup.path) target = d;
+        if (!target) throw error;
+        status = "created";
       }
     }
     if (status === "skipped") return { status, detail: "already exists (created by an earlier attempt?)" };

@@ -104,9 +104,10 @@ export const sqlWarehouse: WorkspaceKind = {
     if (existing) {
       if (item.action === "update") await api.edit(existing.id, spec);
       r.learn(WAREHOUSE_IDS, item.sourceId!, existing.id);
-      return item.action === "update"
-        ? { status: "updated" }
-        : { status: "skipped", detail: "already exists (created by an earlier attempt?)" };
+      if (item.action === "update") return { status: "updated" };
+      // Planned as a create: an earlier attempt made it (its answer lost) and may not have stopped it.
+      if (existing.state === "RUNNING" || existing.state === "STARTING") await api.stop(existing.id);
+      return { status: "skipped", detail: "already exists (created by an earlier attempt?); stopped" };
     }
     let id: string;
     try {
