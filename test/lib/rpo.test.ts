@@ -264,9 +264,10 @@ describe("RPO status: every row of the runbook's table, measured by its own evid
     const rows = await rpoStatus(p.runtime, new Date());
     const notebooks = rowOf(rows, "databricks-notebooks", "primary");
     const oversized = p.sim.seeds.workspaces["primary"]!.oversizedPaths[0]!;
-    // The oversized notebook is a gap; the Git folders are kept by the workspace-config backup.
+    // The oversized notebook is a gap; the Git folders and the AI/BI dashboard are kept by the
+    // workspace-config backup.
     expectRow(notebooks, "partial", {
-      evidence: /Completed, \d+ objects, 1 skipped, 2 kept by another backup/,
+      evidence: /Completed, \d+ objects, 1 skipped, 3 kept by another backup/,
     });
     expect(notebooks.detail).toContain(`1 skipped: ${oversized} (`);
     const jobs = rowOf(rows, "databricks-jobs", "primary");
