@@ -1,6 +1,7 @@
 // AI/BI (Lakeview) dashboards: backed up through the Lakeview API as their draft (display name,
 // folder, serialized definition, warehouse) and whether and how they were published. Restored as a
-// draft at the same path — the definition rewritten by the storage and workspace-URL remap rules,
+// draft at the same path — the definition rewritten by the storage and workspace-URL remap rules
+// when the request opts in to body rewriting (--rewrite-bodies),
 // the warehouse mapped to the restored one — then published again when the backup's was published
 // (with the same embed_credentials). Validated field by field: path, definition, warehouse, publish
 // state. Schedules and subscriptions are not backed up yet.
@@ -20,6 +21,7 @@ import {
   type WorkspaceKind,
   type WorkspaceRestore,
 } from "./context.js";
+import { bodyRules } from "./bodies.js";
 import { sqlWarehouse, WAREHOUSE_IDS } from "./sql-warehouse.js";
 
 /** What the backup stores of one dashboard. */
@@ -65,8 +67,9 @@ function backedUp(r: WorkspaceRestore): Set<string> {
   );
 }
 
+/** The definition holds SQL, like a notebook body: rewritten only when the request opts in. */
 function restoredBody(r: WorkspaceRestore, backup: DashboardBackup): string {
-  return remapStorage(backup.serialized_dashboard, r.request.remap);
+  return remapStorage(backup.serialized_dashboard, bodyRules(r.request));
 }
 
 export const dashboard: WorkspaceKind = {
