@@ -3,12 +3,14 @@
 // list them in this order. A new kind: its own module here, one line below (before permissions:
 // ACLs go last, they refer to the new ids of everything above). See src/lib/kinds/README.md.
 import type { ItemsStep } from "../../restore/engine/steps.js";
+import { cluster } from "./cluster.js";
 import { clusterPolicy } from "./cluster-policy.js";
 import { CONFIG, OBJECTS, type WorkspaceKind } from "./context.js";
 import { clusterLibraries } from "./cluster-libraries.js";
 import { dashboard } from "./dashboard.js";
 import { globalInitScript } from "./global-init-script.js";
 import { instancePool } from "./instance-pool.js";
+import { job } from "./job.js";
 import { legacyKind } from "./legacy.js";
 import { mlflowExperiment } from "./mlflow-experiment.js";
 import { pipeline } from "./pipeline.js";
@@ -57,36 +59,8 @@ export const WORKSPACE_KINDS: readonly WorkspaceKind[] = [
   }),
   clusterPolicy,
   instancePool,
-  legacyKind({
-    kind: "cluster",
-    needsIds: true,
-    label: "Cluster",
-    component: CONFIG,
-    folder: "clusters",
-    step: {
-      kind: "items",
-      ordering: "parallel",
-      name: "clusters",
-      title: "Clusters (created terminated)",
-      why: "Jobs refer to clusters by id; nobody pays for idle compute.",
-    },
-    coverage: { ...VALIDATED, note: "spec field by field, terminated; job clusters come with their jobs" },
-  }),
-  legacyKind({
-    kind: "job",
-    needsIds: true,
-    label: "Job",
-    component: CONFIG,
-    folder: "jobs",
-    step: {
-      kind: "items",
-      ordering: "dependency",
-      name: "jobs",
-      title: "Jobs (created paused)",
-      why: "Need clusters, policies, pools and the jobs they trigger; paused so nothing runs before you check.",
-    },
-    coverage: { ...VALIDATED, note: "settings field by field after remap; created paused" },
-  }),
+  cluster,
+  job,
   secretScope,
   repo,
   globalInitScript,

@@ -13,6 +13,11 @@ export interface PermissionsWork extends KindWork {
   label: string;
 }
 
+/** Where an object's direct ACL is kept in the config snapshot. */
+export function permissionsEntryPath(objectType: string, objectId: string): string {
+  return `permissions/${objectType}/${objectId}.json`;
+}
+
 export function permissionsWork(
   objectType: PermissionObjectType,
   objectId: string,
@@ -20,7 +25,7 @@ export function permissionsWork(
 ): PermissionsWork {
   return {
     kind: "permissions",
-    path: `permissions/${objectType}/${objectId}.json`,
+    path: permissionsEntryPath(objectType, objectId),
     objectType,
     objectId,
     label,

@@ -21,10 +21,10 @@ import type {
   ValidationCheck,
 } from "../engine/steps.js";
 import { actionable, selected, type PlanItem, type PreflightCheck } from "../engine/plan.js";
-import { emptyIdMaps, remapDeep, remapPrincipal, remapStorage, type IdMaps } from "../engine/remap.js";
+import { emptyIdMaps, remapPrincipal, type IdMaps } from "../engine/remap.js";
 import type { WorkspaceRequest as RestoreRequest } from "../catalog.js";
-import { collect, mapLimit } from "../../concurrency.js";
-import { checkSet, differingFields, some, text } from "../../kinds/compare.js";
+import { mapLimit } from "../../concurrency.js";
+import { checkSet, some, text } from "../../kinds/compare.js";
 import {
   aclDiff,
   describeList,
@@ -34,10 +34,6 @@ import {
   type AclEntry,
 } from "../../kinds/workspace/acl.js";
 import { bodyRules, remapBody, rewritesBodies } from "../../kinds/workspace/bodies.js";
-
-/** Files a plan note names one by one (the rest are counted). */
-const BODY_LIST = 50;
-import type { IdLedger, LedgerKind, TargetObject } from "../../kinds/workspace/ledger.js";
 import {
   workspaceRestore,
   type WorkspaceKind,
@@ -56,11 +52,8 @@ const CONFIG = "databricks/workspace-config";
 
 const STEPS: PlanStep[] = workspaceSteps();
 
-const CONFIG_STEP_BY_KIND: Record<string, string> = {
-  cluster: "clusters",
-  job: "jobs",
-  permissions: "permissions",
-};
+/** Files a plan note names one by one (the rest are counted). */
+const BODY_LIST = 50;
 
 function workspaceOf(ctx: SourceContext, id: string) {
   const ws = ctx.config.databricks.workspaces.find((w) => w.id === id);
@@ -79,117 +72,22 @@ async function learnFromHandlers(r: WorkspaceRestore): Promise<void> {
     if (!isLegacy(handler) && handler.learn) await handler.learn(r, entriesOf(handler, r.manifests));
 }
 
-/** What already exists in the target, read once per plan or batch. */
-interface TargetState {
-  /** Workspace objects by path (tree read only when asked). */
-  paths: Map<string, { type: string; objectId: number; language?: string }>;
-  jobs: TargetObject[];
-  clusters: (TargetObject & { state: string })[];
-}
+/** The target's workspace tree by path (object type, id, language), read once per plan or validation. */
+type TargetTree = Map<string, { type: string; objectId: number; language?: string }>;
 
-async function readTarget(client: DatabricksClient, options: { tree: boolean }): Promise<TargetState> {
-  const state: TargetState = {
-    paths: new Map(),
-    jobs: [],
-    clusters: [],
-  };
-  if (options.tree) {
-    const { objects } = await listTree(client, "/");
+function targetTree(r: WorkspaceRestore): Promise<TargetTree> {
+  return r.memo("tree", async () => {
+    const paths: TargetTree = new Map();
+    const { objects } = await listTree(r.client, "/");
     for (const o of objects)
       if (o.path)
-        state.paths.set(o.path, {
+        paths.set(o.path, {
           type: String(o.object_type),
           objectId: Number(o.object_id),
           ...(o.language ? { language: String(o.language) } : {}),
         });
-  }
-  for (const job of await collect(client.paginate<Json>("/api/2.2/jobs/list", "jobs", { limit: 100 }))) {
-    const settings = (job["settings"] ?? {}) as Json;
-    state.jobs.push({
-      id: String(job["job_id"]),
-      name: typeof settings["name"] === "string" ? settings["name"] : "",
-      createdAt: Number(job["created_time"] ?? 0),
-    });
-  }
-  for (const c of await collect(
-    client.paginate<Json>("/api/2.1/clusters/list", "clusters", { page_size: 100 }),
-  )) {
-    state.clusters.push({
-      id: String(c["cluster_id"]),
-      name: String(c["cluster_name"]),
-      createdAt: Number(c["start_time"] ?? 0),
-      state: typeof c["state"] === "string" ? c["state"] : "",
-    });
-  }
-  return state;
-}
-
-type Resolved = { id: string; how: "recorded" | "adopted" | "name" };
-
-/**
- * The target job or cluster a source one corresponds to: the one a restore created for it (ledger),
- * else one of the same name that no restore created for another source object.
- */
-function resolveInTarget(
-  ledger: IdLedger,
-  kind: LedgerKind,
-  sourceId: string,
-  name: string,
-  objects: TargetObject[],
-): Resolved | undefined {
-  const ours = ledger.resolve(kind, sourceId, name, objects);
-  if (ours) return ours;
-  const claimed = ledger.claimed(kind);
-  const byName = objects.find((o) => o.name === name && !claimed.has(o.id));
-  return byName ? { id: byName.id, how: "name" } : undefined;
-}
-
-function sourceIdOf(entry: ManifestEntry): string {
-  return decodeURIComponent(entry.path.replace(/^[^/]+\//, "").replace(/\.json$/, ""));
-}
-
-function nameOf(entry: ManifestEntry): string {
-  return text(entry.meta?.["name"]);
-}
-
-/**
- * Fill id maps (old → new) from what the target already holds: the ledger and unclaimed names for
- * jobs and clusters, names for policies and pools. Objects adopted after an interrupted create are
- * recorded in the ledger (persist) so later runs find them directly.
- */
-async function learnExisting(
-  manifests: Manifests,
-  target: TargetState,
-  ledger: IdLedger,
-  ids: IdMaps,
-  persist: boolean,
-): Promise<void> {
-  const entries = manifests[CONFIG]?.entries ?? [];
-  const computeKinds = { job: "jobs", cluster: "clusters" } as const;
-  const objectsOf = (kind: LedgerKind) => (kind === "jobs" ? target.jobs : target.clusters);
-  // First what restores created (recorded or adopted), so a same-named object that belongs to one
-  // source object is never matched by name for another.
-  for (const entry of entries) {
-    const kind = computeKinds[entry.kind as keyof typeof computeKinds];
-    if (!kind) continue;
-    const sourceId = sourceIdOf(entry);
-    const ours = ledger.resolve(kind, sourceId, nameOf(entry), objectsOf(kind));
-    if (!ours) continue;
-    ids[kind][sourceId] ??= ours.id;
-    if (ours.how === "adopted") {
-      if (persist) await ledger.record(kind, sourceId, ours.id);
-      else ledger.claim(kind, sourceId, ours.id);
-    }
-  }
-  for (const entry of entries) {
-    const sourceId = sourceIdOf(entry);
-    const name = nameOf(entry);
-    const kind = computeKinds[entry.kind as keyof typeof computeKinds];
-    if (kind) {
-      const found = resolveInTarget(ledger, kind, sourceId, name, objectsOf(kind));
-      if (found) ids[kind][sourceId] ??= found.id;
-    }
-  }
+    return paths;
+  });
 }
 
 function existingAction(
@@ -201,32 +99,6 @@ function existingAction(
   return request.existing === "update"
     ? { action: "update", reason: `${what} exists in the target and existing=update` }
     : { action: "skip", reason: `${what} already exists in the target (existing=skip)` };
-}
-
-/** Order jobs so that a job is created after the jobs its run_job_task tasks trigger. */
-function jobOrder(jobs: { sourceId: string; refs: string[] }[]): string[] {
-  const byId = new Map(jobs.map((j) => [j.sourceId, j]));
-  const done = new Set<string>();
-  const visiting = new Set<string>();
-  const out: string[] = [];
-  const visit = (id: string) => {
-    if (done.has(id) || visiting.has(id) || !byId.has(id)) return;
-    visiting.add(id);
-    for (const ref of byId.get(id)!.refs) visit(ref);
-    visiting.delete(id);
-    done.add(id);
-    out.push(id);
-  };
-  for (const job of jobs) visit(job.sourceId);
-  return out;
-}
-
-function runJobRefs(settings: Json): string[] {
-  return (
-    ((settings["tasks"] as Json[] | undefined) ?? [])
-      .map((t) => (t["run_job_task"] as Json | undefined)?.["job_id"])
-      .filter((id) => id !== undefined) as (number | string)[]
-  ).map(String);
 }
 
 // ---- plan ---------------------------------------------------------------------------------------
@@ -276,8 +148,7 @@ async function currentAcl(client: DatabricksClient, objectType: string, id: stri
 async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Manifests) {
   const r = workspaceRestore({ ctx, request, manifests, phase: "plan", ids: emptyIdMaps(request.remap) });
   const client = r.client;
-  const target = await readTarget(client, { tree: true });
-  const ledger = await r.ledger();
+  const target = { paths: await targetTree(r) };
   const items: PlanItem[] = [];
   const notes: string[] = [];
   const destructive: string[] = [];
@@ -369,96 +240,10 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
   }
   // Old → new ids of what already exists, for permissions of existing objects.
   const ids = r.ids;
-  await learnExisting(manifests, target, ledger, ids, false);
   await learnFromHandlers(r);
-  const entries = (config?.entries ?? []).filter((e) => selected(e.path, request.include, request.exclude));
-  const jobs: { entry: ManifestEntry; sourceId: string; refs: string[]; name: string }[] = [];
-  const permissionEntries: ManifestEntry[] = [];
-  for (const entry of entries) {
-    const step = CONFIG_STEP_BY_KIND[entry.kind];
-    if (!step) continue;
-    if (entry.kind === "permissions") {
-      permissionEntries.push(entry);
-      continue;
-    }
-    const body = await ctx.store.getJson<Json>(entry.sha256);
-    const base = (name: string, sourceId?: string) => ({
-      step,
-      key: entry.path,
-      kind: entry.kind,
-      target: name,
-      sha256: entry.sha256,
-      ...(sourceId ? { sourceId } : {}),
-    });
-    switch (entry.kind) {
-      case "cluster": {
-        const id = String(body["cluster_id"]);
-        const name = String(body["cluster_name"]);
-        const found = resolveInTarget(ledger, "clusters", id, name, target.clusters);
-        const state = found ? target.clusters.find((c) => c.id === found.id)?.state : undefined;
-        if (found && found.how !== "name" && state !== "TERMINATED") {
-          // Created by an earlier attempt that stopped before terminating it: stop it now.
-          items.push({
-            ...base(name, id),
-            action: "update",
-            reason: `created by an earlier attempt (cluster ${found.id}) and left running: it will be terminated`,
-          });
-        } else if (found && found.how !== "name") {
-          items.push({
-            ...base(name, id),
-            ...(request.existing === "update"
-              ? { action: "update", reason: `restored earlier into cluster ${found.id}; existing=update` }
-              : { action: "skip", reason: `restored earlier into cluster ${found.id}` }),
-          });
-        } else
-          items.push({
-            ...base(name, id),
-            ...existingAction(found !== undefined, request, `cluster "${name}"`),
-          });
-        break;
-      }
-      case "job": {
-        const settings = (body["settings"] ?? {}) as Json;
-        jobs.push({
-          entry,
-          sourceId: String(body["job_id"]),
-          refs: runJobRefs(settings),
-          name: String(settings["name"]),
-        });
-        break;
-      }
-    }
-  }
-  // Jobs in dependency order: a job triggering another is created after it.
-  const jobById = new Map(jobs.map((j) => [j.sourceId, j]));
-  for (const id of jobOrder(jobs)) {
-    const job = jobById.get(id)!;
-    const found = resolveInTarget(ledger, "jobs", id, job.name, target.jobs);
-    const base = {
-      step: "jobs",
-      key: job.entry.path,
-      kind: "job",
-      target: job.name,
-      sha256: job.entry.sha256,
-      sourceId: id,
-      // The jobs its run_job_task tasks trigger: the engine orders the step by these keys.
-      ...(job.refs.length
-        ? {
-            dependsOn: job.refs
-              .map((ref) => jobById.get(ref)?.entry.path)
-              .filter((key): key is string => key !== undefined),
-          }
-        : {}),
-    };
-    if (found && found.how !== "name")
-      items.push({
-        ...base,
-        ...(request.existing === "update"
-          ? { action: "update" as const, reason: `restored earlier into job ${found.id}; existing=update` }
-          : { action: "skip" as const, reason: `restored earlier into job ${found.id}` }),
-      });
-    else items.push({ ...base, ...existingAction(found !== undefined, request, `job "${job.name}"`) });
-  }
+  const permissionEntries = (config?.entries ?? []).filter(
+    (e) => e.kind === "permissions" && selected(e.path, request.include, request.exclude),
+  );
 
   // Permissions: a PUT replaces the object's whole direct ACL. Where the object already exists, the
   // plan reads its ACL and says what the PUT takes away and adds.
@@ -608,64 +393,6 @@ export function directAcl(acl: Json, request: RestoreRequest): Json[] {
   return toPutBody(directEntries(acl, (p) => remapPrincipal(p, request.remap)));
 }
 
-function remapCompute(spec: Json, ids: IdMaps): Json {
-  const out = { ...spec };
-  const policy = out["policy_id"];
-  if (typeof policy === "string" && ids.policies[policy]) out["policy_id"] = ids.policies[policy];
-  for (const key of ["instance_pool_id", "driver_instance_pool_id"]) {
-    const pool = out[key];
-    if (typeof pool === "string" && ids.pools[pool]) out[key] = ids.pools[pool];
-  }
-  return out;
-}
-
-/** A cluster's create body: storage remapped, policy and pool ids mapped, no source-only fields. */
-function clusterSpec(body: Json, request: RestoreRequest, ids: IdMaps): Json {
-  const spec = remapCompute(
-    remapDeep(body, (s) => remapStorage(s, request.remap)),
-    ids,
-  );
-  delete spec["cluster_id"];
-  delete spec["cluster_source"];
-  return spec;
-}
-
-export function remapJobSettings(settings: Json, request: RestoreRequest, run: Pick<RunState, "ids">): Json {
-  const rewritten = remapDeep(settings, (s) => remapStorage(s, request.remap));
-  const tasks = ((rewritten["tasks"] as Json[] | undefined) ?? []).map((task) => {
-    const out: Json = { ...task };
-    const cluster = out["existing_cluster_id"];
-    if (typeof cluster === "string" && run.ids.clusters[cluster])
-      out["existing_cluster_id"] = run.ids.clusters[cluster];
-    if (out["new_cluster"]) out["new_cluster"] = remapCompute(out["new_cluster"] as Json, run.ids);
-    const runJob = out["run_job_task"] as Json | undefined;
-    const triggered = runJob?.["job_id"] as number | string | undefined;
-    if (runJob && triggered !== undefined) {
-      const mapped = run.ids.jobs[String(triggered)];
-      if (!mapped)
-        throw new AzdrError(
-          "PRECONDITION_FAILED",
-          `task ${String(out["task_key"])} triggers job ${String(triggered)}, which was not restored`,
-        );
-      out["run_job_task"] = { ...runJob, job_id: Number(mapped) };
-    }
-    return out;
-  });
-  const jobClusters = ((rewritten["job_clusters"] as Json[] | undefined) ?? []).map((jc) => ({
-    ...jc,
-    new_cluster: remapCompute((jc["new_cluster"] ?? {}) as Json, run.ids),
-  }));
-  const out: Json = { ...rewritten, tasks, ...(jobClusters.length ? { job_clusters: jobClusters } : {}) };
-  if (request.jobsPaused) {
-    for (const key of ["schedule", "trigger", "continuous"]) {
-      const value = out[key] as Json | undefined;
-      if (value) out[key] = { ...value, pause_status: "PAUSED" };
-    }
-  }
-  if (out["access_control_list"]) delete out["access_control_list"];
-  return out;
-}
-
 async function objectIdAtPath(
   client: DatabricksClient,
   path: string,
@@ -698,12 +425,7 @@ async function execute(
     planId: run.planId,
   });
   const client = r.client;
-  const learn = (kind: keyof RunState["ids"], from: string, to: string) => r.learn(kind, from, to);
-  const needsTarget = ["clusters", "jobs", "permissions"].includes(step);
-  const target = needsTarget ? await readTarget(client, { tree: false }) : undefined;
-  const ledger = ["clusters", "jobs", "permissions"].includes(step) ? await r.ledger() : undefined;
   // Objects that already existed (skipped, or created by an earlier attempt) still map old → new ids.
-  if (target && ledger) await learnExisting(manifests, target, ledger, run.ids, true);
   if (WORKSPACE_KINDS.some((k) => k.step.name === step && k.needsIds)) await learnFromHandlers(r);
 
   const one = async (item: PlanItem): Promise<ItemResult> => {
@@ -744,56 +466,6 @@ async function execute(
           return outcome === "exists"
             ? ok("skipped", "already exists (created by an earlier attempt?)")
             : ok(item.action === "update" ? "updated" : "created", bodyNote);
-        }
-        case "clusters": {
-          const body = await ctx.store.getJson<Json>(item.sha256!);
-          const spec = clusterSpec(body, request, run.ids);
-          const found = resolveInTarget(ledger!, "clusters", item.sourceId!, item.target!, target!.clusters);
-          if (found) {
-            if (request.existing === "update")
-              await client.post(
-                "/api/2.1/clusters/edit",
-                { ...spec, cluster_id: found.id },
-                { idempotent: true },
-              );
-            learn("clusters", item.sourceId!, found.id);
-            // Ours and still running (an earlier attempt stopped between create and terminate).
-            const ours = found.how !== "name";
-            if (ours && target!.clusters.find((c) => c.id === found.id)?.state !== "TERMINATED")
-              await client.post("/api/2.1/clusters/delete", { cluster_id: found.id }, { idempotent: true });
-            return ok(item.action === "update" ? "updated" : "skipped", `cluster ${found.id}`);
-          }
-          // clusters/create has no idempotency token: the intent lets a re-run find what this made.
-          await ledger!.intend("clusters", item.sourceId!);
-          const created = await client.post<Json>("/api/2.1/clusters/create", spec);
-          const id = String(created["cluster_id"]);
-          await ledger!.record("clusters", item.sourceId!, id);
-          learn("clusters", item.sourceId!, id);
-          // Created terminated: a restore must not start paying for compute.
-          await client.post("/api/2.1/clusters/delete", { cluster_id: id }, { idempotent: true });
-          return ok("created", `new id ${id}, terminated`);
-        }
-        case "jobs": {
-          const body = await ctx.store.getJson<Json>(item.sha256!);
-          const settings = remapJobSettings((body["settings"] ?? {}) as Json, request, run);
-          const found = resolveInTarget(ledger!, "jobs", item.sourceId!, item.target!, target!.jobs);
-          if (found) {
-            if (item.action === "update")
-              await client.post(
-                "/api/2.2/jobs/reset",
-                { job_id: Number(found.id), new_settings: settings },
-                { idempotent: true },
-              );
-            learn("jobs", item.sourceId!, found.id);
-            return ok(item.action === "update" ? "updated" : "skipped", `job ${found.id}`);
-          }
-          // jobs/create has no idempotency token: the intent lets a re-run find what this made.
-          await ledger!.intend("jobs", item.sourceId!);
-          const created = await client.post<Json>("/api/2.2/jobs/create", settings);
-          const id = String(created["job_id"]);
-          await ledger!.record("jobs", item.sourceId!, id);
-          learn("jobs", item.sourceId!, id);
-          return ok("created", `new id ${id}`);
         }
         case "permissions": {
           const acl = await ctx.store.getJson<Json>(item.sha256!);
@@ -842,8 +514,13 @@ async function execute(
     }
   };
 
-  // Jobs run one at a time in plan order (a job may trigger one created just before); the rest in parallel.
-  const concurrency = step === "jobs" ? 1 : Math.max(1, ctx.config.limits.maxConcurrentRequests);
+  // Steps ordered serially or by dependency run one at a time in plan order (a job may trigger one
+  // created just before); parallel steps run concurrently.
+  const ordering = STEPS.find((s) => s.name === step);
+  const concurrency =
+    ordering?.kind === "items" && ordering.ordering !== "parallel"
+      ? 1
+      : Math.max(1, ctx.config.limits.maxConcurrentRequests);
   return mapLimit(items, concurrency, one);
 }
 
@@ -882,9 +559,7 @@ async function validate(
     planId: run.planId,
   });
   const client = r.client;
-  const target = await readTarget(client, { tree: true });
-  const ledger = await r.ledger();
-  await learnExisting(manifests, target, ledger, run.ids, false);
+  const target = { paths: await targetTree(r) };
   await learnFromHandlers(r);
   const plan = await readPlan(ctx, run.planId);
   const planned = (step: string, kind?: string) =>
@@ -929,37 +604,6 @@ async function validate(
   checks.push(await objectCheck("NOTEBOOK"));
   checks.push(await objectCheck("FILE"));
 
-  const body = (item: PlanItem) => ctx.store.getJson<Json>(item.sha256!);
-  checks.push(
-    await checkSet("clusters restored (spec, terminated)", planned("clusters"), async (item) => {
-      const id = run.ids.clusters[item.sourceId!];
-      if (!id) return "not restored (no cluster recorded for it)";
-      const have = await client.get<Json>("/api/2.1/clusters/get", { cluster_id: id });
-      const fields = differingFields(clusterSpec(await body(item), request, run.ids), have, [
-        // Set by the service at create time.
-        "state",
-        "state_message",
-        "start_time",
-        "terminated_time",
-        "default_tags",
-        "creator_user_name",
-      ]);
-      if (fields.length) return `cluster ${id} differs in ${fields.join(", ")}`;
-      return item.action === "create" && have["state"] !== "TERMINATED"
-        ? `cluster ${id} is ${String(have["state"])}, expected TERMINATED`
-        : undefined;
-    }),
-  );
-  checks.push(
-    await checkSet("jobs restored (settings)", planned("jobs"), async (item) => {
-      const id = run.ids.jobs[item.sourceId!];
-      if (!id) return "not restored (no job recorded for it)";
-      const have = await client.get<Json>("/api/2.2/jobs/get", { job_id: id });
-      const wanted = remapJobSettings(((await body(item))["settings"] ?? {}) as Json, request, run);
-      const fields = differingFields(wanted, (have["settings"] ?? {}) as Json);
-      return fields.length ? `job ${id} differs in ${fields.join(", ")}` : undefined;
-    }),
-  );
   checks.push(
     await checkSet("permissions restored (direct ACL sets)", planned("permissions"), async (item) => {
       const { objectType, sourceId } = permissionOf(item);
@@ -968,7 +612,9 @@ async function validate(
         return found?.type === type ? found.objectId : undefined;
       });
       if (!id) return `${objectType} ${sourceId} is not in the target`;
-      const wanted = directEntries(await body(item), (p) => remapPrincipal(p, request.remap));
+      const wanted = directEntries(await ctx.store.getJson<Json>(item.sha256!), (p) =>
+        remapPrincipal(p, request.remap),
+      );
       let current: AclEntry[];
       try {
         current = await currentAcl(client, objectType, id);
