@@ -157,8 +157,7 @@ export function isSelected(request: UnityCatalogRequest, fullName: string): bool
 export function mustThrow(error: unknown): boolean {
   if (!isAzdrError(error)) return false;
   if (error.code === "UNAUTHORIZED" || error.code === "THROTTLED") return true;
-  if (error.code === "UNAVAILABLE")
-    return httpStatusOf(error) !== 500 && !(error instanceof SqlStatementError);
+  if (error.code === "UNAVAILABLE") return httpStatusOf(error) !== 500;
   return false;
 }
 
@@ -187,6 +186,9 @@ export async function runSql(r: UcRestore, statement: string, what: string): Pro
     await r.target.apis.sql.run({ warehouseId: r.warehouse, statement });
   } catch (error) {
     if (!(error instanceof SqlStatementError)) throw error;
-    throw new AzdrError(error.code, `${what}: ${error.message}`, { cause: error });
+    // A statement still running after the wait is this object's failure (the re-run checks what
+    // it did), not an outage that should end the batch.
+    const code = error.state === "TIMED_OUT" ? "INTERNAL" : error.code;
+    throw new AzdrError(code, `${what}: ${error.message}`, { cause: error });
   }
 }
