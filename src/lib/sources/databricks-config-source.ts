@@ -25,8 +25,6 @@ import { workspaceConfigFor, workspaceLabel } from "./databricks-notebooks-sourc
 import { listTree, workspaceHealth } from "./databricks-workspace.js";
 import { mapLimit } from "../concurrency.js";
 
-type Json = Record<string, unknown>;
-
 export type ConfigWork = KindWork;
 
 const OBJECT_PERMISSION_TYPES: Record<string, PermissionObjectType> = {
@@ -145,7 +143,7 @@ export const configSource: BackupSource<SourceContext, ConfigWork> = {
     await mapLimit(work, ctx.config.limits.maxConcurrentRequests, async (item) => {
       try {
         if (isPermissionsWork(item)) {
-          const acl = await client.get<Json>(`/api/2.0/permissions/${item.objectType}/${item.objectId}`);
+          const acl = await b.api.permissions.get(item.objectType, item.objectId);
           entries.push(
             await ctx.store.putJson(
               `permissions/${item.objectType}/${item.objectId}.json`,
