@@ -57,6 +57,12 @@ const STEP: ItemsStep = {
   why: "Last but permissions: turning tokens off first would lock azdr's own token out mid-restore.",
 };
 
+/** Whether azdr authenticates to the restore target with a personal access token. */
+function targetUsesToken(r: WorkspaceRestore): boolean {
+  const target = r.ctx.config.databricks.workspaces.find((w) => w.id === r.request.target);
+  return target?.auth.type === "pat";
+}
+
 function targetSettings(r: WorkspaceRestore, keys: string[]) {
   return r.memo(STEP.name, () => databricksApis(r.client).workspaceConf.read(keys));
 }
@@ -110,6 +116,13 @@ export const workspaceConf: WorkspaceKind = {
           items.push({ ...base, action: "skip", reason: "not set in the backup: left as the target has it" });
         else if (target.values[key] === want)
           items.push({ ...base, action: "skip", reason: `already ${want} in the target` });
+        else if (key === "enableTokensConfig" && want === "false" && targetUsesToken(r))
+          items.push({
+            ...base,
+            action: "unsupported",
+            reason:
+              "the backup has personal access tokens turned off, but azdr reaches this workspace with a token: turning them off would lock azdr out before permissions and validation run. Set enableTokensConfig=false by hand after the restore, or switch the target's auth to entra",
+          });
         else
           items.push({
             ...base,
