@@ -16,10 +16,10 @@ import {
   itemBase,
   jsonEntryId,
   jsonEntryPath,
-  nameOf,
   pick,
   type WorkspaceKind,
   type WorkspaceRestore,
+  learnByName,
 } from "./context.js";
 
 type Json = Record<string, unknown>;
@@ -152,11 +152,9 @@ export const clusterPolicy: WorkspaceKind = {
   },
 
   async learn(r, entries) {
-    const policies = await targetPolicies(r);
-    for (const entry of entries) {
-      const policy = policies.get(nameOf(entry));
-      if (policy) r.ids.policies[clusterPolicy.idOf(entry.path)] ??= String(policy["policy_id"]);
-    }
+    learnByName(r, "policies", clusterPolicy, entries, await targetPolicies(r), (p) =>
+      String(p["policy_id"]),
+    );
   },
 
   async plan(r, entries) {

@@ -102,6 +102,25 @@ export function nameOf(entry: ManifestEntry): string {
   return typeof name === "string" ? name : (JSON.stringify(name) ?? "");
 }
 
+/**
+ * Old → new ids of objects the target already holds under the backup's name (same-named ones, or
+ * made by an earlier attempt): `idMap` is the run's map other kinds read references from.
+ */
+export function learnByName<T>(
+  r: WorkspaceRestore,
+  idMap: string,
+  kind: Pick<WorkspaceKind, "idOf">,
+  entries: ManifestEntry[],
+  byName: Map<string, T>,
+  idOf: (found: T) => string,
+): void {
+  const map = (r.ids[idMap] ??= {});
+  for (const entry of entries) {
+    const found = byName.get(nameOf(entry));
+    if (found) map[kind.idOf(entry.path)] ??= idOf(found);
+  }
+}
+
 export function pick(body: Json, keys: string[]): Json {
   const out: Json = {};
   for (const key of keys) if (body[key] !== undefined) out[key] = body[key];

@@ -12,10 +12,10 @@ import {
   itemBase,
   jsonEntryId,
   jsonEntryPath,
-  nameOf,
   pick,
   type WorkspaceKind,
   type WorkspaceRestore,
+  learnByName,
 } from "./context.js";
 
 type Json = Record<string, unknown>;
@@ -90,11 +90,9 @@ export const instancePool: WorkspaceKind = {
   },
 
   async learn(r, entries) {
-    const pools = await targetPools(r);
-    for (const entry of entries) {
-      const pool = pools.get(nameOf(entry));
-      if (pool) r.ids.pools[instancePool.idOf(entry.path)] ??= String(pool["instance_pool_id"]);
-    }
+    learnByName(r, "pools", instancePool, entries, await targetPools(r), (p) =>
+      String(p["instance_pool_id"]),
+    );
   },
 
   async plan(r, entries) {

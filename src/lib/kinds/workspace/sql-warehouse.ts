@@ -17,6 +17,7 @@ import {
   nameOf,
   type WorkspaceKind,
   type WorkspaceRestore,
+  learnByName,
 } from "./context.js";
 
 /** The id map dashboards read: source warehouse id → target warehouse id. */
@@ -74,12 +75,7 @@ export const sqlWarehouse: WorkspaceKind = {
   },
 
   async learn(r, entries) {
-    const warehouses = await targetWarehouses(r);
-    const map = (r.ids[WAREHOUSE_IDS] ??= {});
-    for (const entry of entries) {
-      const have = warehouses.get(nameOf(entry));
-      if (have) map[sqlWarehouse.idOf(entry.path)] ??= have.id;
-    }
+    learnByName(r, WAREHOUSE_IDS, sqlWarehouse, entries, await targetWarehouses(r), (w) => w.id);
   },
 
   async plan(r, entries) {
