@@ -2,7 +2,7 @@
 // a sample fixed by hash, always with every body the remap rules rewrote (one activity must end
 // well within the host's timeout).
 import { describe, expect, it } from "vitest";
-import { CONTENT_CHECKS, contentSample } from "../../src/lib/restore/scenarios/workspace.js";
+import { CONTENT_CHECKS, contentSample } from "../../src/lib/kinds/workspace/workspace-object.js";
 import type { PlanItem } from "../../src/lib/restore/engine/plan.js";
 
 const item = (n: number, rewrites?: number): PlanItem => ({

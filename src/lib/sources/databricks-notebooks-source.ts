@@ -1,31 +1,22 @@
 // Hourly backup of workspace notebooks and files (runbook 4.3), incremental against the last good
-// snapshot: only objects whose id, modified time or size changed are exported.
+// snapshot: only objects whose id, modified time or size changed are exported. The folder, notebook
+// and file handlers (src/lib/kinds/workspace/, registry order) list their share of one tree walk;
+// the batches export what they queued (exportBatch: per-object outcomes and export stats).
 import type { BackupSource } from "../backup/engine.js";
-import { AzdrError } from "../errors.js";
+import { OBJECTS, workspaceBackup } from "../kinds/workspace/context.js";
+import { WORKSPACE_KINDS } from "../kinds/workspace/index.js";
+import type { FailedEntry, ManifestEntry, SkippedEntry, VanishedEntry } from "../store/manifest.js";
 import type { SourceContext } from "./context.js";
 import {
   exportBatch,
-  listTree,
-  planWorkspaceBackup,
+  workspaceConfigFor,
   workspaceHealth,
+  workspaceLabel,
   type WorkItem,
 } from "./databricks-workspace.js";
 
-export function workspaceConfigFor(ctx: SourceContext, workspaceId: string) {
-  const workspace = ctx.config.databricks.workspaces.find((w) => w.id === workspaceId);
-  if (!workspace) {
-    throw new AzdrError(
-      "INVALID_INPUT",
-      `workspace "${workspaceId}" is not in databricks.workspaces (known: ${ctx.config.databricks.workspaces.map((w) => w.id).join(", ") || "none"})`,
-    );
-  }
-  return workspace;
-}
-
-/** How a workspace is named in a run's reasons: its config id and URL. */
-export function workspaceLabel(workspace: { id: string; url: string }): string {
-  return `workspace "${workspace.id}" (${workspace.url})`;
-}
+// Where other sources have always imported them from.
+export { workspaceConfigFor, workspaceLabel };
 
 export const notebooksSource: BackupSource<SourceContext, WorkItem> = {
   kind: "databricks-notebooks",
@@ -34,41 +25,42 @@ export const notebooksSource: BackupSource<SourceContext, WorkItem> = {
 
   async plan(ctx, target, previous) {
     const workspace = workspaceConfigFor(ctx, target.sourceId);
-    const client = ctx.databricks(target.sourceId);
-    // As many directories in flight as the export batches use: at a realistic ~200 ms per call, the
-    // former fixed 8 capped listing at 40/s, below workspace/list's published 50/s. The shared
-    // per-family limiter still sets the pace (and caps in-flight requests at the same number).
-    const listing = await listTree(client, workspace.backupRoot, {
-      concurrency: ctx.config.limits.maxConcurrentRequests,
-      health: workspaceHealth(client, workspaceLabel(workspace), workspace.backupRoot),
-    });
-    const { objects, calls } = listing;
-    const previousManifest = previous ? await ctx.store.readManifest(previous) : undefined;
-    const plan = planWorkspaceBackup(objects, previousManifest);
-    // Directories are stored as empty bodies so every entry is verifiable; store it once.
-    await ctx.store.putObject("");
+    const b = workspaceBackup(ctx, target.sourceId, previous);
+    const entries: ManifestEntry[] = [];
+    const work: WorkItem[] = [];
+    const skipped: SkippedEntry[] = [];
+    const failed: FailedEntry[] = [];
+    const vanished: VanishedEntry[] = [];
+    const listed: Record<string, unknown> = {};
+    for (const handler of WORKSPACE_KINDS) {
+      if (handler.component !== OBJECTS || !handler.backup) continue;
+      const listing = await handler.backup.list(b);
+      entries.push(...listing.entries);
+      // The workspace-objects handlers queue exports of their own kind (WorkItem).
+      work.push(...(listing.work as WorkItem[]));
+      skipped.push(...(listing.skipped ?? []));
+      failed.push(...(listing.failed ?? []));
+      vanished.push(...(listing.vanished ?? []));
+      Object.assign(listed, listing.summary);
+    }
+    const reused = entries.filter((e) => e.kind !== "DIRECTORY").length;
     ctx.log.info("workspace listed", {
       workspace: target.sourceId,
-      objects: plan.listed,
-      directories: plan.directories,
-      toExport: plan.toExport.length,
-      carried: plan.carried.length - plan.directories,
-      listCalls: calls,
+      objects: listed["listed"],
+      directories: listed["directories"],
+      toExport: work.length,
+      carried: reused,
+      listCalls: listed["listCalls"],
     });
     return {
-      carried: {
-        entries: plan.carried,
-        skipped: plan.skipped,
-        failed: listing.failed,
-        vanished: listing.vanished,
-      },
-      work: plan.toExport,
-      reused: plan.carried.length - plan.directories,
+      carried: { entries, skipped, failed, vanished },
+      work,
+      reused,
       summary: {
         workspaceUrl: workspace.url,
         root: workspace.backupRoot,
-        listCalls: calls,
-        listed: plan.listed,
+        listCalls: listed["listCalls"],
+        listed: listed["listed"],
       },
     };
   },

@@ -8,6 +8,24 @@ import { sha256Hex } from "../store/manifest.js";
 import type { BackupStore } from "../store/backup-store.js";
 import { mapLimit } from "../concurrency.js";
 import { SourceHealth, parentOf } from "./source-health.js";
+import type { SourceContext } from "./context.js";
+
+/** A workspace's config entry, or a clear error naming the known ones. */
+export function workspaceConfigFor(ctx: SourceContext, workspaceId: string) {
+  const workspace = ctx.config.databricks.workspaces.find((w) => w.id === workspaceId);
+  if (!workspace) {
+    throw new AzdrError(
+      "INVALID_INPUT",
+      `workspace "${workspaceId}" is not in databricks.workspaces (known: ${ctx.config.databricks.workspaces.map((w) => w.id).join(", ") || "none"})`,
+    );
+  }
+  return workspace;
+}
+
+/** How a workspace is named in a run's reasons: its config id and URL. */
+export function workspaceLabel(workspace: { id: string; url: string }): string {
+  return `workspace "${workspace.id}" (${workspace.url})`;
+}
 
 /** Databricks refuses to export more than this. */
 export const MAX_EXPORT_BYTES = 10 * 1024 * 1024;
@@ -16,14 +34,14 @@ export const EMPTY_SHA256 = sha256Hex("");
 type ObjectInfo = workspace.ObjectInfo;
 
 /** What the planner hands the export batches: enough to export and to describe in the manifest. */
-export interface WorkItem {
+export type WorkItem = {
   path: string;
   kind: "NOTEBOOK" | "FILE";
   objectId: number;
   modifiedAt: number;
   size?: number;
   language?: string;
-}
+};
 
 export interface WorkspacePlan {
   /** Entries carried unchanged from the previous snapshot, plus directories. */

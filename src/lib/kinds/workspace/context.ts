@@ -42,14 +42,10 @@ export interface WorkspaceRestore {
   ledger(): Promise<IdLedger>;
 }
 
-export function workspaceRestore(
-  base: Pick<WorkspaceRestore, "ctx" | "request" | "manifests" | "phase" | "ids" | "planId"> & {
-    /** Where learn() also records ids (the run's `learned`), when they must outlive the batch. */
-    learned?: Partial<Record<string, Record<string, string>>>;
-  },
-): WorkspaceRestore {
+/** A cache of reads by key: each read runs once, every caller gets its promise. */
+function memoiser(): <T>(key: string, read: () => Promise<T>) => Promise<T> {
   const cache = new Map<string, Promise<unknown>>();
-  const memo = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+  return <T>(key: string, read: () => Promise<T>): Promise<T> => {
     let hit = cache.get(key) as Promise<T> | undefined;
     if (!hit) {
       hit = read();
@@ -57,6 +53,15 @@ export function workspaceRestore(
     }
     return hit;
   };
+}
+
+export function workspaceRestore(
+  base: Pick<WorkspaceRestore, "ctx" | "request" | "manifests" | "phase" | "ids" | "planId"> & {
+    /** Where learn() also records ids (the run's `learned`), when they must outlive the batch. */
+    learned?: Partial<Record<string, Record<string, string>>>;
+  },
+): WorkspaceRestore {
+  const memo = memoiser();
   const { learned, ...rest } = base;
   const client = base.ctx.databricks(base.request.target);
   return {
@@ -82,6 +87,8 @@ export interface WorkspaceBackup {
   sourceId: string;
   /** The previous snapshot of the same component, for incremental reads. */
   previous?: SnapshotRef;
+  /** Read something from the source once per listing (kinds sharing one walk, keyed by `key`). */
+  memo<T>(key: string, read: () => Promise<T>): Promise<T>;
 }
 
 export type WorkspaceKind = KindHandler<WorkspaceRestore, WorkspaceBackup>;
@@ -167,5 +174,12 @@ export function workspaceBackup(
   previous?: SnapshotRef,
 ): WorkspaceBackup {
   const client = ctx.databricks(sourceId);
-  return { ctx, client, api: databricksApis(client), sourceId, ...(previous ? { previous } : {}) };
+  return {
+    ctx,
+    client,
+    api: databricksApis(client),
+    sourceId,
+    ...(previous ? { previous } : {}),
+    memo: memoiser(),
+  };
 }

@@ -5,14 +5,17 @@
 import type { ItemsStep } from "../../restore/engine/steps.js";
 import { cluster } from "./cluster.js";
 import { clusterPolicy } from "./cluster-policy.js";
-import { CONFIG, OBJECTS, type WorkspaceKind } from "./context.js";
+import { CONFIG, type WorkspaceKind } from "./context.js";
 import { clusterLibraries } from "./cluster-libraries.js";
 import { dashboard } from "./dashboard.js";
+import { directory } from "./directory.js";
+import { file } from "./file.js";
 import { globalInitScript } from "./global-init-script.js";
 import { instancePool } from "./instance-pool.js";
 import { job } from "./job.js";
 import { legacyKind } from "./legacy.js";
 import { mlflowExperiment } from "./mlflow-experiment.js";
+import { notebook } from "./notebook.js";
 import { pipeline } from "./pipeline.js";
 import { repo } from "./repo.js";
 import { secretScope } from "./secret-scope.js";
@@ -21,42 +24,10 @@ import { workspaceConf } from "./workspace-conf.js";
 
 const VALIDATED = { backup: true, restore: true, validated: true } as const;
 
-const OBJECTS_STEP: ItemsStep = {
-  kind: "items",
-  ordering: "parallel",
-  name: "objects",
-  title: "Notebooks and files",
-  why: "Jobs and permissions refer to them by path.",
-};
-
 export const WORKSPACE_KINDS: readonly WorkspaceKind[] = [
-  legacyKind({
-    kind: "DIRECTORY",
-    label: "Folder",
-    component: OBJECTS,
-    step: {
-      kind: "items",
-      ordering: "parallel",
-      name: "directories",
-      title: "Folders",
-      why: "Parents first: an import into a missing folder fails.",
-    },
-    coverage: { ...VALIDATED, note: "presence" },
-  }),
-  legacyKind({
-    kind: "NOTEBOOK",
-    label: "Notebook",
-    component: OBJECTS,
-    step: OBJECTS_STEP,
-    coverage: { ...VALIDATED, note: "content by hash, language" },
-  }),
-  legacyKind({
-    kind: "FILE",
-    label: "Workspace file",
-    component: OBJECTS,
-    step: OBJECTS_STEP,
-    coverage: { ...VALIDATED, note: "imported RAW; content by hash" },
-  }),
+  directory,
+  notebook,
+  file,
   clusterPolicy,
   instancePool,
   cluster,

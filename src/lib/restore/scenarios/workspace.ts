@@ -8,9 +8,8 @@
 import type { DatabricksClient } from "../../clients/databricks.js";
 import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
 import { REPORTS_CONTAINER, runRecordPath } from "../../store/layout.js";
-import { sha256Hex, type ManifestEntry } from "../../store/manifest.js";
+import type { ManifestEntry } from "../../store/manifest.js";
 import type { SourceContext } from "../../sources/context.js";
-import { importObject, listTree, mkdirs } from "../../sources/databricks-workspace.js";
 import { readPlan } from "../engine/engine.js";
 import type {
   ItemResult,
@@ -24,7 +23,7 @@ import { actionable, selected, type PlanItem, type PreflightCheck } from "../eng
 import { emptyIdMaps, remapPrincipal, type IdMaps } from "../engine/remap.js";
 import type { WorkspaceRequest as RestoreRequest } from "../catalog.js";
 import { mapLimit } from "../../concurrency.js";
-import { checkSet, some, text } from "../../kinds/compare.js";
+import { checkSet, some } from "../../kinds/compare.js";
 import {
   aclDiff,
   describeList,
@@ -33,7 +32,6 @@ import {
   toPutBody,
   type AclEntry,
 } from "../../kinds/workspace/acl.js";
-import { bodyRules, remapBody, rewritesBodies } from "../../kinds/workspace/bodies.js";
 import {
   workspaceRestore,
   type WorkspaceKind,
@@ -41,19 +39,16 @@ import {
 } from "../../kinds/workspace/context.js";
 import { WORKSPACE_KINDS, workspaceKind, workspaceSteps } from "../../kinds/workspace/index.js";
 import { isLegacy } from "../../kinds/workspace/legacy.js";
+import { objectsSummary, targetTree } from "../../kinds/workspace/workspace-object.js";
 
 type Json = Record<string, unknown>;
 /** This scenario's id maps (jobs, clusters, policies, pools), namespaced under "workspace" in a run. */
 type RunState = EngineRunState<IdMaps>;
 
-/** The manifests this scenario restores from (keyed domain/component). */
-const OBJECTS = "databricks/workspace-objects";
+/** The config manifest (keyed domain/component): without it only workspace objects are restored. */
 const CONFIG = "databricks/workspace-config";
 
 const STEPS: PlanStep[] = workspaceSteps();
-
-/** Files a plan note names one by one (the rest are counted). */
-const BODY_LIST = 50;
 
 function workspaceOf(ctx: SourceContext, id: string) {
   const ws = ctx.config.databricks.workspaces.find((w) => w.id === id);
@@ -70,35 +65,6 @@ function entriesOf(handler: WorkspaceKind, manifests: Manifests): ManifestEntry[
 async function learnFromHandlers(r: WorkspaceRestore): Promise<void> {
   for (const handler of WORKSPACE_KINDS)
     if (!isLegacy(handler) && handler.learn) await handler.learn(r, entriesOf(handler, r.manifests));
-}
-
-/** The target's workspace tree by path (object type, id, language), read once per plan or validation. */
-type TargetTree = Map<string, { type: string; objectId: number; language?: string }>;
-
-function targetTree(r: WorkspaceRestore): Promise<TargetTree> {
-  return r.memo("tree", async () => {
-    const paths: TargetTree = new Map();
-    const { objects } = await listTree(r.client, "/");
-    for (const o of objects)
-      if (o.path)
-        paths.set(o.path, {
-          type: String(o.object_type),
-          objectId: Number(o.object_id),
-          ...(o.language ? { language: String(o.language) } : {}),
-        });
-    return paths;
-  });
-}
-
-function existingAction(
-  exists: boolean,
-  request: RestoreRequest,
-  what: string,
-): Pick<PlanItem, "action" | "reason"> {
-  if (!exists) return { action: "create", reason: `not in the target` };
-  return request.existing === "update"
-    ? { action: "update", reason: `${what} exists in the target and existing=update` }
-    : { action: "skip", reason: `${what} already exists in the target (existing=skip)` };
 }
 
 // ---- plan ---------------------------------------------------------------------------------------
@@ -152,86 +118,7 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
   const items: PlanItem[] = [];
   const notes: string[] = [];
   const destructive: string[] = [];
-  const objects = manifests[OBJECTS];
   const config = manifests[CONFIG];
-  const rewriting = rewritesBodies(request.remap);
-  let overwrites = 0;
-
-  const objectEntries = (objects?.entries ?? []).filter(
-    (e) => e.path !== "/" && selected(e.path, request.include, request.exclude),
-  );
-  const objectItems = await mapLimit(objectEntries, 16, async (entry): Promise<PlanItem> => {
-    if (entry.kind === "DIRECTORY") {
-      return {
-        step: "directories",
-        key: entry.path,
-        kind: "DIRECTORY",
-        target: entry.path,
-        ...(target.paths.has(entry.path)
-          ? { action: "skip", reason: "folder exists" }
-          : { action: "create", reason: "not in the target" }),
-      };
-    }
-    const decision = existingAction(
-      target.paths.has(entry.path),
-      request,
-      entry.kind === "NOTEBOOK" ? "notebook" : "file",
-    );
-    const language = entry.meta?.["language"];
-    const item: PlanItem = {
-      step: "objects",
-      key: entry.path,
-      kind: entry.kind,
-      target: entry.path,
-      sha256: entry.sha256,
-      ...(typeof language === "string" ? { meta: { language } } : {}),
-      ...decision,
-    };
-    // The remap rules' reach into bodies, per object: rewritten (rewriteBodies), or references to
-    // the primary the restored body still holds (so nobody is surprised).
-    if (rewriting && actionable(item)) {
-      const { replacements, binary } = remapBody(await ctx.store.getObject(entry.sha256), request.remap);
-      if (replacements > 0 && request.rewriteBodies) {
-        item.reason += `; body rewritten by the remap rules (${replacements} reference(s))`;
-        item.meta = { ...item.meta, rewrites: replacements };
-      } else if (replacements > 0) {
-        item.reason += `; body still references the primary: ${replacements} reference(s) the remap rules match, not rewritten (rewriteBodies is off)`;
-        item.meta = { ...item.meta, primaryReferences: replacements };
-      } else if (binary && request.rewriteBodies)
-        item.reason += "; binary file: restored byte for byte, remap rules not applied";
-    }
-    return item;
-  });
-  const rewritten: string[] = [];
-  const stale: string[] = [];
-  for (const item of objectItems) {
-    if (item.action === "update") overwrites++;
-    if (typeof item.meta?.["rewrites"] === "number") rewritten.push(`${item.key} (${item.meta["rewrites"]})`);
-    if (typeof item.meta?.["primaryReferences"] === "number")
-      stale.push(`${item.key} (${item.meta["primaryReferences"]})`);
-    items.push(item);
-  }
-  for (const skipped of objects?.skipped ?? []) {
-    if (!selected(skipped.path, request.include, request.exclude)) continue;
-    // Git folders (repos step) and AI/BI dashboards (dashboards step) come from the config snapshot.
-    if ((skipped.kind === "REPO" || skipped.kind === "DASHBOARD") && config) continue;
-    items.push({
-      step: "objects",
-      key: skipped.path,
-      kind: skipped.kind,
-      action: "unsupported",
-      reason: `not in the backup: ${skipped.reason}`,
-    });
-  }
-  // Notes go to the report's follow-ups too: each file is named there, with its reference count.
-  if (rewritten.length > 0)
-    notes.push(
-      `${rewritten.length} notebook(s)/file(s) are restored with workspace URLs or storage paths rewritten by the remap rules (rewriteBodies; references per file): ${some(rewritten, BODY_LIST)}.`,
-    );
-  if (stale.length > 0)
-    notes.push(
-      `${stale.length} notebook(s)/file(s) still reference the primary after the restore: the remap rules apply to job and cluster settings only, not to bodies (references per file): ${some(stale, BODY_LIST)}. Re-run with --rewrite-bodies (rewriteBodies: true) to rewrite them, or edit them by hand.`,
-    );
 
   if (!config) {
     notes.push(
@@ -317,12 +204,10 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
     notes.push(...(planned.notes ?? []));
   }
 
-  if (overwrites > 0)
-    destructive.unshift(
-      `${overwrites} notebook(s)/file(s) in the target will be OVERWRITTEN (existing=update): ${some(
-        items.filter((i) => i.step === "objects" && i.action === "update").map((i) => i.key),
-      )}.`,
-    );
+  // Notebooks and files together: what existing=update overwrites, the bodies the remap rules reach.
+  const objects = objectsSummary(items);
+  destructive.unshift(...objects.destructive);
+  notes.unshift(...objects.notes);
   // Only existing=update replaces configuration; other updates (stopping a cluster an earlier attempt
   // left running, a pristine family policy's overrides) change nothing a person made.
   const replaced = items.filter(
@@ -442,31 +327,6 @@ async function execute(
         return ok(applied.status, applied.detail);
       }
       switch (step) {
-        case "directories":
-          await mkdirs(client, item.target!);
-          return ok("created");
-        case "objects": {
-          const stored = await ctx.store.getObject(item.sha256!);
-          const { body, replacements } = remapBody(stored, bodyRules(request));
-          const entry = {
-            path: item.key,
-            kind: item.kind,
-            sha256: item.sha256!,
-            size: body.length,
-            ...(item.meta ? { meta: item.meta } : {}),
-          };
-          const outcome = await importObject(client, entry, body, item.target!, item.action === "update");
-          const stale = item.meta?.["primaryReferences"];
-          const bodyNote =
-            replacements > 0
-              ? `body rewritten (${replacements} reference(s))`
-              : typeof stale === "number"
-                ? `body still references the primary (${stale} reference(s); rewriteBodies is off)`
-                : undefined;
-          return outcome === "exists"
-            ? ok("skipped", "already exists (created by an earlier attempt?)")
-            : ok(item.action === "update" ? "updated" : "created", bodyNote);
-        }
         case "permissions": {
           const acl = await ctx.store.getJson<Json>(item.sha256!);
           const { objectType, sourceId } = permissionOf(item);
@@ -526,24 +386,6 @@ async function execute(
 
 // ---- validation ---------------------------------------------------------------------------------
 
-/** Content exports per kind that one validation makes in full; more are sampled. */
-export const CONTENT_CHECKS = 2000;
-
-/** Which objects get their content compared: all up to CONTENT_CHECKS, else a sample fixed by hash. */
-export function contentSample(items: PlanItem[]): Set<PlanItem> {
-  if (items.length <= CONTENT_CHECKS) return new Set(items);
-  const rewritten = items.filter((i) => typeof i.meta?.["rewrites"] === "number");
-  const rest = items
-    .filter((i) => typeof i.meta?.["rewrites"] !== "number")
-    .sort((a, b) => (sha256Hex(a.key) < sha256Hex(b.key) ? -1 : 1));
-  return new Set([...rewritten, ...rest.slice(0, Math.max(0, CONTENT_CHECKS - rewritten.length))]);
-}
-
-async function exportedSha(client: DatabricksClient, path: string, format: string): Promise<string> {
-  const response = await client.get<{ content?: string }>("/api/2.0/workspace/export", { path, format });
-  return sha256Hex(Buffer.from(response.content ?? "", "base64"));
-}
-
 async function validate(
   ctx: SourceContext,
   request: RestoreRequest,
@@ -565,44 +407,6 @@ async function validate(
   const planned = (step: string, kind?: string) =>
     plan.items.filter((i) => i.step === step && actionable(i) && (!kind || i.kind === kind));
   const checks: ValidationCheck[] = [];
-
-  checks.push(
-    await checkSet("folders present", planned("directories"), async (item) =>
-      target.paths.get(item.target!)?.type === "DIRECTORY" ? undefined : "missing",
-    ),
-  );
-  // Bodies by hash, after the remap rules: what the restore meant to write, byte for byte. Every
-  // object's presence and type is checked from the listing; contents are exported for all of them
-  // up to CONTENT_CHECKS per kind (one validation activity must end well within the host's
-  // timeout), beyond that for a sample fixed by hash plus every body the remap rules rewrote.
-  const expectedSha = async (item: PlanItem) =>
-    sha256Hex(remapBody(await ctx.store.getObject(item.sha256!), bodyRules(request)).body);
-  const objectCheck = async (kind: "NOTEBOOK" | "FILE") => {
-    const items = planned("objects", kind);
-    const exported = contentSample(items);
-    const what = kind === "NOTEBOOK" ? "notebooks restored" : "files restored (as files";
-    const sampled = exported.size < items.length ? `, ${exported.size} of ${items.length} sampled` : "";
-    const name =
-      kind === "NOTEBOOK" ? `${what} (content by hash${sampled})` : `${what}, content by hash${sampled})`;
-    return checkSet(name, items, async (item) => {
-      const found = target.paths.get(item.target!);
-      if (!found) return "missing";
-      if (found.type !== kind)
-        return kind === "FILE"
-          ? `came back as a ${found.type}, not a file`
-          : `is a ${found.type}, not a notebook`;
-      const language = item.meta?.["language"];
-      if (kind === "NOTEBOOK" && language && found.language !== language)
-        return `language ${found.language}, expected ${text(language)}`;
-      if (!exported.has(item)) return undefined;
-      const format = kind === "NOTEBOOK" ? "SOURCE" : "AUTO";
-      return (await exportedSha(client, item.target!, format)) === (await expectedSha(item))
-        ? undefined
-        : "content differs from the backup";
-    });
-  };
-  checks.push(await objectCheck("NOTEBOOK"));
-  checks.push(await objectCheck("FILE"));
 
   checks.push(
     await checkSet("permissions restored (direct ACL sets)", planned("permissions"), async (item) => {
