@@ -632,7 +632,8 @@ df.app.activity(ACTIVITIES.restoreChildPlan, {
 });
 
 /** The plan's items of one step (what an operation or checkpoint acts on), read from the stored plan. */
-async function stepKeys(planId: string, step: string) {
+/** The step's actionable items of the approved plan. */
+async function stepItems(planId: string, step: string) {
   const plan = await readPlan(runtime(), planId);
   return plan.items.filter((i) => i.step === step && actionable(i));
 }
@@ -648,7 +649,7 @@ df.app.activity(ACTIVITIES.restoreOperationStart, {
       input.request,
       run,
       input.step,
-      await stepKeys(input.planId, input.step),
+      await stepItems(input.planId, input.step),
       input.now,
     );
     rt.log.info(started.resumed ? "restore operation already started" : "restore operation started", {
@@ -667,7 +668,7 @@ df.app.activity(ACTIVITIES.restoreOperationPoll, {
       input.request,
       input.planId,
       input.step,
-      (await stepKeys(input.planId, input.step)).map((i) => i.key),
+      (await stepItems(input.planId, input.step)).map((i) => i.key),
       input.timedOut,
     ),
 });
@@ -683,7 +684,7 @@ df.app.activity(ACTIVITIES.restoreCheckpointCheck, {
       await runStateFor(rt, scenario, input.request, input.planId),
       input.step,
       input.attempt,
-      (await stepKeys(input.planId, input.step)).map((i) => i.key),
+      await stepItems(input.planId, input.step),
     );
   },
 });

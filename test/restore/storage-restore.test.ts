@@ -10,7 +10,6 @@ import { actionable, type PlanItem } from "../../src/lib/restore/engine/plan.js"
 import { parseRestoreRequest, RestoreRequestError } from "../../src/lib/restore/engine/request.js";
 import type { Manifests, PlannedWork, RestoreScenario } from "../../src/lib/restore/engine/steps.js";
 import { createRuntime } from "../../src/lib/runtime.js";
-import { REPORTS_CONTAINER, reportPath } from "../../src/lib/store/layout.js";
 import type { SourceContext } from "../../src/lib/sources/context.js";
 import { storageProtectionSource } from "../../src/lib/sources/storage-protection-source.js";
 import {
@@ -88,13 +87,6 @@ async function run(
   const stepsRun: string[] = [];
   let polls = 0;
   const state = { planId: `test-${++runs}`, ids: {}, learned: {} };
-  // The engine stores the approved plan; checkpoint checks read what it asked for.
-  await p.runtime.store.blobs.put(
-    REPORTS_CONTAINER,
-    reportPath("plan", state.planId, "json"),
-    JSON.stringify({ items: planned.items }),
-    "application/json",
-  );
   for (const step of module.steps) {
     const items = planned.items.filter((i: PlanItem) => i.step === step.name && actionable(i));
     if (!items.length) continue;
@@ -118,7 +110,7 @@ async function run(
     } else if (step.kind === "checkpoint") {
       for (let attempt = 1; ; attempt++) {
         await operator(step.name, attempt);
-        const check = await module.checkCheckpoint!(p.runtime, req, step.name, state);
+        const check = await module.checkCheckpoint!(p.runtime, req, step.name, items, state);
         if (check.ok) break;
         refusals.push(check.detail);
         if (attempt > 3) throw new Error(`checkpoint ${step.name}: ${check.detail}`);
@@ -142,7 +134,7 @@ describe("rung 1: a deleted account", () => {
     const result = await run(request("st-uc"), manifests, async (step, attempt) => {
       expect(step).toBe("recover-account");
       if (attempt === 1) {
-        const check = await scenario().checkCheckpoint!(p.runtime, request("st-uc"), step, {
+        const check = await scenario().checkCheckpoint!(p.runtime, request("st-uc"), step, [], {
           planId: "t",
           ids: {},
           learned: {},

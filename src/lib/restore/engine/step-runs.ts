@@ -8,7 +8,7 @@
 import { REPORTS_CONTAINER, runRecordPath } from "../../store/layout.js";
 import type { SourceContext } from "../../sources/context.js";
 import { describePrincipal, RESTORE_ROLES, type Principal } from "./identity.js";
-import { actionable } from "./plan.js";
+import { actionable, type PlanItem } from "./plan.js";
 import type { RestoreRequest } from "./request.js";
 import type { ItemResult, OperationHandle, OperationStatus, RestoreScenario, RunState } from "./steps.js";
 
@@ -176,13 +176,13 @@ export async function checkCheckpointStep(
   run: RunState,
   step: string,
   attempt: number,
-  keys: string[],
+  items: PlanItem[],
 ): Promise<CheckpointOutcome> {
   const done = await readJson<CheckpointDone>(ctx, donePath(run.planId, step, attempt));
   if (!done) return { state: "no-signal", detail: `no recorded "done" for attempt ${attempt}` };
   if (!scenario.checkCheckpoint)
     throw new Error(`scenario ${scenario.name} declares checkpoint step ${step} without checkCheckpoint`);
-  const check = await scenario.checkCheckpoint(ctx, request, step, run);
+  const check = await scenario.checkCheckpoint(ctx, request, step, items, run);
   const by = describePrincipal(done.by);
   await ctx.store.blobs.put(
     REPORTS_CONTAINER,
@@ -191,7 +191,7 @@ export async function checkCheckpointStep(
     "application/json",
   );
   if (check.ok) {
-    const results: ItemResult[] = keys.map((key) => ({
+    const results: ItemResult[] = items.map(({ key }) => ({
       step,
       key,
       status: "updated",

@@ -195,8 +195,17 @@ export interface RestoreScenario<R extends RequestShape = RequestShape, Ids exte
     step: string,
     handle: OperationHandle,
   ): Promise<OperationStatus>;
-  /** The post-condition of a checkpoint step, checked after the operator says "done". */
-  checkCheckpoint?(ctx: SourceContext, request: R, step: string, run: RunState<Ids>): Promise<CheckResult>;
+  /**
+   * The post-condition of a checkpoint step, checked after the operator says "done". `items` are
+   * the step's actionable items of the approved plan: what the operator was asked to do.
+   */
+  checkCheckpoint?(
+    ctx: SourceContext,
+    request: R,
+    step: string,
+    items: PlanItem[],
+    run: RunState<Ids>,
+  ): Promise<CheckResult>;
   validate(
     ctx: SourceContext,
     request: R,

@@ -15,7 +15,6 @@ import type {
 } from "../../clients/storage-recovery.js";
 import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
 import type { SourceContext } from "../../sources/context.js";
-import { REPORTS_CONTAINER, reportPath } from "../../store/layout.js";
 import {
   PRIVATE_ENDPOINTS_ENTRY,
   recordedProtection,
@@ -36,7 +35,6 @@ import type {
   PlannedWork,
   PlanStep,
   RestoreScenario,
-  RunState,
   ValidationCheck,
 } from "../engine/steps.js";
 import { validateDatastores, validateExternalLocations } from "./storage/consumers.js";
@@ -421,19 +419,13 @@ async function pollOperation(
   return { state: "failed", detail: `${kind} of ${clientHandle.account.name} failed: ${status.reason}` };
 }
 
-/** The endpoints the approved plan asked the operator to re-create (its stored JSON). */
-async function plannedEndpoints(ctx: SourceContext, planId: string): Promise<PrivateEndpointRecord[]> {
-  const body = await ctx.store.blobs.get(REPORTS_CONTAINER, reportPath("plan", planId, "json"));
-  if (!body) throw new AzdrError("NOT_FOUND", `plan ${planId} is missing from ${REPORTS_CONTAINER}`);
-  const plan = JSON.parse(body.toString("utf8")) as { items: PlanItem[] };
-  return plan.items
-    .filter((i) => i.step === "recreate-private-endpoints")
-    .map(metaOf)
-    .flatMap((m) => (m?.kind === "private-endpoint" ? [m.endpoint] : []));
+/** The endpoints the approved plan asked the operator to re-create. */
+function plannedEndpoints(items: PlanItem[]): PrivateEndpointRecord[] {
+  return items.map(metaOf).flatMap((m) => (m?.kind === "private-endpoint" ? [m.endpoint] : []));
 }
 
-async function checkEndpoints(ctx: SourceContext, account: ArmRef, planId: string): Promise<CheckResult> {
-  const wanted = await plannedEndpoints(ctx, planId);
+async function checkEndpoints(ctx: SourceContext, account: ArmRef, items: PlanItem[]): Promise<CheckResult> {
+  const wanted = plannedEndpoints(items);
   const now = await client(ctx).listPrivateEndpointConnections(account);
   const problems = wanted.flatMap((r) => {
     const c = now.find((x) => x.privateEndpointId.toLowerCase() === r.privateEndpointId.toLowerCase());
@@ -454,10 +446,10 @@ async function checkCheckpoint(
   ctx: SourceContext,
   request: StorageRequest,
   step: string,
-  run: RunState,
+  items: PlanItem[],
 ): Promise<CheckResult> {
   const account = accountOf(ctx, request);
-  if (step === "recreate-private-endpoints") return checkEndpoints(ctx, account, run.planId);
+  if (step === "recreate-private-endpoints") return checkEndpoints(ctx, account, items);
   const live = await client(ctx).getAccount(account);
   if (live)
     return { ok: true, detail: `${account.name} exists again (${live.skuName ?? "?"} in ${live.location})` };
