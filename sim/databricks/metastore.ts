@@ -1,6 +1,6 @@
 // An account-level Unity Catalog metastore: catalogs, schemas, tables (Delta tables keep a version
-// history for DESCRIBE HISTORY / RESTORE / UNDROP), volumes, functions, storage credentials,
-// external locations, connections and grants. Shared by every workspace it is assigned to.
+// history for DESCRIBE HISTORY / RESTORE / UNDROP), volumes, functions, storage and service
+// credentials, external locations, connections and grants. Shared by every workspace it is assigned to.
 // Names are case-insensitive (stored lower-case), as in Unity Catalog.
 import type { Json } from "./state.js";
 import { clone, err, hex, prng, uuid } from "./util.js";
@@ -33,7 +33,9 @@ export type SecurableKind =
   | "function"
   | "storage_credential"
   | "external_location"
-  | "connection";
+  | "connection"
+  /** A service credential (purpose SERVICE): the `credential` securable type of grants and bindings. */
+  | "credential";
 
 export const PRIVILEGES = new Set([
   "ALL_PRIVILEGES",
@@ -89,6 +91,7 @@ const CODE: Record<SecurableKind, string> = {
   storage_credential: "STORAGE_CREDENTIAL",
   external_location: "EXTERNAL_LOCATION",
   connection: "CONNECTION",
+  credential: "CREDENTIAL",
 };
 const LABEL: Record<SecurableKind, string> = {
   metastore: "Metastore",
@@ -100,6 +103,7 @@ const LABEL: Record<SecurableKind, string> = {
   storage_credential: "Storage Credential",
   external_location: "External Location",
   connection: "Connection",
+  credential: "Credential",
 };
 
 export function notFound(kind: SecurableKind, name: string) {
@@ -146,6 +150,11 @@ export class Metastore {
   readonly storageCredentials = new Map<string, Json>();
   readonly externalLocations = new Map<string, Json>();
   readonly connections = new Map<string, Json>();
+  /**
+   * Service credentials (purpose SERVICE), by lower-case name. Names are unique across storage and
+   * service credentials; the Credentials API lists both, the Storage Credentials API only these.
+   */
+  readonly serviceCredentials = new Map<string, Json>();
   /** Grants by "<kind>/<full name>" → principal → privileges. */
   readonly grants = new Map<string, Map<string, Set<string>>>();
   /**
@@ -155,7 +164,7 @@ export class Metastore {
    */
   readonly catalogBindings = new Map<string, Map<number, string>>();
   /**
-   * Workspace bindings of storage credentials and external locations whose isolation_mode is
+   * Workspace bindings of storage credentials, service credentials and external locations whose isolation_mode is
    * ISOLATION_MODE_ISOLATED: "<kind>/<lower-case name>" → workspace id → binding type. Such a
    * securable can be used only from its bound workspaces (its metadata stays readable).
    */
@@ -248,7 +257,7 @@ export class Metastore {
    * workspace when nothing is bound yet (as for catalogs); opening it drops its bindings.
    */
   setIsolation(
-    kind: "storage_credential" | "external_location",
+    kind: "storage_credential" | "external_location" | "credential",
     name: string,
     mode: "ISOLATION_MODE_OPEN" | "ISOLATION_MODE_ISOLATED",
     workspaceId: number,
@@ -495,7 +504,8 @@ export class Metastore {
   createStorageCredential(spec: Json): Json {
     const name = text(spec.name);
     if (!name) throw err.invalid("Missing required field: name");
-    if (this.storageCredentials.has(name.toLowerCase())) throw exists("storage_credential", name);
+    if (this.storageCredentials.has(name.toLowerCase()) || this.serviceCredentials.has(name.toLowerCase()))
+      throw exists("storage_credential", name);
     const cred: Json = {
       ...this.base(spec.owner as string | undefined),
       name,
@@ -517,6 +527,40 @@ export class Metastore {
       cred.azure_service_principal = { directory_id: sp.directory_id, application_id: sp.application_id };
     } else throw err.invalid("A storage credential needs azure_managed_identity or azure_service_principal");
     this.storageCredentials.set(name.toLowerCase(), cred);
+    return cred;
+  }
+
+  /**
+   * A service credential (Credentials API, purpose SERVICE): an Azure managed identity (access
+   * connector) or a service principal whose client secret is accepted and never returned.
+   * `read_only` applies to storage credentials only.
+   */
+  createServiceCredential(spec: Json): Json {
+    const name = text(spec.name);
+    if (!name) throw err.invalid("Missing required field: name");
+    if (this.storageCredentials.has(name.toLowerCase()) || this.serviceCredentials.has(name.toLowerCase()))
+      throw exists("credential", name);
+    if (spec.read_only === true)
+      throw err.invalid("read_only is only applicable to credentials whose purpose is STORAGE");
+    const cred: Json = {
+      ...this.base(spec.owner as string | undefined),
+      name,
+      full_name: name,
+      id: uuid(this.rand),
+      purpose: "SERVICE",
+      isolation_mode: "ISOLATION_MODE_OPEN",
+    };
+    if (spec.comment !== undefined) cred.comment = spec.comment;
+    const mi = spec.azure_managed_identity as Json | undefined;
+    const sp = spec.azure_service_principal as Json | undefined;
+    if (mi) {
+      if (!mi.access_connector_id)
+        throw err.invalid("azure_managed_identity.access_connector_id is required");
+      cred.azure_managed_identity = { ...clone(mi), credential_id: uuid(this.rand) };
+    } else if (sp) {
+      cred.azure_service_principal = { directory_id: sp.directory_id, application_id: sp.application_id };
+    } else throw err.invalid("A service credential needs azure_managed_identity or azure_service_principal");
+    this.serviceCredentials.set(name.toLowerCase(), cred);
     return cred;
   }
 
@@ -599,7 +643,9 @@ export class Metastore {
                     ? this.storageCredentials.get(key)
                     : kind === "external_location"
                       ? this.externalLocations.get(key)
-                      : this.connections.get(key);
+                      : kind === "credential"
+                        ? this.serviceCredentials.get(key)
+                        : this.connections.get(key);
     if (!found) throw notFound(kind, fullName);
     return found;
   }
@@ -648,6 +694,7 @@ export class Metastore {
       storageCredentials: this.storageCredentials.size,
       externalLocations: this.externalLocations.size,
       connections: this.connections.size,
+      serviceCredentials: this.serviceCredentials.size,
     };
   }
 

@@ -497,6 +497,7 @@ export interface MetastoreSeedResult {
   volumes: string[];
   functions: string[];
   storageCredentials: string[];
+  serviceCredentials: string[];
   externalLocations: string[];
   connections: string[];
 }
@@ -513,6 +514,7 @@ export function seedMetastore(m: Metastore, options: MetastoreSeedOptions = {}):
     volumes: [],
     functions: [],
     storageCredentials: [],
+    serviceCredentials: [],
     externalLocations: [],
     connections: [],
   };
@@ -525,6 +527,13 @@ export function seedMetastore(m: Metastore, options: MetastoreSeedOptions = {}):
     comment: "Access connector MI",
   });
   result.storageCredentials.push("primary-mi");
+  // A service credential (Credentials API, purpose SERVICE): jobs reach Key Vault through it.
+  m.createServiceCredential({
+    name: "svc-keyvault",
+    azure_managed_identity: { access_connector_id: connector },
+    comment: "Key Vault access for jobs",
+  });
+  result.serviceCredentials.push("svc-keyvault");
   for (const [i, container] of ["landing", "external", "volumes"].entries()) {
     const name = `loc-${container}`;
     m.createExternalLocation({
@@ -661,6 +670,7 @@ export function seedMetastore(m: Metastore, options: MetastoreSeedOptions = {}):
     m.grant("function", fn.full_name as string, "analysts", ["EXECUTE"]);
   }
   m.grant("storage_credential", "primary-mi", "data-engineers", ["CREATE_EXTERNAL_LOCATION"]);
+  m.grant("credential", "svc-keyvault", "data-engineers", ["ACCESS"]);
   m.grant("external_location", "loc-landing", "data-engineers", ["READ_FILES", "WRITE_FILES"]);
   m.grant("connection", "sqlserver-erp", "analysts", ["USE_CONNECTION"]);
   m.grant("metastore", m.id, "data-platform", ["CREATE_CATALOG", "CREATE_EXTERNAL_LOCATION"]);

@@ -32,6 +32,7 @@ const KINDS: Record<string, SecurableKind> = {
   storage_credential: "storage_credential",
   external_location: "external_location",
   connection: "connection",
+  credential: "credential",
 };
 
 export function registerUnityCatalogRoutes(
@@ -384,10 +385,75 @@ export function registerUnityCatalogRoutes(
     ["owner"],
   );
 
-  // Workspace bindings of catalogs, storage credentials and external locations (the securable
-  // types the API reference lists, but `credential`: service credentials are not modelled). The
-  // securable must be ISOLATED (ISOLATION_MODE_ISOLATED) to take bindings, and a bound workspace
-  // must be assigned to this metastore.
+  // Credentials API: storage and service credentials in one namespace, told apart by `purpose`
+  // (list filters on it). Service credentials live only here; a storage credential answers here
+  // too, with purpose STORAGE. PATCH takes owner, comment, azure_managed_identity, isolation_mode
+  // (read_only for storage credentials only).
+  const credentialOf = (
+    name: string | undefined,
+  ): { kind: "storage_credential" | "credential"; item: Json } => {
+    const m = ms();
+    const key = (name ?? "").toLowerCase();
+    const service = m.serviceCredentials.get(key);
+    if (service) return { kind: "credential", item: service };
+    const storage = m.storageCredentials.get(key);
+    if (storage) return { kind: "storage_credential", item: storage };
+    throw notFound("credential", name ?? "");
+  };
+  const credentialOut = (c: { kind: "storage_credential" | "credential"; item: Json }): Json =>
+    c.kind === "credential" ? c.item : { ...c.item, purpose: "STORAGE" };
+  const purposeOf = (raw: unknown, required: boolean): string | undefined => {
+    const purpose = required ? str(raw, "purpose", true) : str(raw, "purpose");
+    if (purpose !== undefined && purpose !== "STORAGE" && purpose !== "SERVICE")
+      throw err.invalid(`Invalid purpose: ${purpose} (STORAGE or SERVICE)`);
+    return purpose;
+  };
+  service.route("GET", `${uc}/credentials`, (req) => {
+    const purpose = purposeOf(req.query.get("purpose") ?? undefined, false);
+    const m = ms();
+    const all = [
+      ...[...m.storageCredentials.values()].map((item) =>
+        credentialOut({ kind: "storage_credential", item }),
+      ),
+      ...[...m.serviceCredentials.values()].map((item) => credentialOut({ kind: "credential", item })),
+    ].filter((c) => !purpose || c.purpose === purpose);
+    return list(req, all, "credentials");
+  });
+  service.route("POST", `${uc}/credentials`, (req) => {
+    const b = body(req);
+    const purpose = purposeOf(b.purpose, true);
+    if (purpose === "STORAGE")
+      return ok(credentialOut({ kind: "storage_credential", item: ms().createStorageCredential(b) }));
+    return ok(ms().createServiceCredential(b));
+  });
+  service.route("GET", `${uc}/credentials/:name`, (req) => ok(credentialOut(credentialOf(req.params.name))));
+  service.route("PATCH", `${uc}/credentials/:name`, (req) => {
+    const found = credentialOf(req.params.name);
+    const b = body(req);
+    if (b.read_only !== undefined && found.kind === "credential")
+      throw err.invalid("read_only is only applicable to credentials whose purpose is STORAGE");
+    const mode = str(b.isolation_mode, "isolation_mode");
+    if (mode !== undefined) {
+      if (mode !== "ISOLATION_MODE_OPEN" && mode !== "ISOLATION_MODE_ISOLATED")
+        throw err.invalid(`Invalid isolation_mode: ${mode} (ISOLATION_MODE_OPEN or ISOLATION_MODE_ISOLATED)`);
+      ms().setIsolation(found.kind, String(found.item.name), mode, workspaceId());
+    }
+    patch(found.item, b, ["owner", "comment", "read_only", "azure_managed_identity"]);
+    return ok(credentialOut(found));
+  });
+  service.route("DELETE", `${uc}/credentials/:name`, (req) => {
+    const { kind, item } = credentialOf(req.params.name);
+    const key = String(item.name).toLowerCase();
+    const m = ms();
+    (kind === "credential" ? m.serviceCredentials : m.storageCredentials).delete(key);
+    m.grants.delete(`${kind}/${key}`);
+    m.securableBindings.delete(`${kind}/${key}`);
+    return ok({});
+  });
+
+  // Workspace bindings of catalogs, storage credentials, service credentials (`credential`) and
+  // external locations. The securable must be ISOLATED (ISOLATION_MODE_ISOLATED) to take
+  // bindings, and a bound workspace must be assigned to this metastore.
   const bindingsOf = (type: string | undefined, name: string | undefined) => {
     const kind = (type ?? "").toLowerCase();
     const m = ms();
@@ -405,14 +471,19 @@ export function registerUnityCatalogRoutes(
         },
       };
     }
-    if (kind !== "storage_credential" && kind !== "external_location")
+    if (kind !== "storage_credential" && kind !== "external_location" && kind !== "credential")
       throw err.invalid(
         `Invalid securable type: ${type} (catalog, storage_credential, credential or external_location)`,
       );
     const item = m.securable(kind, name ?? "");
     const key = `${kind}/${String(item.name).toLowerCase()}`;
+    const labels = {
+      storage_credential: "Storage credential",
+      external_location: "External location",
+      credential: "Credential",
+    };
     return {
-      label: `${kind === "storage_credential" ? "Storage credential" : "External location"} '${String(item.name)}'`,
+      label: `${labels[kind]} '${String(item.name)}'`,
       isolated: () => item.isolation_mode === "ISOLATION_MODE_ISOLATED",
       bound: () => m.securableBindings.get(key),
       create: () => {

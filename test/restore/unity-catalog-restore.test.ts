@@ -194,6 +194,7 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
         "external tables",
         "functions",
         "schemas",
+        "service credentials",
         "storage credentials",
         "views",
         "volumes",
@@ -648,6 +649,151 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
       "external_location loc-landing: isolation ISOLATION_MODE_OPEN → ISOLATION_MODE_ISOLATED; bindings none → ",
     );
     expect(again.validation.filter((v) => !v.ok)).toEqual([]);
+  });
+
+  it("service credentials (purpose SERVICE) are backed up once, never with a secret; an ISOLATED one comes back ISOLATED with its bindings, grants and remapped access connector; validation names a drifted field", async () => {
+    const p = await start({
+      sim: {
+        workspaces: [
+          { name: "primary", metastore: "uc-westeurope" },
+          { name: "analytics", metastore: "uc-westeurope" },
+          { name: "dr", metastore: "uc-northeurope" },
+          { name: "dr-analytics", metastore: "uc-northeurope" },
+        ],
+      },
+    });
+    const id = (name: string) => p.sim.workspace(name).workspaceId;
+    const source = p.sim.metastore("uc-westeurope");
+    source.setIsolation("credential", "svc-keyvault", "ISOLATION_MODE_ISOLATED", id("primary"));
+    source.securableBindings.get("credential/svc-keyvault")!.set(id("analytics"), "BINDING_TYPE_READ_ONLY");
+    source.createServiceCredential({
+      name: "svc-sp",
+      azure_service_principal: {
+        directory_id: "tenant-1",
+        application_id: "app-1",
+        client_secret: "sp-secret-do-not-store",
+      },
+    });
+    const manifest = await backup(p, "primary-metastore", "20261126t020000z");
+    // Before: service credentials were not backed up at all. The Credentials API lists storage
+    // credentials too: those stay storage_credential entries, never counted twice.
+    const credentials = manifest.entries.filter((e) => e.kind === "credential").map((e) => e.path);
+    expect(credentials.sort()).toEqual([
+      "service-credentials/svc-keyvault.json",
+      "service-credentials/svc-sp.json",
+    ]);
+    expect(manifest.entries.map((e) => e.path)).toContain("storage-credentials/primary-mi.json");
+    expect(
+      manifest.entries
+        .filter((e) => e.path.includes("primary-mi"))
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(["grants/storage_credential/primary-mi.json", "storage-credentials/primary-mi.json"]);
+    const paths = manifest.entries.map((e) => e.path);
+    expect(paths).toContain("bindings/credential/svc-keyvault.json");
+    expect(paths).toContain("grants/credential/svc-keyvault.json");
+    for (const e of manifest.entries.filter((x) => x.kind === "credential"))
+      expect(JSON.stringify(await p.runtime.store.getJson(e.sha256))).not.toContain("sp-secret");
+
+    const connector = String(
+      (source.serviceCredentials.get("svc-keyvault")!["azure_managed_identity"] as Json)[
+        "access_connector_id"
+      ],
+    );
+    const drConnector = connector.replace("ac-primary", "ac-dr");
+    const remap = {
+      ...REMAP,
+      workspaceIds: [{ from: String(id("analytics")), to: String(id("dr-analytics")) }],
+      accessConnectors: [{ from: connector, to: drConnector }],
+    };
+    const applied = await restore(p, { remap });
+    expect(failedOf(applied.batches)).toEqual([]);
+    expect(applied.validation.filter((v) => !v.ok)).toEqual([]);
+    const plan = await readPlan(p.runtime, applied.plan.planId);
+    // A service principal's secret is never in the backup: listed as a follow-up naming it.
+    const sp = plan.items.find((i) => i.key === "credential/svc-sp")!;
+    expect(sp).toMatchObject({ action: "unsupported", step: "service-credentials" });
+    expect(sp.reason).toContain("re-create service credential svc-sp by hand with its secret");
+    expect(applied.validation.find((v) => v.name === LEFT_OUT)!.detail).toContain(
+      "credential svc-sp (unsupported)",
+    );
+    expect(applied.validation.find((v) => v.name.startsWith("service credentials equal"))).toMatchObject({
+      ok: true,
+      expected: 1,
+    });
+    // Created before the connections that may name it, isolated only at the end.
+    const steps = plan.steps.map((s) => s.name);
+    expect(steps.indexOf("service-credentials")).toBeLessThan(steps.indexOf("connections"));
+
+    const dr = p.sim.metastore("uc-northeurope");
+    const restored = dr.serviceCredentials.get("svc-keyvault")!;
+    expect(restored).toMatchObject({
+      purpose: "SERVICE",
+      comment: "Key Vault access for jobs",
+      isolation_mode: "ISOLATION_MODE_ISOLATED",
+    });
+    expect((restored["azure_managed_identity"] as Json)["access_connector_id"]).toBe(drConnector);
+    expect(Object.fromEntries(dr.securableBindings.get("credential/svc-keyvault")!)).toEqual({
+      [id("dr")]: "BINDING_TYPE_READ_WRITE",
+      [id("dr-analytics")]: "BINDING_TYPE_READ_ONLY",
+    });
+    expect(dr.privilegeAssignments("credential", "svc-keyvault")).toEqual([
+      { principal: "dr-data-engineers", privileges: ["ACCESS"] },
+    ]);
+    expect(dr.storageCredentials.has("svc-keyvault")).toBe(false);
+
+    // Someone edits it and opens it in DR: validation names the object and each field.
+    restored["comment"] = "edited in DR";
+    dr.setIsolation("credential", "svc-keyvault", "ISOLATION_MODE_OPEN", id("dr"));
+    const drifted = await runValidation(
+      p.runtime,
+      unityCatalogScenario,
+      applied.request,
+      applied.plan.planId,
+    );
+    const bad = new Map(drifted.filter((v) => !v.ok).map((v) => [v.name, v.detail]));
+    expect(bad.get("service credentials equal the backup's (comment, azure_managed_identity, purpose)")).toBe(
+      'credential svc-keyvault: comment: "edited in DR" → "Key Vault access for jobs" (found → expected)',
+    );
+    expect(bad.get("isolation and workspace bindings as planned")).toBe(
+      "credential svc-keyvault: isolation_mode expected ISOLATION_MODE_ISOLATED, found ISOLATION_MODE_OPEN",
+    );
+    const again = await restore(p, { existing: "update", remap });
+    expect(failedOf(again.batches)).toEqual([]);
+    expect(again.validation.filter((v) => !v.ok)).toEqual([]);
+    expect(restored["comment"]).toBe("Key Vault access for jobs");
+  });
+
+  it("service credentials against a pre-populated target: a miss is named among extra credentials, a same-named storage credential is a conflict", async () => {
+    const p = await start();
+    await backup(p, "primary-metastore", "20261126t020000z");
+    const dr = p.sim.metastore("uc-northeurope");
+    // The DR metastore holds more service credentials than the backup, and a storage credential
+    // named like a backed-up service credential (one namespace for both).
+    for (let i = 0; i < 3; i++)
+      dr.createServiceCredential({
+        name: `dr-svc-${i}`,
+        azure_managed_identity: { access_connector_id: "/ac/dr" },
+      });
+    const { plan, validation, request } = await restore(p, {});
+    expect(validation.filter((v) => !v.ok)).toEqual([]);
+    expect(dr.serviceCredentials.has("svc-keyvault")).toBe(true);
+
+    dr.serviceCredentials.delete("svc-keyvault");
+    const checks = await runValidation(p.runtime, unityCatalogScenario, request, plan.planId);
+    const bad = new Map(checks.filter((v) => !v.ok).map((v) => [v.name, v.detail]));
+    expect(bad.get("service credentials present")).toBe("missing: svc-keyvault");
+
+    dr.createStorageCredential({
+      name: "svc-keyvault",
+      azure_managed_identity: { access_connector_id: "/ac/dr" },
+    });
+    const planned = await restore(p, { mode: "plan" });
+    const item = (await readPlan(p.runtime, planned.plan.planId)).items.find(
+      (i) => i.key === "credential/svc-keyvault",
+    )!;
+    expect(item).toMatchObject({ action: "conflict" });
+    expect(item.reason).toContain("a storage credential named svc-keyvault exists in the target");
   });
 
   it("managedTables=recreate-empty re-creates managed table definitions empty, then the views over them", async () => {

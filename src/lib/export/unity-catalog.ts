@@ -39,6 +39,7 @@ const comment = (def: Json) =>
 const SQL_TYPE: Record<SecurableType, string> = {
   metastore: "METASTORE",
   storage_credential: "STORAGE CREDENTIAL",
+  credential: "SERVICE CREDENTIAL",
   external_location: "EXTERNAL LOCATION",
   connection: "CONNECTION",
   catalog: "CATALOG",
@@ -141,10 +142,11 @@ export interface BindingsRecord {
 
 /** REST collection of the securables that take bindings. */
 const BINDABLE_API: Partial<
-  Record<SecurableType, "catalogs" | "storage-credentials" | "external-locations">
+  Record<SecurableType, "catalogs" | "storage-credentials" | "external-locations" | "credentials">
 > = {
   catalog: "catalogs",
   storage_credential: "storage-credentials",
+  credential: "credentials",
   external_location: "external-locations",
 };
 
@@ -193,6 +195,20 @@ export function buildStatements(
       section: "storage credentials",
       object: s.fullName,
       sql: `-- STORAGE CREDENTIAL ${ident(s.fullName)}: SQL cannot create it. POST /api/2.1/unity-catalog/storage-credentials with ${path} (the access connector must exist in the target).`,
+      disabled: "REST only",
+    });
+  }
+  for (const s of of("credential")) {
+    const path = `unity-catalog/service-credentials/${encodeURIComponent(s.fullName)}.json`;
+    restBodies.push({
+      path,
+      body: desiredBody("credential", s.def, NO_REMAP),
+      why: "SQL cannot create a service credential",
+    });
+    statements.push({
+      section: "service credentials",
+      object: s.fullName,
+      sql: `-- SERVICE CREDENTIAL ${ident(s.fullName)}: SQL cannot create it. POST /api/2.1/unity-catalog/credentials with ${path} (the access connector must exist in the target).`,
       disabled: "REST only",
     });
   }
@@ -299,7 +315,7 @@ export function buildStatements(
       const on =
         g.type === "metastore"
           ? "METASTORE"
-          : `${SQL_TYPE[g.type]} ${g.type === "catalog" || g.type === "storage_credential" || g.type === "external_location" || g.type === "connection" ? ident(g.fullName) : sqlName(g.fullName)}`;
+          : `${SQL_TYPE[g.type]} ${g.type === "catalog" || g.type === "storage_credential" || g.type === "credential" || g.type === "external_location" || g.type === "connection" ? ident(g.fullName) : sqlName(g.fullName)}`;
       statements.push({
         section: "grants",
         object: g.fullName,
@@ -317,6 +333,7 @@ export function buildStatements(
     const top =
       s.type === "catalog" ||
       s.type === "storage_credential" ||
+      s.type === "credential" ||
       s.type === "external_location" ||
       s.type === "connection";
     statements.push({
@@ -376,6 +393,7 @@ export function renderSql(statements: Statement[], header: string[]): string {
 function securableOf(entry: ManifestEntry): SecurableType | undefined {
   const types: SecurableType[] = [
     "storage_credential",
+    "credential",
     "external_location",
     "connection",
     "catalog",

@@ -1,8 +1,8 @@
 // Daily Unity Catalog metadata backup (runbook 4.2): metastore and its workspace assignment,
-// storage credentials, external locations, connections (no secrets), catalogs, schemas, tables
-// and views (type, format, location, columns, properties), volumes, functions, and the grants and
-// owner of every securable, and the workspace bindings of ISOLATED catalogs, storage credentials
-// and external locations.
+// storage credentials, service credentials, external locations, connections (no secrets),
+// catalogs, schemas, tables and views (type, format, location, columns, properties), volumes,
+// functions, and the grants and owner of every securable, and the workspace bindings of ISOLATED
+// catalogs, storage and service credentials and external locations.
 import type { BackupSource } from "../backup/engine.js";
 import {
   databricksApis,
@@ -20,6 +20,8 @@ type Json = Record<string, unknown>;
 export type SecurableType =
   | "metastore"
   | "storage_credential"
+  /** A service credential (Credentials API, purpose SERVICE), as grants and bindings name it. */
+  | "credential"
   | "external_location"
   | "connection"
   | "catalog"
@@ -32,6 +34,7 @@ export type SecurableType =
 export const SECURABLE_FOLDERS: Record<SecurableType, string> = {
   metastore: "metastore",
   storage_credential: "storage-credentials",
+  credential: "service-credentials",
   external_location: "external-locations",
   connection: "connections",
   catalog: "catalogs",
@@ -60,21 +63,37 @@ export function grantsPath(type: SecurableType, fullName: string): string {
   return `grants/${type}/${encodeURIComponent(fullName)}.json`;
 }
 
-/** Workspace bindings of an ISOLATED securable (catalog, storage credential, external location). */
+/** Workspace bindings of an ISOLATED securable (catalog, storage or service credential, external location). */
 export function bindingsPath(type: SecurableType, fullName: string): string {
   return `bindings/${type}/${encodeURIComponent(fullName)}.json`;
 }
 
 /**
  * The isolation mode of a securable that takes workspace bindings, when it is isolated: catalogs
- * say ISOLATED, storage credentials and external locations ISOLATION_MODE_ISOLATED.
+ * say ISOLATED, storage and service credentials and external locations ISOLATION_MODE_ISOLATED.
  */
 export function isolationOf(type: SecurableType, definition: Json): string | undefined {
   const mode = definition["isolation_mode"];
   if (type === "catalog" && mode === "ISOLATED") return mode;
-  if ((type === "storage_credential" || type === "external_location") && mode === "ISOLATION_MODE_ISOLATED")
+  if (
+    (type === "storage_credential" || type === "credential" || type === "external_location") &&
+    mode === "ISOLATION_MODE_ISOLATED"
+  )
     return mode;
   return undefined;
+}
+
+/**
+ * A service credential as backed up: a service principal's client secret is never returned by the
+ * API, and never stored even if it were.
+ */
+export function credentialWithoutSecrets(credential: Json): Json {
+  const sp = credential["azure_service_principal"] as Json | undefined;
+  if (!sp) return credential;
+  return {
+    ...credential,
+    azure_service_principal: Object.fromEntries(Object.entries(sp).filter(([k]) => !SECRET_OPTION.test(k))),
+  };
 }
 
 export function withoutSecrets(connection: Json): Json {
@@ -129,6 +148,15 @@ export const unityCatalogSource: BackupSource<SourceContext, SecurableWork> = {
 
     for (const credential of await collect(uc.listStorageCredentials())) {
       work.push({ type: "storage_credential", fullName: String(credential["name"]), definition: credential });
+    }
+    // The Credentials API lists storage credentials too (listed above): service ones only here.
+    for (const credential of await collect(uc.listCredentials({ purpose: "SERVICE" }))) {
+      if (credential["purpose"] !== "SERVICE") continue;
+      work.push({
+        type: "credential",
+        fullName: String(credential["name"]),
+        definition: credentialWithoutSecrets(credential),
+      });
     }
     for (const location of await collect(uc.listExternalLocations())) {
       work.push({ type: "external_location", fullName: String(location["name"]), definition: location });

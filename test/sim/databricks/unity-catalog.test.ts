@@ -488,4 +488,52 @@ describe("Disasters", () => {
       await local.close();
     }
   });
+  test("Credentials API: storage and service credentials in one namespace, filtered by purpose; a service principal's secret is never returned", async () => {
+    const uc = "/api/2.1/unity-catalog";
+    const all = await raw(sim, "GET", `${uc}/credentials`);
+    const purposes = (all.body.credentials as { name: string; purpose: string }[]).map(
+      (c) => `${c.name}:${c.purpose}`,
+    );
+    expect(purposes).toEqual(expect.arrayContaining(["primary-mi:STORAGE", "svc-keyvault:SERVICE"]));
+    const service = await raw(sim, "GET", `${uc}/credentials?purpose=SERVICE`);
+    expect((service.body.credentials as { name: string }[]).map((c) => c.name)).toEqual(["svc-keyvault"]);
+    // The Storage Credentials API does not list service credentials.
+    const storage = await raw(sim, "GET", `${uc}/storage-credentials`);
+    expect(JSON.stringify(storage.body)).not.toContain("svc-keyvault");
+    const taken = await raw(sim, "POST", `${uc}/credentials`, {
+      name: "primary-mi",
+      purpose: "SERVICE",
+      azure_managed_identity: { access_connector_id: "/ac/x" },
+    });
+    expect(taken.body).toMatchObject({ error_code: "CREDENTIAL_ALREADY_EXISTS" });
+    const sp = await raw(sim, "POST", `${uc}/credentials`, {
+      name: "svc-sp",
+      purpose: "SERVICE",
+      azure_service_principal: { directory_id: "t", application_id: "a", client_secret: "never-back" },
+    });
+    expect(sp.status).toBe(200);
+    expect(JSON.stringify((await raw(sim, "GET", `${uc}/credentials/svc-sp`)).body)).not.toContain(
+      "never-back",
+    );
+    const readOnly = await raw(sim, "PATCH", `${uc}/credentials/svc-sp`, { read_only: true });
+    expect(readOnly.status).toBe(400);
+    const isolated = await raw(sim, "PATCH", `${uc}/credentials/svc-sp`, {
+      isolation_mode: "ISOLATION_MODE_ISOLATED",
+    });
+    expect(isolated.body).toMatchObject({ purpose: "SERVICE", isolation_mode: "ISOLATION_MODE_ISOLATED" });
+    const bindings = await raw(sim, "GET", `${uc}/bindings/credential/svc-sp`);
+    expect(bindings.body).toEqual({
+      bindings: [
+        { workspace_id: sim.workspace("primary").workspaceId, binding_type: "BINDING_TYPE_READ_WRITE" },
+      ],
+    });
+    const grant = await raw(sim, "PATCH", `${uc}/permissions/credential/svc-sp`, {
+      changes: [{ principal: "data-engineers", add: ["ACCESS", "CREATE_CONNECTION"] }],
+    });
+    expect(grant.body).toEqual({
+      privilege_assignments: [{ principal: "data-engineers", privileges: ["ACCESS", "CREATE_CONNECTION"] }],
+    });
+    expect((await raw(sim, "DELETE", `${uc}/credentials/svc-sp`)).status).toBe(200);
+    expect((await raw(sim, "GET", `${uc}/credentials/svc-sp`)).status).toBe(404);
+  });
 });

@@ -107,6 +107,29 @@ export type ExternalLocationInfo = Open<
   }
 >;
 
+/** What a credential of the Credentials API is for: external storage, or cloud services through SDKs. */
+export type CredentialPurpose = "STORAGE" | "SERVICE";
+
+/**
+ * A credential of the Credentials API (/credentials), which lists storage and service credentials
+ * alike (names are unique across both); `purpose` tells them apart. An Azure service principal's
+ * client secret is accepted on create and never returned.
+ */
+export type CredentialInfo = Open<
+  Owned & {
+    name: string;
+    full_name?: string;
+    id?: string;
+    purpose?: CredentialPurpose;
+    azure_managed_identity?: Open<{ access_connector_id: string; managed_identity_id?: string }>;
+    azure_service_principal?: Open<{ directory_id: string; application_id: string }>;
+    /** Storage credentials only. */
+    read_only?: boolean;
+    isolation_mode?: IsolationMode;
+    used_for_managed_storage?: boolean;
+  }
+>;
+
 /** One file operation of Validate Storage Credential (LIST, READ, WRITE, DELETE, PATH_EXISTS…). */
 export type StorageValidationResult = Open<{
   operation?: string;
@@ -145,7 +168,9 @@ export type GrantSecurableType =
   | "function"
   | "storage_credential"
   | "external_location"
-  | "connection";
+  | "connection"
+  /** Service credentials (ACCESS, CREATE_CONNECTION, MANAGE). */
+  | "credential";
 
 export type PrivilegeAssignment = Open<{ principal: string; privileges: string[] }>;
 export interface PermissionsChange {
@@ -363,6 +388,33 @@ export class UnityCatalogClient {
     });
   }
 
+  // Credentials (storage and service alike; `purpose` filters)
+  listCredentials(
+    options: ListScope & { purpose?: CredentialPurpose } = {},
+  ): AsyncIterableIterator<CredentialInfo> {
+    return this.list(
+      "credentials",
+      "credentials",
+      options.purpose ? { purpose: options.purpose } : {},
+      options,
+    );
+  }
+  getCredential(name: string, options: CallOptions = {}): Promise<CredentialInfo> {
+    return this.get("credentials", name, options);
+  }
+  createCredential(
+    body: Json & { name: string; purpose: CredentialPurpose },
+    options: CallOptions = {},
+  ): Promise<CredentialInfo> {
+    return this.create("credentials", body, options);
+  }
+  updateCredential(name: string, patch: Json, options: CallOptions = {}): Promise<CredentialInfo> {
+    return this.update("credentials", name, patch, options);
+  }
+  deleteCredential(name: string, options: CallOptions & { force?: boolean } = {}): Promise<void> {
+    return this.delete("credentials", name, options);
+  }
+
   listConnections(options: ListScope = {}): AsyncIterableIterator<ConnectionInfo> {
     return this.list("connections", "connections", {}, options);
   }
@@ -497,7 +549,9 @@ export class UnityCatalogClient {
  * export's request files), kept here with every other REST path.
  */
 export const unityCatalogRequestPaths = {
-  securable: (collection: "catalogs" | "storage-credentials" | "external-locations", name: string): string =>
-    `${UC}/${collection}/${segment(name)}`,
+  securable: (
+    collection: "catalogs" | "storage-credentials" | "external-locations" | "credentials",
+    name: string,
+  ): string => `${UC}/${collection}/${segment(name)}`,
   bindings: (type: BindingSecurableType, name: string): string => `${UC}/bindings/${type}/${segment(name)}`,
 };

@@ -5,6 +5,7 @@ import type { RestoreKind } from "./model.js";
 import type { SecurableSpec } from "./securable.js";
 import { catalog } from "./catalog.js";
 import { connection } from "./connection.js";
+import { serviceCredential } from "./credential.js";
 import { externalLocation } from "./external-location.js";
 import { fn } from "./function.js";
 import { grants } from "./grants.js";
@@ -21,6 +22,7 @@ import type { UcKind } from "./context.js";
 /** The securables, in restore order (tables before the views that read them). */
 export const SECURABLE_KINDS = [
   storageCredential,
+  serviceCredential,
   externalLocation,
   connection,
   catalog,

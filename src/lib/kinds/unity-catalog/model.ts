@@ -36,7 +36,7 @@ export interface UcBackup {
   objects: UcObject[];
   /** Grants entries by securableKey(type, fullName). */
   grants: Map<string, { sha256: string; type: SecurableType; fullName: string }>;
-  /** Workspace bindings of ISOLATED securables (catalogs), by securableKey(type, fullName). */
+  /** Workspace bindings of ISOLATED securables (catalogs, credentials, locations), by securableKey(type, fullName). */
   bindings: Map<string, { sha256: string; type: SecurableType; fullName: string }>;
 }
 
@@ -94,6 +94,7 @@ export function readBackup(manifest: Manifest): UcBackup {
 /** How a definition is restored: the API, the step it belongs to, how it is compared. */
 export type RestoreKind =
   | "storage_credential"
+  | "credential"
   | "external_location"
   | "connection"
   | "catalog"
@@ -133,6 +134,12 @@ const CALLS: Record<
     get: (uc, n) => uc.getStorageCredential(n),
     update: (uc, n, p) => uc.updateStorageCredential(n, p),
     remove: (uc, n) => uc.deleteStorageCredential(n),
+  },
+  // Service credentials, through the Credentials API.
+  credential: {
+    get: (uc, n) => uc.getCredential(n),
+    update: (uc, n, p) => uc.updateCredential(n, p),
+    remove: (uc, n) => uc.deleteCredential(n),
   },
   external_location: {
     get: (uc, n) => uc.getExternalLocation(n),

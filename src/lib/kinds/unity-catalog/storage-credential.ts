@@ -2,7 +2,8 @@
 // (remapped by remap.accessConnectors); service-principal ones hold a secret that is never backed
 // up, so they are listed as unsupported with what to do. Isolation and workspace bindings are the
 // workspace-bindings handler's.
-import { pick, remapAccessConnector, text, type Json } from "./model.js";
+import { planState } from "./context.js";
+import { pick, remapAccessConnector, securableKey, text, type Json } from "./model.js";
 import { securableKind } from "./securable.js";
 
 export const storageCredential = securableKind({
@@ -40,6 +41,12 @@ export const storageCredential = securableKind({
     return exists
       ? "exists in the target"
       : "not a managed-identity credential: its secret is not (and never is) in the backup; re-create it with its secret, or move it to an access connector";
+  },
+  conflict(r, desired) {
+    const name = text(desired["name"]);
+    return planState(r).inventory.has(securableKey("credential", name))
+      ? `a service credential named ${name} exists in the target (storage and service credential names share one namespace): rename or drop it to restore this storage credential`
+      : undefined;
   },
   async create(r, _fullName, desired) {
     await r.target.apis.unityCatalog.createStorageCredential(desired as Json & { name: string });

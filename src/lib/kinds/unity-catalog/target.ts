@@ -79,6 +79,8 @@ export async function readInventory(apis: DatabricksApis, objects: UcObject[]): 
     inventory.set(securableKey(type, name), item);
   };
   for (const c of await collect(uc.listStorageCredentials())) put("storage_credential", c, c.name);
+  for (const c of await collect(uc.listCredentials({ purpose: "SERVICE" })))
+    if (c.purpose === "SERVICE") put("credential", c, c.name);
   for (const l of await collect(uc.listExternalLocations())) put("external_location", l, l.name);
   for (const c of await collect(uc.listConnections())) put("connection", c, c.name);
   for (const c of await collect(uc.listCatalogs())) put("catalog", c, c.name);

@@ -1,5 +1,5 @@
-// Isolation and workspace bindings of ISOLATED catalogs (isolation_mode ISOLATED), storage
-// credentials and external locations (ISOLATION_MODE_ISOLATED). Without them a securable comes
+// Isolation and workspace bindings of ISOLATED catalogs (isolation_mode ISOLATED), storage and
+// service credentials and external locations (ISOLATION_MODE_ISOLATED). Without them a securable comes
 // back OPEN: usable from every workspace on the DR metastore. Set last, since an isolated
 // securable answers only to its bound workspaces. Bound workspace ids are remapped: the backed-up
 // metastore's own workspace to the one azdr restores through, others by remap.workspaceIds; that
@@ -32,6 +32,11 @@ const BINDABLE: Partial<Record<SecurableType, { isolated: string; open: string; 
     isolated: "ISOLATION_MODE_ISOLATED",
     open: "ISOLATION_MODE_OPEN",
     label: "Storage credential",
+  },
+  credential: {
+    isolated: "ISOLATION_MODE_ISOLATED",
+    open: "ISOLATION_MODE_OPEN",
+    label: "Service credential",
   },
 };
 
@@ -109,14 +114,14 @@ export const workspaceBindings: UcKind = {
     kind: "items",
     ordering: "parallel",
     name: "workspace-bindings",
-    title: "Isolation and workspace bindings (catalogs, storage credentials, external locations)",
+    title: "Isolation and workspace bindings (catalogs, storage and service credentials, external locations)",
     why: "Last: an ISOLATED catalog, credential or location answers only to its bound workspaces, so isolating it earlier could lock the restore out of what it still has to create.",
   },
   coverage: {
     backup: true,
     restore: true,
     validated: true,
-    note: "catalogs, storage credentials, external locations: isolation mode, bound workspaces (ids remapped)",
+    note: "catalogs, storage/service credentials, locations: isolation mode, bound workspaces (ids remapped)",
   },
   entryPath: (key) => {
     const { type, fullName } = parseKey(key);

@@ -241,10 +241,10 @@ async function plan(ctx: SourceContext, request: Request, manifests: Manifests) 
     notes.unshift(
       `${managed} MANAGED table(s) are listed as unsupported: their data must be restored with Delta DEEP CLONE or a storage-level restore (runbook 7.6); re-run this restore afterwards for their grants and owners.`,
     );
-  const connectors = objects.filter((o) => o.type === "storage_credential").length;
+  const connectors = objects.filter((o) => o.type === "storage_credential" || o.type === "credential").length;
   if (connectors && request.remap.accessConnectors.length === 0)
     notes.push(
-      "Storage credentials keep their access connector ids: make sure those connectors exist and can reach the target storage.",
+      "Storage and service credentials keep their access connector ids: make sure those connectors exist and can reach the target storage and services.",
     );
   return { items, destructive: p.destructive, notes };
 }
