@@ -1,7 +1,9 @@
-// Databricks workspace objects (notebooks, files, directories): list the tree, decide what changed
-// since the last good snapshot, export in bounded batches, and import on restore.
-import type { workspace } from "@databricks/sdk-experimental";
+// Databricks workspace objects (notebooks, files, directories), the backup side the folder,
+// notebook and file handlers (kinds/workspace/) share: list the tree, decide what changed since
+// the last good snapshot, and export in bounded batches, through the typed WorkspaceClient.
 import type { DatabricksClient } from "../clients/databricks.js";
+import { databricksApis, type ObjectInfo } from "../clients/databricks/index.js";
+import { collect } from "../concurrency.js";
 import { AzdrError, errorMessage, isAzdrError } from "../errors.js";
 import type { Manifest, ManifestEntry, SkippedEntry, FailedEntry, VanishedEntry } from "../store/manifest.js";
 import { sha256Hex } from "../store/manifest.js";
@@ -30,8 +32,6 @@ export function workspaceLabel(workspace: { id: string; url: string }): string {
 /** Databricks refuses to export more than this. */
 export const MAX_EXPORT_BYTES = 10 * 1024 * 1024;
 export const EMPTY_SHA256 = sha256Hex("");
-
-type ObjectInfo = workspace.ObjectInfo;
 
 /** What the planner hands the export batches: enough to export and to describe in the manifest. */
 export type WorkItem = {
@@ -70,8 +70,9 @@ const COVERED_BY: Record<string, string> = {
 
 /** Probes "does this workspace path still exist" for completeness checks (see SourceHealth). */
 export function workspaceHealth(client: DatabricksClient, label: string, root: string): SourceHealth {
+  const api = databricksApis(client);
   return new SourceHealth(label, root, async (path) => {
-    await client.get("/api/2.0/workspace/get-status", { path });
+    await api.workspace.getStatus(path);
   });
 }
 
@@ -100,6 +101,7 @@ export async function listTree(
     health?: SourceHealth;
   } = {},
 ): Promise<TreeListing> {
+  const api = databricksApis(client);
   const objects: ObjectInfo[] = [];
   const vanished: VanishedEntry[] = [];
   const failed: FailedEntry[] = [];
@@ -121,15 +123,10 @@ export async function listTree(
         const dir = pending.shift()!;
         active++;
         calls++;
-        client
-          .get<{ objects?: ObjectInfo[] }>(
-            "/api/2.0/workspace/list",
-            { path: dir },
-            options.abortSignal ? { abortSignal: options.abortSignal } : {},
-          )
+        collect(api.workspace.list(dir, options.abortSignal ? { abortSignal: options.abortSignal } : {}))
           .then(
-            (response) => {
-              for (const object of response.objects ?? []) {
+            (children) => {
+              for (const object of children) {
                 objects.push(object);
                 if (object.object_type === "DIRECTORY" && object.path) pending.push(object.path);
               }
@@ -262,6 +259,7 @@ export async function exportBatch(
   options: { concurrency?: number; onObject?: () => void; health?: SourceHealth } = {},
 ): Promise<BatchResult> {
   const health = options.health ?? workspaceHealth(client, `workspace ${client.host}`, "/");
+  const api = databricksApis(client);
   const result: BatchResult = {
     entries: [],
     skipped: [],
@@ -272,13 +270,7 @@ export async function exportBatch(
   };
   await mapLimit(items, options.concurrency ?? 8, async (item) => {
     try {
-      const response = await client.get<{ content?: string; file_type?: string }>(
-        "/api/2.0/workspace/export",
-        {
-          path: item.path,
-          format: item.kind === "NOTEBOOK" ? "SOURCE" : "AUTO",
-        },
-      );
+      const response = await api.workspace.export(item.path, item.kind === "NOTEBOOK" ? "SOURCE" : "AUTO");
       const body = Buffer.from(response.content ?? "", "base64");
       const put = await store.putObject(body);
       result.exportedBytes += body.length;
@@ -324,58 +316,4 @@ export async function exportBatch(
     options.onObject?.();
   });
   return result;
-}
-
-// ---- restore ------------------------------------------------------------------------------------
-
-export async function workspaceObjectExists(client: DatabricksClient, path: string): Promise<boolean> {
-  try {
-    await client.get("/api/2.0/workspace/get-status", { path });
-    return true;
-  } catch (error) {
-    if (isAzdrError(error, "NOT_FOUND")) return false;
-    throw error;
-  }
-}
-
-export async function mkdirs(client: DatabricksClient, path: string): Promise<void> {
-  // mkdirs is idempotent on the server: safe to retry.
-  await client.post("/api/2.0/workspace/mkdirs", { path }, { idempotent: true });
-}
-
-/**
- * Import a notebook or file. overwrite=true makes it idempotent; without it "exists" is reported.
- * Files go as RAW: with AUTO the service decides by extension and header, and a `.py` file that
- * starts with "# Databricks notebook source" would come back as a notebook without its extension.
- */
-export async function importObject(
-  client: DatabricksClient,
-  entry: ManifestEntry,
-  body: Buffer,
-  targetPath: string,
-  overwrite: boolean,
-): Promise<"created" | "exists"> {
-  const payload: Record<string, unknown> = {
-    path: targetPath,
-    content: body.toString("base64"),
-    overwrite,
-    format: entry.kind === "NOTEBOOK" ? "SOURCE" : "RAW",
-  };
-  if (entry.kind === "NOTEBOOK") {
-    const language = entry.meta?.["language"];
-    if (typeof language !== "string") {
-      throw new AzdrError(
-        "INVALID_INPUT",
-        `notebook ${entry.path} has no language in the manifest; cannot import as SOURCE`,
-      );
-    }
-    payload["language"] = language;
-  }
-  try {
-    await client.post("/api/2.0/workspace/import", payload, { idempotent: overwrite });
-    return "created";
-  } catch (error) {
-    if (isAzdrError(error, "ALREADY_EXISTS")) return "exists";
-    throw error;
-  }
 }

@@ -6,6 +6,7 @@
 // Nothing of azdr's is written into the customer's objects: which job or cluster a restore created
 // for which source id is kept in the backup store (workspace/ledger.ts), so re-runs stay idempotent.
 import type { DatabricksClient } from "../../clients/databricks.js";
+import { databricksApis } from "../../clients/databricks/index.js";
 import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
 import { REPORTS_CONTAINER, runRecordPath } from "../../store/layout.js";
 import type { ManifestEntry } from "../../store/manifest.js";
@@ -236,9 +237,9 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
 async function preflight(ctx: SourceContext, request: RestoreRequest): Promise<PreflightCheck[]> {
   const checks: PreflightCheck[] = [];
   const ws = workspaceOf(ctx, request.target);
-  const client = ctx.databricks(request.target);
+  const api = databricksApis(ctx.databricks(request.target));
   try {
-    await client.get("/api/2.0/workspace/get-status", { path: "/" }, { idempotent: true });
+    await api.workspace.getStatus("/");
     checks.push({ name: "target workspace reachable", ok: true, blocking: true, detail: ws.url });
   } catch (error) {
     checks.push({
@@ -251,12 +252,12 @@ async function preflight(ctx: SourceContext, request: RestoreRequest): Promise<P
     return checks;
   }
   try {
-    const assignment = await client.get<Json>("/api/2.1/unity-catalog/current-metastore-assignment");
+    const assignment = await api.unityCatalog.currentMetastoreAssignment();
     checks.push({
       name: "metastore assigned",
       ok: true,
       blocking: false,
-      detail: `metastore ${String(assignment["metastore_id"])}`,
+      detail: `metastore ${assignment.metastore_id}`,
     });
   } catch (error) {
     if (!isAzdrError(error, "NOT_FOUND")) throw error;
