@@ -4,9 +4,37 @@
 // unpublish. A dashboard is also a DASHBOARD object in the workspace tree at
 // <parent_path>/<display_name>.lvdash.json whose export is the serialized dashboard, so the
 // Workspace API (list, get-status, export, delete) sees it as the reference says.
+// Schedules (…/{dashboard_id}/schedules, at most 10 per dashboard) and their subscriptions
+// (…/schedules/{schedule_id}/subscriptions, at most 100 per schedule), per the reference: a quartz
+// cron expression and a Java time zone id are required, pause_status defaults to UNPAUSED, etag
+// must be empty on create and current on update (PUT replaces the schedule), a subscriber is one
+// user (user_id) or one notification destination (destination_id, which must exist). The reference
+// does not say a schedule needs a published dashboard, so a draft's schedule is accepted.
 import type { SimService } from "../core/server.js";
 import type { Json, WorkspaceState } from "./state.js";
-import { body, bool, err, hex, num, ok, paginate, prng, str } from "./util.js";
+import { body, bool, err, hex, num, ok, paginate, prng, str, uuid } from "./util.js";
+
+export interface SubscriptionRecord {
+  subscription_id: string;
+  subscriber: { user_subscriber?: { user_id: number }; destination_subscriber?: { destination_id: string } };
+  create_time: number;
+  created_by_user_id: number;
+}
+
+export interface ScheduleRecord {
+  schedule_id: string;
+  display_name?: string;
+  cron_schedule: { quartz_cron_expression: string; timezone_id: string };
+  pause_status: "PAUSED" | "UNPAUSED";
+  warehouse_id?: string;
+  create_time: number;
+  update_time: number;
+  revision: number;
+  subscriptions: Map<string, SubscriptionRecord>;
+}
+
+export const MAX_SCHEDULES_PER_DASHBOARD = 10;
+export const MAX_SUBSCRIPTIONS_PER_SCHEDULE = 100;
 
 export interface DashboardRecord {
   dashboard_id: string;
@@ -18,6 +46,7 @@ export interface DashboardRecord {
   revision: number;
   lifecycle_state: "ACTIVE" | "TRASHED";
   published?: { warehouse_id?: string; embed_credentials: boolean; revision_create_time: number };
+  schedules: Map<string, ScheduleRecord>;
 }
 
 const EMPTY_DASHBOARD = JSON.stringify({ pages: [{ name: "page1", displayName: "New Page" }] });
@@ -57,6 +86,7 @@ export class LakeviewState {
       update_time: now,
       revision: 1,
       lifecycle_state: "ACTIVE",
+      schedules: new Map(),
     };
     const warehouse = str(spec.warehouse_id, "warehouse_id");
     if (warehouse) record.warehouse_id = warehouse;
@@ -88,6 +118,152 @@ export class LakeviewState {
       ...(options.warehouse_id ? { warehouse_id: options.warehouse_id } : {}),
     };
     return this.renderPublished(record);
+  }
+
+  /** A schedule's fields from a create or update body (the reference's Schedule). */
+  private scheduleFields(
+    spec: Json,
+  ): Omit<ScheduleRecord, "schedule_id" | "create_time" | "update_time" | "revision" | "subscriptions"> {
+    const cron = spec.cron_schedule as Json | undefined;
+    if (!cron || typeof cron !== "object") throw err.invalid("Missing required field: cron_schedule");
+    const expression = str(cron.quartz_cron_expression, "cron_schedule.quartz_cron_expression", true);
+    const fields = expression.trim().split(/\s+/);
+    if (fields.length < 6 || fields.length > 7)
+      throw err.invalid(
+        `Invalid quartz_cron_expression '${expression}': a quartz expression has 6 or 7 fields (seconds first)`,
+      );
+    const timezone = str(cron.timezone_id, "cron_schedule.timezone_id", true);
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: timezone });
+    } catch {
+      throw err.invalid(`Invalid timezone_id '${timezone}': not a Java time zone id`);
+    }
+    const pause = str(spec.pause_status, "pause_status") ?? "UNPAUSED";
+    if (pause !== "PAUSED" && pause !== "UNPAUSED")
+      throw err.invalid(`Invalid pause_status '${pause}': PAUSED or UNPAUSED`);
+    const warehouse = str(spec.warehouse_id, "warehouse_id");
+    if (warehouse && !this.state.sqlWarehouses.records.has(warehouse))
+      throw err.notFound(`SQL warehouse ${warehouse} does not exist.`);
+    const displayName = str(spec.display_name, "display_name");
+    return {
+      cron_schedule: { quartz_cron_expression: expression, timezone_id: timezone },
+      pause_status: pause,
+      ...(warehouse ? { warehouse_id: warehouse } : {}),
+      ...(displayName ? { display_name: displayName } : {}),
+    };
+  }
+
+  createSchedule(dashboardId: string | undefined, spec: Json): ScheduleRecord {
+    const record = this.get(dashboardId);
+    if (record.lifecycle_state === "TRASHED")
+      throw err.invalid(`Dashboard ${record.dashboard_id} is in the trash`);
+    if (str(spec.etag, "etag") !== undefined) throw err.invalid("etag must be left empty on create");
+    if (record.schedules.size >= MAX_SCHEDULES_PER_DASHBOARD)
+      throw err.invalid(
+        `A dashboard is limited to ${MAX_SCHEDULES_PER_DASHBOARD} schedules`,
+        "RESOURCE_LIMIT_EXCEEDED",
+      );
+    const now = this.state.clock();
+    const schedule: ScheduleRecord = {
+      schedule_id: uuid(this.rand),
+      ...this.scheduleFields(spec),
+      create_time: now,
+      update_time: now,
+      revision: 1,
+      subscriptions: new Map(),
+    };
+    record.schedules.set(schedule.schedule_id, schedule);
+    return schedule;
+  }
+
+  schedule(dashboardId: string | undefined, scheduleId: string | undefined): ScheduleRecord {
+    const schedule = scheduleId ? this.get(dashboardId).schedules.get(scheduleId) : undefined;
+    if (!schedule) throw err.notFound(`Unable to find schedule [${String(scheduleId)}]`);
+    return schedule;
+  }
+
+  updateSchedule(
+    dashboardId: string | undefined,
+    scheduleId: string | undefined,
+    spec: Json,
+  ): ScheduleRecord {
+    const schedule = this.schedule(dashboardId, scheduleId);
+    const etag = str(spec.etag, "etag", true);
+    if (etag !== String(schedule.revision))
+      throw err.invalid(`The schedule was modified since etag ${etag} was read`, "ABORTED");
+    const { display_name: _old, warehouse_id: _oldWarehouse, ...kept } = schedule;
+    Object.assign(schedule, { ...kept, ...this.scheduleFields(spec) });
+    if (spec.display_name === undefined) delete schedule.display_name;
+    if (spec.warehouse_id === undefined) delete schedule.warehouse_id;
+    schedule.revision++;
+    schedule.update_time = this.state.clock();
+    return schedule;
+  }
+
+  subscribe(dashboardId: string | undefined, scheduleId: string | undefined, spec: Json): SubscriptionRecord {
+    const schedule = this.schedule(dashboardId, scheduleId);
+    const subscriber = spec.subscriber as Json | undefined;
+    if (!subscriber || typeof subscriber !== "object")
+      throw err.invalid("Missing required field: subscriber");
+    const user = subscriber.user_subscriber as Json | undefined;
+    const destination = subscriber.destination_subscriber as Json | undefined;
+    if ((user === undefined) === (destination === undefined))
+      throw err.invalid("subscriber must hold exactly one of user_subscriber and destination_subscriber");
+    let value: SubscriptionRecord["subscriber"];
+    if (user) {
+      const userId = num(user.user_id, "subscriber.user_subscriber.user_id", true)!;
+      if (!Number.isInteger(userId) || userId <= 0)
+        throw err.invalid("subscriber.user_subscriber.user_id must be a user id");
+      value = { user_subscriber: { user_id: userId } };
+    } else {
+      const id = str(destination!.destination_id, "subscriber.destination_subscriber.destination_id", true);
+      this.state.notificationDestinations.get(id);
+      value = { destination_subscriber: { destination_id: id } };
+    }
+    const same = [...schedule.subscriptions.values()].find(
+      (s) => JSON.stringify(s.subscriber) === JSON.stringify(value),
+    );
+    if (same) throw err.exists(`The subscriber is already subscribed to schedule ${schedule.schedule_id}`);
+    if (schedule.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_SCHEDULE)
+      throw err.invalid(
+        `A schedule is limited to ${MAX_SUBSCRIPTIONS_PER_SCHEDULE} subscriptions`,
+        "RESOURCE_LIMIT_EXCEEDED",
+      );
+    const subscription: SubscriptionRecord = {
+      subscription_id: uuid(this.rand),
+      subscriber: value,
+      create_time: this.state.clock(),
+      created_by_user_id: 1000000000000001,
+    };
+    schedule.subscriptions.set(subscription.subscription_id, subscription);
+    return subscription;
+  }
+
+  renderSchedule(dashboardId: string, schedule: ScheduleRecord): Json {
+    return {
+      schedule_id: schedule.schedule_id,
+      dashboard_id: dashboardId,
+      cron_schedule: { ...schedule.cron_schedule },
+      pause_status: schedule.pause_status,
+      ...(schedule.display_name ? { display_name: schedule.display_name } : {}),
+      ...(schedule.warehouse_id ? { warehouse_id: schedule.warehouse_id } : {}),
+      etag: String(schedule.revision),
+      create_time: new Date(schedule.create_time).toISOString(),
+      update_time: new Date(schedule.update_time).toISOString(),
+    };
+  }
+
+  renderSubscription(dashboardId: string, scheduleId: string, subscription: SubscriptionRecord): Json {
+    return {
+      subscription_id: subscription.subscription_id,
+      schedule_id: scheduleId,
+      dashboard_id: dashboardId,
+      subscriber: structuredClone(subscription.subscriber),
+      etag: "1",
+      created_by_user_id: subscription.created_by_user_id,
+      create_time: new Date(subscription.create_time).toISOString(),
+      update_time: new Date(subscription.create_time).toISOString(),
+    };
   }
 
   render(record: DashboardRecord, view: "full" | "basic" = "full"): Json {
@@ -204,6 +380,68 @@ export function registerLakeviewRoutes(service: SimService, state: WorkspaceStat
     const record = lakeview.get(req.params.id);
     if (!record.published) throw err.notFound(`Dashboard ${record.dashboard_id} is not published`);
     return ok(lakeview.renderPublished(record));
+  });
+  const schedules = `${base}/:id/schedules`;
+  const pageOf = (req: { query: URLSearchParams }) => {
+    const pageSize = num(req.query.get("page_size"), "page_size") ?? 100;
+    if (pageSize < 1 || pageSize > 1000) throw err.invalid("page_size must be between 1 and 1000");
+    return pageSize;
+  };
+  service.route("GET", schedules, (req) => {
+    const record = lakeview.get(req.params.id);
+    const page = paginate([...record.schedules.values()], req.query.get("page_token"), {
+      pageSize: pageOf(req),
+    });
+    return ok({
+      schedules: page.items.map((s) => lakeview.renderSchedule(record.dashboard_id, s)),
+      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+    });
+  });
+  service.route("POST", schedules, (req) =>
+    ok(lakeview.renderSchedule(req.params.id!, lakeview.createSchedule(req.params.id, body(req)))),
+  );
+  service.route("GET", `${schedules}/:sid`, (req) =>
+    ok(lakeview.renderSchedule(req.params.id!, lakeview.schedule(req.params.id, req.params.sid))),
+  );
+  service.route("PUT", `${schedules}/:sid`, (req) =>
+    ok(
+      lakeview.renderSchedule(
+        req.params.id!,
+        lakeview.updateSchedule(req.params.id, req.params.sid, body(req)),
+      ),
+    ),
+  );
+  service.route("DELETE", `${schedules}/:sid`, (req) => {
+    lakeview.schedule(req.params.id, req.params.sid);
+    lakeview.get(req.params.id).schedules.delete(req.params.sid!);
+    return ok({});
+  });
+  service.route("GET", `${schedules}/:sid/subscriptions`, (req) => {
+    const schedule = lakeview.schedule(req.params.id, req.params.sid);
+    const page = paginate([...schedule.subscriptions.values()], req.query.get("page_token"), {
+      pageSize: pageOf(req),
+    });
+    return ok({
+      subscriptions: page.items.map((s) =>
+        lakeview.renderSubscription(req.params.id!, schedule.schedule_id, s),
+      ),
+      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+    });
+  });
+  service.route("POST", `${schedules}/:sid/subscriptions`, (req) =>
+    ok(
+      lakeview.renderSubscription(
+        req.params.id!,
+        req.params.sid!,
+        lakeview.subscribe(req.params.id, req.params.sid, body(req)),
+      ),
+    ),
+  );
+  service.route("DELETE", `${schedules}/:sid/subscriptions/:subid`, (req) => {
+    const schedule = lakeview.schedule(req.params.id, req.params.sid);
+    if (!schedule.subscriptions.delete(req.params.subid!))
+      throw err.notFound(`Unable to find subscription [${String(req.params.subid)}]`);
+    return ok({});
   });
   service.route("DELETE", `${base}/:id/published`, (req) => {
     const record = lakeview.get(req.params.id);

@@ -419,8 +419,18 @@ function seedPlatformObjects(
         pages: [{ name: "overview", displayName: "Overview", layout: [] }],
       }),
     });
-    if (i === 0 && result.warehouseIds[0])
+    if (i === 0 && result.warehouseIds[0]) {
       state.lakeview.publish(dashboard.dashboard_id, { embed_credentials: true });
+      // A weekday-morning refresh mailed to one user: restored paused, like jobs.
+      const schedule = state.lakeview.createSchedule(dashboard.dashboard_id, {
+        display_name: "Weekday 7am",
+        cron_schedule: { quartz_cron_expression: "0 0 7 ? * MON-FRI", timezone_id: "Europe/Amsterdam" },
+        pause_status: "UNPAUSED",
+      });
+      state.lakeview.subscribe(dashboard.dashboard_id, schedule.schedule_id, {
+        subscriber: { user_subscriber: { user_id: 1000000000000002 } },
+      });
+    }
     result.dashboardIds.push(dashboard.dashboard_id);
   }
   for (let i = 0; i < (options.pipelines ?? 1); i++) {

@@ -3,6 +3,7 @@
 import { LakeviewState } from "./lakeview.js";
 import { LibraryState } from "./libraries.js";
 import { MlflowState } from "./mlflow.js";
+import { NotificationDestinationState } from "./notification-destinations.js";
 import { PipelineState } from "./pipelines.js";
 import { STARTER_WAREHOUSE_NAME, WarehouseState } from "./warehouses.js";
 import { WorkspaceConfState } from "./workspace-conf.js";
@@ -77,6 +78,7 @@ export class WorkspaceState {
   readonly workspaceConf = new WorkspaceConfState();
   readonly libraries: LibraryState;
   readonly mlflow: MlflowState;
+  readonly notificationDestinations: NotificationDestinationState;
   nextJobId = 1;
 
   constructor(options: WorkspaceStateOptions) {
@@ -91,6 +93,7 @@ export class WorkspaceState {
     this.pipelines = new PipelineState(this, seed);
     this.libraries = new LibraryState(this);
     this.mlflow = new MlflowState(this);
+    this.notificationDestinations = new NotificationDestinationState(seed);
     // New premium workspaces come with a serverless starter warehouse (stopped until used).
     this.sqlWarehouses.create(
       {

@@ -7,6 +7,7 @@ import { registerJobsRoutes } from "./jobs.js";
 import { registerLakeviewRoutes } from "./lakeview.js";
 import { registerLibraryRoutes } from "./libraries.js";
 import { registerMlflowRoutes } from "./mlflow.js";
+import { registerNotificationDestinationRoutes } from "./notification-destinations.js";
 import { registerPipelineRoutes } from "./pipelines.js";
 import { registerWarehouseRoutes } from "./warehouses.js";
 import { registerWorkspaceConfRoutes } from "./workspace-conf.js";
@@ -124,6 +125,7 @@ export class DatabricksWorkspaceSim {
     registerWorkspaceConfRoutes(this.service, this.state);
     registerLibraryRoutes(this.service, this.state);
     registerMlflowRoutes(this.service, this.state);
+    registerNotificationDestinationRoutes(this.service, this.state.notificationDestinations);
     if (options.rateLimits) this.enableRateLimits(options.rateLimits === true ? {} : options.rateLimits);
     if (options.latencyMs) this.service.faults.latencyMs = options.latencyMs;
     if (options.latencyScale !== undefined) this.service.faults.latencyScale = options.latencyScale;

@@ -278,6 +278,7 @@ describe("7.3 restore fidelity", () => {
       "global init scripts restored (content)",
       "SQL warehouses restored (configuration)",
       "AI/BI dashboards restored (definition, warehouse, published)",
+      "AI/BI dashboard schedules restored (cron, time zone, name, pause, warehouse, subscribers)",
       "pipelines restored (spec)",
       "cluster libraries restored (set per cluster)",
       "MLflow experiments restored (artifact location, tags)",

@@ -1,5 +1,6 @@
 // AI/BI (Lakeview) dashboards: /api/2.0/lakeview/dashboards (drafts, their serialized definition,
-// the published version).
+// the published version, schedules and their subscriptions), and the notification destinations
+// schedules send to (/api/2.0/notification-destinations: their ids differ per workspace).
 import { isAzdrError } from "../../errors.js";
 import type { DatabricksClient } from "../databricks.js";
 import { Transport, segment, type CallOptions, type ListOptions, type Open } from "./common.js";
@@ -21,6 +22,46 @@ export type PublishedDashboard = Open<{
   embed_credentials?: boolean;
   warehouse_id?: string;
   revision_create_time?: string;
+}>;
+
+/** A dashboard schedule (the reference's Schedule): create takes it without the server-set fields. */
+export type DashboardSchedule = Open<{
+  schedule_id?: string;
+  dashboard_id?: string;
+  display_name?: string;
+  cron_schedule: { quartz_cron_expression: string; timezone_id: string };
+  pause_status?: "PAUSED" | "UNPAUSED";
+  warehouse_id?: string;
+  /** Server-set: required on update (the schedule was not changed since it was read). */
+  etag?: string;
+  create_time?: string;
+  update_time?: string;
+}>;
+
+/** Exactly one of user_subscriber / destination_subscriber. */
+export interface Subscriber {
+  user_subscriber?: { user_id: number };
+  destination_subscriber?: { destination_id: string };
+}
+
+export type ScheduleSubscription = Open<{
+  subscription_id?: string;
+  schedule_id?: string;
+  dashboard_id?: string;
+  subscriber: Subscriber;
+  etag?: string;
+  create_time?: string;
+  created_by_user_id?: number;
+}>;
+
+/** What a schedule's create and update take (server-set fields are the service's to fill). */
+export type ScheduleSpec = Pick<DashboardSchedule, "cron_schedule"> &
+  Partial<Pick<DashboardSchedule, "display_name" | "pause_status" | "warehouse_id">>;
+
+export type NotificationDestination = Open<{
+  id: string;
+  display_name: string;
+  destination_type?: string;
 }>;
 
 export interface DashboardDraft {
@@ -72,5 +113,90 @@ export class LakeviewClient {
     options: CallOptions = {},
   ): Promise<PublishedDashboard> {
     return this.http.post(`${BASE}/${segment(id)}/published`, request, { ...options, idempotent: true });
+  }
+
+  /** A dashboard's schedules (the reference pages them with page_token). */
+  listSchedules(dashboardId: string, options: ListOptions = {}): AsyncIterableIterator<DashboardSchedule> {
+    return this.http.paginate(
+      `${BASE}/${segment(dashboardId)}/schedules`,
+      "schedules",
+      { page_size: options.pageSize ?? 100 },
+      options,
+    );
+  }
+
+  /** At most 10 per dashboard (the service refuses more). */
+  createSchedule(
+    dashboardId: string,
+    schedule: ScheduleSpec,
+    options: CallOptions = {},
+  ): Promise<DashboardSchedule> {
+    return this.http.post(`${BASE}/${segment(dashboardId)}/schedules`, schedule, options);
+  }
+
+  /** Replaces the schedule; `etag` is the one last read (the service refuses a stale one). */
+  updateSchedule(
+    dashboardId: string,
+    scheduleId: string,
+    schedule: ScheduleSpec & { etag: string },
+    options: CallOptions = {},
+  ): Promise<DashboardSchedule> {
+    return this.http.send(
+      "PUT",
+      `${BASE}/${segment(dashboardId)}/schedules/${segment(scheduleId)}`,
+      schedule,
+      options,
+    );
+  }
+
+  listSubscriptions(
+    dashboardId: string,
+    scheduleId: string,
+    options: ListOptions = {},
+  ): AsyncIterableIterator<ScheduleSubscription> {
+    return this.http.paginate(
+      `${BASE}/${segment(dashboardId)}/schedules/${segment(scheduleId)}/subscriptions`,
+      "subscriptions",
+      { page_size: options.pageSize ?? 100 },
+      options,
+    );
+  }
+
+  /** At most 100 per schedule. */
+  createSubscription(
+    dashboardId: string,
+    scheduleId: string,
+    subscriber: Subscriber,
+    options: CallOptions = {},
+  ): Promise<ScheduleSubscription> {
+    return this.http.post(
+      `${BASE}/${segment(dashboardId)}/schedules/${segment(scheduleId)}/subscriptions`,
+      { subscriber },
+      options,
+    );
+  }
+
+  async deleteSubscription(
+    dashboardId: string,
+    scheduleId: string,
+    subscriptionId: string,
+    options: CallOptions = {},
+  ): Promise<void> {
+    await this.http.send(
+      "DELETE",
+      `${BASE}/${segment(dashboardId)}/schedules/${segment(scheduleId)}/subscriptions/${segment(subscriptionId)}`,
+      undefined,
+      options,
+    );
+  }
+
+  /** The workspace's notification destinations (id, display name, type; never their secrets). */
+  listNotificationDestinations(options: ListOptions = {}): AsyncIterableIterator<NotificationDestination> {
+    return this.http.paginate(
+      "/api/2.0/notification-destinations",
+      "results",
+      { page_size: options.pageSize ?? 200 },
+      options,
+    );
   }
 }

@@ -36,7 +36,7 @@ export function resolveInTarget(
  */
 export async function learnFromLedger(
   r: WorkspaceRestore,
-  kind: LedgerKind,
+  kind: "jobs" | "clusters",
   entries: ManifestEntry[],
   objects: TargetObject[],
 ): Promise<void> {

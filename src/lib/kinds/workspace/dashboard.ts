@@ -4,13 +4,32 @@
 // when the request opts in to body rewriting (--rewrite-bodies),
 // the warehouse mapped to the restored one — then published again when the backup's was published
 // (with the same embed_credentials). Validated field by field: path, definition, warehouse, publish
-// state. Schedules and subscriptions are not backed up yet.
-import { databricksApis, type Dashboard } from "../../clients/databricks/index.js";
+// state.
+// Schedules and their subscriptions live in the dashboard's entry, not entries of their own: a
+// schedule has no life without its dashboard, is created on the dashboard's NEW id right after it
+// (so its own step could only wait for this one), and a changed schedule must re-store the dashboard
+// anyway. Restored like jobs: PAUSED unless the request's jobsPaused is false (a DR copy must not
+// start refreshing and mailing on its own), warehouse mapped through the warehouse id map. User
+// subscribers keep their user id (account-level under identity federation); a notification
+// destination is mapped by its display name to the target's destination of that name, and one that
+// has none is a follow-up plan item naming the schedule and the destination, never dropped silently.
+// Validated per schedule: cron, time zone, display name, pause status, warehouse after remap and the
+// subscriber set. A dashboard this restore created (the id ledger says so) but left a draft because
+// its warehouse was missing is finished by a re-run (updated, published, schedules), not skipped.
+import {
+  databricksApis,
+  type Dashboard,
+  type DashboardSchedule,
+  type LakeviewClient,
+  type ScheduleSpec,
+  type Subscriber,
+} from "../../clients/databricks/index.js";
 import { isAzdrError } from "../../errors.js";
+import type { PlanItem } from "../../restore/engine/plan.js";
 import { remapStorage } from "../../restore/engine/remap.js";
 import type { ItemsStep } from "../../restore/engine/steps.js";
-import { checkSet } from "../compare.js";
-import { mapLimit } from "../../concurrency.js";
+import { canonical, checkSet } from "../compare.js";
+import { collect, mapLimit } from "../../concurrency.js";
 import {
   bodyOf,
   CONFIG,
@@ -34,6 +53,16 @@ export interface DashboardBackup {
   warehouse_id?: string;
   /** Present when the dashboard was published. */
   published?: { embed_credentials: boolean; warehouse_id?: string };
+  /** Its schedules with their subscribers (absent in backups made before schedules were kept). */
+  schedules?: ScheduleBackup[];
+}
+
+/** A schedule as backed up: what create takes, plus its subscribers. */
+export interface ScheduleBackup extends ScheduleSpec {
+  schedule_id: string;
+  pause_status: "PAUSED" | "UNPAUSED";
+  /** Destination subscribers carry the destination's display name: ids differ per workspace. */
+  subscribers: (Subscriber & { destination_name?: string })[];
 }
 
 const STEP: ItemsStep = {
@@ -72,6 +101,194 @@ function restoredBody(r: WorkspaceRestore, backup: DashboardBackup): string {
   return remapStorage(backup.serialized_dashboard, bodyRules(r.request));
 }
 
+/** How a schedule is told apart from its dashboard's others: its name, else its timing. */
+function scheduleKey(s: Pick<DashboardSchedule, "display_name" | "cron_schedule">): string {
+  return s.display_name ?? `${s.cron_schedule.quartz_cron_expression} ${s.cron_schedule.timezone_id}`;
+}
+
+function scheduleLabel(s: Pick<DashboardSchedule, "display_name" | "cron_schedule">): string {
+  return `schedule "${scheduleKey(s)}"`;
+}
+
+/** The target's notification destinations by display name (ids differ per workspace). */
+function targetDestinations(r: WorkspaceRestore): Promise<Map<string, string>> {
+  return r.memo("notification-destinations", async () => {
+    const byName = new Map<string, string>();
+    for await (const d of r.api.lakeview.listNotificationDestinations()) byName.set(d.display_name, d.id);
+    return byName;
+  });
+}
+
+/** A subscriber as the target knows it, or undefined when its destination has no counterpart. */
+function mapSubscriber(
+  subscriber: ScheduleBackup["subscribers"][number],
+  destinations: Map<string, string>,
+): Subscriber | undefined {
+  if (subscriber.user_subscriber) return { user_subscriber: subscriber.user_subscriber };
+  const name = subscriber.destination_name;
+  const id = name !== undefined ? destinations.get(name) : undefined;
+  return id ? { destination_subscriber: { destination_id: id } } : undefined;
+}
+
+/** The schedule a restore writes: warehouse mapped, paused unless the request says otherwise. */
+function restoredSchedule(r: WorkspaceRestore, backup: ScheduleBackup): ScheduleSpec {
+  const warehouse = warehouseFor(r, backup.warehouse_id);
+  return {
+    cron_schedule: backup.cron_schedule,
+    pause_status: r.request.jobsPaused ? "PAUSED" : backup.pause_status,
+    ...(backup.display_name ? { display_name: backup.display_name } : {}),
+    ...(warehouse ? { warehouse_id: warehouse } : {}),
+  };
+}
+
+/** Subscribers whose destination the target lacks: follow-ups, one plan item each. */
+function unmappedDestinations(
+  backup: DashboardBackup,
+  destinations: Map<string, string>,
+): { schedule: ScheduleBackup; destinationId: string; name: string | undefined }[] {
+  const out = [];
+  for (const schedule of backup.schedules ?? [])
+    for (const subscriber of schedule.subscribers)
+      if (subscriber.destination_subscriber && !mapSubscriber(subscriber, destinations))
+        out.push({
+          schedule,
+          destinationId: subscriber.destination_subscriber.destination_id,
+          name: subscriber.destination_name,
+        });
+  return out;
+}
+
+/** Read a dashboard's schedules and subscribers from the source. */
+async function backupSchedules(
+  lakeview: LakeviewClient,
+  dashboardId: string,
+  destinationNames: () => Promise<Map<string, string>>,
+): Promise<ScheduleBackup[]> {
+  const out: ScheduleBackup[] = [];
+  for await (const schedule of lakeview.listSchedules(dashboardId)) {
+    const subscribers: ScheduleBackup["subscribers"] = [];
+    for await (const s of lakeview.listSubscriptions(dashboardId, String(schedule.schedule_id))) {
+      const destination = s.subscriber.destination_subscriber;
+      if (destination)
+        subscribers.push({
+          destination_subscriber: { destination_id: destination.destination_id },
+          ...((await destinationNames()).has(destination.destination_id)
+            ? { destination_name: (await destinationNames()).get(destination.destination_id) }
+            : {}),
+        });
+      else if (s.subscriber.user_subscriber)
+        subscribers.push({ user_subscriber: { user_id: s.subscriber.user_subscriber.user_id } });
+    }
+    out.push({
+      schedule_id: String(schedule.schedule_id),
+      cron_schedule: schedule.cron_schedule,
+      pause_status: schedule.pause_status ?? "UNPAUSED",
+      ...(schedule.display_name ? { display_name: schedule.display_name } : {}),
+      ...(schedule.warehouse_id ? { warehouse_id: schedule.warehouse_id } : {}),
+      subscribers,
+    });
+  }
+  return out;
+}
+
+/**
+ * Create the backup's schedules on the restored dashboard (or replace same-named ones when
+ * `replace`), then subscribe every mappable subscriber it lacks. Idempotent: a re-run finds what
+ * an earlier attempt made.
+ */
+async function applySchedules(
+  r: WorkspaceRestore,
+  dashboardId: string,
+  backup: DashboardBackup,
+  replace: boolean,
+): Promise<{ schedules: number; subscriptions: number }> {
+  const lakeview = r.api.lakeview;
+  const schedules = backup.schedules ?? [];
+  if (schedules.length === 0) return { schedules: 0, subscriptions: 0 };
+  const destinations = await targetDestinations(r);
+  const existing = new Map(
+    (await collect(lakeview.listSchedules(dashboardId))).map((s) => [scheduleKey(s), s]),
+  );
+  let subscriptions = 0;
+  for (const schedule of schedules) {
+    const spec = restoredSchedule(r, schedule);
+    let target = existing.get(scheduleKey(schedule));
+    if (!target) target = await lakeview.createSchedule(dashboardId, spec);
+    else if (replace)
+      target = await lakeview.updateSchedule(dashboardId, String(target.schedule_id), {
+        ...spec,
+        etag: String(target.etag),
+      });
+    const scheduleId = String(target.schedule_id);
+    const current = await collect(lakeview.listSubscriptions(dashboardId, scheduleId));
+    const have = new Set(current.map((s) => canonical(s.subscriber)));
+    // existing=update makes the subscriber set the backup's: subscribers it does not have go.
+    if (replace) {
+      const keep = new Set(
+        schedule.subscribers
+          .map((s) => mapSubscriber(s, destinations))
+          .filter((s): s is Subscriber => s !== undefined)
+          .map((s) => canonical(s)),
+      );
+      for (const extra of current.filter((s) => !keep.has(canonical(s.subscriber))))
+        await lakeview.deleteSubscription(dashboardId, scheduleId, String(extra.subscription_id));
+    }
+    for (const subscriber of schedule.subscribers) {
+      const mapped = mapSubscriber(subscriber, destinations);
+      if (!mapped || have.has(canonical(mapped))) continue;
+      try {
+        await lakeview.createSubscription(dashboardId, scheduleId, mapped);
+        subscriptions++;
+      } catch (error) {
+        // Made by an earlier attempt whose answer was lost.
+        if (!isAzdrError(error, "ALREADY_EXISTS")) throw error;
+      }
+    }
+  }
+  return { schedules: schedules.length, subscriptions };
+}
+
+/** Schedule problems of a restored dashboard: each names the schedule and the field. */
+async function scheduleProblems(
+  r: WorkspaceRestore,
+  dashboardId: string,
+  backup: DashboardBackup,
+): Promise<string[]> {
+  const schedules = backup.schedules ?? [];
+  if (schedules.length === 0) return [];
+  const lakeview = r.api.lakeview;
+  const destinations = await targetDestinations(r);
+  const have = new Map((await collect(lakeview.listSchedules(dashboardId))).map((s) => [scheduleKey(s), s]));
+  const problems: string[] = [];
+  for (const schedule of schedules) {
+    const target = have.get(scheduleKey(schedule));
+    if (!target) {
+      problems.push(`${scheduleLabel(schedule)} missing`);
+      continue;
+    }
+    const want = restoredSchedule(r, schedule);
+    const fields: string[] = [];
+    if (target.cron_schedule.quartz_cron_expression !== want.cron_schedule.quartz_cron_expression)
+      fields.push("cron_schedule.quartz_cron_expression");
+    if (target.cron_schedule.timezone_id !== want.cron_schedule.timezone_id)
+      fields.push("cron_schedule.timezone_id");
+    if ((target.display_name ?? undefined) !== want.display_name) fields.push("display_name");
+    if ((target.pause_status ?? "UNPAUSED") !== want.pause_status) fields.push("pause_status");
+    if ((target.warehouse_id ?? undefined) !== want.warehouse_id) fields.push("warehouse_id");
+    const wanted = schedule.subscribers
+      .map((s) => mapSubscriber(s, destinations))
+      .filter((s): s is Subscriber => s !== undefined)
+      .map((s) => canonical(s))
+      .sort();
+    const subscribed = (await collect(lakeview.listSubscriptions(dashboardId, String(target.schedule_id))))
+      .map((s) => canonical(s.subscriber))
+      .sort();
+    if (canonical(wanted) !== canonical(subscribed)) fields.push("subscribers");
+    if (fields.length) problems.push(`${scheduleLabel(schedule)} differs in ${fields.join(", ")}`);
+  }
+  return problems;
+}
+
 export const dashboard: WorkspaceKind = {
   kind: "dashboard",
   label: "AI/BI dashboard",
@@ -83,7 +300,7 @@ export const dashboard: WorkspaceKind = {
     backup: true,
     restore: true,
     validated: true,
-    note: "definition, warehouse, published state; schedules and ACLs not yet",
+    note: "definition, warehouse, published state, schedules (created paused) and subscribers; ACLs not yet",
   },
   entryPath: (id) => jsonEntryPath("dashboards", id),
   idOf: jsonEntryId,
@@ -93,9 +310,18 @@ export const dashboard: WorkspaceKind = {
       const lakeview = databricksApis(b.client).lakeview;
       const listed: Dashboard[] = [];
       for await (const d of lakeview.list()) listed.push(d);
+      // Source destination names, read once and only when a subscriber names a destination.
+      let names: Promise<Map<string, string>> | undefined;
+      const destinationNames = () =>
+        (names ??= collect(lakeview.listNotificationDestinations()).then(
+          (all) => new Map(all.map((d) => [d.id, d.display_name])),
+        ));
+      let scheduleCount = 0;
       const entries = await mapLimit(listed, 4, async (summary) => {
         const full = await lakeview.get(summary.dashboard_id);
         const published = await lakeview.getPublished(summary.dashboard_id);
+        const schedules = await backupSchedules(lakeview, summary.dashboard_id, destinationNames);
+        scheduleCount += schedules.length;
         const path = String(full.path);
         const body: DashboardBackup = {
           dashboard_id: full.dashboard_id,
@@ -114,23 +340,44 @@ export const dashboard: WorkspaceKind = {
                 },
               }
             : {}),
+          ...(schedules.length ? { schedules } : {}),
         };
         return b.ctx.store.putJson(dashboard.entryPath(full.dashboard_id), dashboard.kind, body, {
           name: path,
           published: published !== undefined,
+          schedules: schedules.length,
         });
       });
-      return { entries, work: [], summary: { dashboards: entries.length } };
+      return {
+        entries,
+        work: [],
+        summary: { dashboards: entries.length, dashboardSchedules: scheduleCount },
+      };
     },
   },
 
   async plan(r, entries) {
     const existing = await targetDashboards(r);
     const backedUpWarehouses = backedUp(r);
-    const items = [];
+    const ledger = await r.ledger();
+    const items: PlanItem[] = [];
     for (const entry of entries) {
       const backup = (await bodyOf(r, entry)) as unknown as DashboardBackup;
-      const decision = existingAction(existing.has(backup.path), r.request, `dashboard "${backup.path}"`);
+      const found = existing.get(backup.path);
+      let decision = existingAction(found !== undefined, r.request, `dashboard "${backup.path}"`);
+      // Made by an earlier run of this restore and left a draft (its warehouse was missing then):
+      // finished now rather than skipped as if someone else owned it.
+      if (
+        found &&
+        decision.action === "skip" &&
+        backup.published &&
+        ledger.fact("dashboards", backup.dashboard_id)?.targetId === found.dashboard_id &&
+        !(await r.api.lakeview.getPublished(found.dashboard_id))
+      )
+        decision = {
+          action: "update",
+          reason: `restored earlier by azdr into dashboard ${found.dashboard_id} as a draft: finished now`,
+        };
       const warehouses = [backup.warehouse_id, backup.published?.warehouse_id].filter(
         (w): w is string => !!w,
       );
@@ -141,12 +388,21 @@ export const dashboard: WorkspaceKind = {
           reason += `; its warehouse ${unknown.join(", ")} is neither in the backup nor in the target: restored as a draft without a warehouse${backup.published ? ", not published" : ""}`;
         else if (backup.published) reason += "; published again (it was published)";
         else reason += "; restored as a draft (it was not published)";
+        const schedules = backup.schedules ?? [];
+        if (schedules.length)
+          reason += `; ${schedules.length} schedule(s) ${r.request.jobsPaused ? "created PAUSED (jobsPaused)" : "with their pause status"}${decision.action === "update" ? ", same-named ones replaced with their subscribers" : ""}`;
       }
-      items.push({
-        ...itemBase(dashboard, entry, backup.path, backup.dashboard_id),
-        ...decision,
-        reason,
-      });
+      const base = itemBase(dashboard, entry, backup.path, backup.dashboard_id);
+      items.push({ ...base, ...decision, reason });
+      if (decision.action === "skip") continue;
+      for (const missing of unmappedDestinations(backup, await targetDestinations(r)))
+        items.push({
+          ...base,
+          key: `${entry.path}#schedule/${missing.schedule.schedule_id}/destination/${missing.destinationId}`,
+          target: `${backup.path} ${scheduleLabel(missing.schedule)}`,
+          action: "unsupported",
+          reason: `its subscriber notification destination ${missing.name ? `"${missing.name}" ` : ""}(${missing.destinationId} in the source) has no destination of that name in the target: create it, then subscribe it to this schedule by hand`,
+        });
     }
     return { items };
   },
@@ -161,14 +417,19 @@ export const dashboard: WorkspaceKind = {
       serialized_dashboard: restoredBody(r, backup),
       ...(warehouse ? { warehouse_id: warehouse } : {}),
     };
+    const ledger = await r.ledger();
     let target = (await targetDashboards(r)).get(backup.path);
+    // Found but made by this restore (an earlier attempt of this batch): carry on, never skip it.
+    const ours =
+      target !== undefined &&
+      ledger.fact("dashboards", backup.dashboard_id)?.targetId === target.dashboard_id;
     let status: "created" | "updated" | "skipped";
-    if (target && item.action !== "update") {
+    if (target && item.action !== "update" && !ours) {
       status = "skipped";
     } else if (target) {
       const { parent_path: _fixed, ...changes } = draft;
       target = await lakeview.update(target.dashboard_id, changes);
-      status = "updated";
+      status = item.action === "update" ? "updated" : "created";
     } else {
       await databricksApis(r.client).workspace.mkdirs(backup.parent_path);
       try {
@@ -182,17 +443,26 @@ export const dashboard: WorkspaceKind = {
         if (!target) throw error;
         status = "created";
       }
+      await ledger.record("dashboards", backup.dashboard_id, target.dashboard_id);
     }
     if (status === "skipped") return { status, detail: "already exists (created by an earlier attempt?)" };
-    if (!backup.published) return { status, detail: "draft" };
-    if (!warehouse)
-      return { status, detail: "draft: no warehouse to publish on (not in the backup or target)" };
-    const publishOn = warehouseFor(r, backup.published.warehouse_id);
-    await lakeview.publish(target.dashboard_id, {
-      embed_credentials: backup.published.embed_credentials,
-      ...(publishOn ? { warehouse_id: publishOn } : {}),
-    });
-    return { status, detail: "published" };
+    const details: string[] = [];
+    if (!backup.published) details.push("draft");
+    else if (!warehouse) details.push("draft: no warehouse to publish on (not in the backup or target)");
+    else {
+      const publishOn = warehouseFor(r, backup.published.warehouse_id);
+      await lakeview.publish(target.dashboard_id, {
+        embed_credentials: backup.published.embed_credentials,
+        ...(publishOn ? { warehouse_id: publishOn } : {}),
+      });
+      details.push("published");
+    }
+    const done = await applySchedules(r, target.dashboard_id, backup, item.action === "update");
+    if (done.schedules)
+      details.push(
+        `${done.schedules} schedule(s)${r.request.jobsPaused ? " paused" : ""}, ${done.subscriptions} subscription(s) added`,
+      );
+    return { status, detail: details.join("; ") };
   },
 
   async validate(r, planned) {
@@ -221,6 +491,17 @@ export const dashboard: WorkspaceKind = {
               problems.push("published.embed_credentials");
           }
           return problems.length ? `differs in ${problems.join(", ")}` : undefined;
+        },
+      ),
+      await checkSet(
+        "AI/BI dashboard schedules restored (cron, time zone, name, pause, warehouse, subscribers)",
+        planned,
+        async (item) => {
+          const backup = (await bodyOf(r, item)) as unknown as DashboardBackup;
+          const summary = existing.get(backup.path);
+          if (!summary) return (backup.schedules ?? []).length ? "dashboard missing" : undefined;
+          const problems = await scheduleProblems(r, summary.dashboard_id, backup);
+          return problems.length ? problems.join("; ") : undefined;
         },
       ),
     ];

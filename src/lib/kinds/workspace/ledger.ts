@@ -7,7 +7,9 @@
 import type { BackupStore } from "../../store/backup-store.js";
 import { REPORTS_CONTAINER, restoreLedgerPrefix } from "../../store/layout.js";
 
-export type LedgerKind = "jobs" | "clusters";
+/** Dashboards: so a re-run knows which dashboard at a path this restore made (and may finish). */
+export type LedgerKind = "jobs" | "clusters" | "dashboards";
+const LEDGER_KINDS: readonly LedgerKind[] = ["jobs", "clusters", "dashboards"];
 
 /** Allowance between the store's clock (intent time) and the workspace's (created time). */
 export const CLOCK_SKEW_MS = 5 * 60_000;
@@ -45,13 +47,17 @@ export class IdLedger {
 
   /** Read the whole ledger (one listing). */
   async load(): Promise<this> {
-    const facts: Record<LedgerKind, Map<string, LedgerFact>> = { jobs: new Map(), clusters: new Map() };
+    const facts: Record<LedgerKind, Map<string, LedgerFact>> = {
+      jobs: new Map(),
+      clusters: new Map(),
+      dashboards: new Map(),
+    };
     const newest = new Map<string, number>();
     for await (const blob of this.store.blobs.list(REPORTS_CONTAINER, this.prefix)) {
       const [kind, encoded, leaf] = blob.name.slice(this.prefix.length).split("/");
-      if ((kind !== "jobs" && kind !== "clusters") || !encoded || !leaf) continue;
+      if (!LEDGER_KINDS.includes(kind as LedgerKind) || !encoded || !leaf) continue;
       const sourceId = decodeURIComponent(encoded);
-      const fact = facts[kind].get(sourceId) ?? {};
+      const fact = facts[kind as LedgerKind].get(sourceId) ?? {};
       const at = blob.lastModified.getTime();
       if (leaf === "intent") fact.intentAt = at;
       else if (leaf.startsWith("id-")) {
@@ -62,7 +68,7 @@ export class IdLedger {
           fact.targetId = decodeURIComponent(leaf.slice(3));
         }
       }
-      facts[kind].set(sourceId, fact);
+      facts[kind as LedgerKind].set(sourceId, fact);
     }
     this.facts = facts;
     return this;
