@@ -49,12 +49,7 @@ export default tseslint.config(
     // Databricks REST paths and the transport's error type stay at the edge: callers use the typed
     // clients in src/lib/clients/databricks/ (issue 15). sim/ and test/ may use paths freely.
     files: ["src/**/*.ts"],
-    ignores: [
-      "src/lib/clients/**",
-      // Still being moved onto the typed clients (issue 15, per-kind handlers). Whoever migrates a
-      // file removes it here; the list only shrinks.
-      "src/lib/restore/scenarios/workspace.ts",
-    ],
+    ignores: ["src/lib/clients/**"],
     rules: {
       "no-restricted-syntax": ["error", ...DATABRICKS_BOUNDARY],
     },

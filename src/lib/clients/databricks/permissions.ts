@@ -14,7 +14,7 @@ export type PermissionObjectType =
   | "files"
   | "repos"
   | "pipelines"
-  | "sql/warehouses"
+  | "warehouses"
   | "dashboards"
   | "experiments";
 
@@ -81,6 +81,7 @@ export class PermissionsClient {
   }
 }
 
-// The type is a path of its own ("sql/warehouses"): only the id is encoded.
+// The reference's request_object_type values are single path segments ("warehouses", "dashboards"
+// for AI/BI dashboards, "experiments", "pipelines"); the id is encoded.
 const path = (objectType: PermissionObjectType, objectId: string | number) =>
-  `/api/2.0/permissions/${objectType}/${segment(objectId)}`;
+  `/api/2.0/permissions/${segment(objectType)}/${segment(objectId)}`;

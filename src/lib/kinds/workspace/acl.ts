@@ -1,5 +1,7 @@
 // Direct ACLs of workspace objects (Permissions API) as sets: what a PUT would take away and add,
 // for the plan's before/after and for validation.
+import type { AccessControlRequest } from "../../clients/databricks/permissions.js";
+
 type Json = Record<string, unknown>;
 
 export interface AclEntry {
@@ -28,7 +30,7 @@ export function directEntries(acl: Json, rename: (principal: string) => string =
   return out;
 }
 
-export function toPutBody(entries: AclEntry[]): Json[] {
+export function toPutBody(entries: AclEntry[]): AccessControlRequest[] {
   return entries.map((e) => ({ [e.kind]: e.principal, permission_level: e.level }));
 }
 

@@ -5,7 +5,7 @@
 import type { ItemsStep } from "../../restore/engine/steps.js";
 import { cluster } from "./cluster.js";
 import { clusterPolicy } from "./cluster-policy.js";
-import { CONFIG, type WorkspaceKind } from "./context.js";
+import type { WorkspaceKind } from "./context.js";
 import { clusterLibraries } from "./cluster-libraries.js";
 import { dashboard } from "./dashboard.js";
 import { directory } from "./directory.js";
@@ -13,16 +13,14 @@ import { file } from "./file.js";
 import { globalInitScript } from "./global-init-script.js";
 import { instancePool } from "./instance-pool.js";
 import { job } from "./job.js";
-import { legacyKind } from "./legacy.js";
 import { mlflowExperiment } from "./mlflow-experiment.js";
 import { notebook } from "./notebook.js";
+import { permissions } from "./permissions.js";
 import { pipeline } from "./pipeline.js";
 import { repo } from "./repo.js";
 import { secretScope } from "./secret-scope.js";
 import { sqlWarehouse } from "./sql-warehouse.js";
 import { workspaceConf } from "./workspace-conf.js";
-
-const VALIDATED = { backup: true, restore: true, validated: true } as const;
 
 export const WORKSPACE_KINDS: readonly WorkspaceKind[] = [
   directory,
@@ -41,23 +39,7 @@ export const WORKSPACE_KINDS: readonly WorkspaceKind[] = [
   clusterLibraries,
   mlflowExperiment,
   workspaceConf,
-  legacyKind({
-    kind: "permissions",
-    needsIds: true,
-    label: "Permissions (direct ACLs)",
-    component: CONFIG,
-    step: {
-      kind: "items",
-      ordering: "parallel",
-      name: "permissions",
-      title: "Permissions",
-      why: "Last: ACLs refer to the new ids of everything above.",
-    },
-    coverage: {
-      ...VALIDATED,
-      note: "ACL sets of jobs, clusters, policies, pools, notebooks, folders and files",
-    },
-  }),
+  permissions,
 ];
 
 /** The handler of a manifest entry kind. */

@@ -1,9 +1,23 @@
 // The backup work item that reads one object's direct ACL (Permissions API). Kinds whose objects
 // carry ACLs queue one per object; the permissions handler reads and restores them.
+import type { PermissionObjectType as ApiObjectType } from "../../clients/databricks/permissions.js";
 import type { KindWork } from "../types.js";
 
-export type PermissionObjectType =
-  "jobs" | "clusters" | "cluster-policies" | "instance-pools" | "notebooks" | "directories" | "files";
+/** The Permissions API object types whose ACLs azdr backs up (the permissions handler maps each). */
+export type PermissionObjectType = Extract<
+  ApiObjectType,
+  | "jobs"
+  | "clusters"
+  | "cluster-policies"
+  | "instance-pools"
+  | "notebooks"
+  | "directories"
+  | "files"
+  | "warehouses"
+  | "pipelines"
+  | "dashboards"
+  | "experiments"
+>;
 
 export interface PermissionsWork extends KindWork {
   kind: "permissions";

@@ -5,10 +5,8 @@
 // checks them and says what to run.
 // Nothing of azdr's is written into the customer's objects: which job or cluster a restore created
 // for which source id is kept in the backup store (workspace/ledger.ts), so re-runs stay idempotent.
-import type { DatabricksClient } from "../../clients/databricks.js";
 import { databricksApis } from "../../clients/databricks/index.js";
 import { AzdrError, errorMessage, isAzdrError } from "../../errors.js";
-import { REPORTS_CONTAINER, runRecordPath } from "../../store/layout.js";
 import type { ManifestEntry } from "../../store/manifest.js";
 import type { SourceContext } from "../../sources/context.js";
 import { readPlan } from "../engine/engine.js";
@@ -21,28 +19,18 @@ import type {
   ValidationCheck,
 } from "../engine/steps.js";
 import { actionable, selected, type PlanItem, type PreflightCheck } from "../engine/plan.js";
-import { emptyIdMaps, remapPrincipal, type IdMaps } from "../engine/remap.js";
+import { emptyIdMaps, type IdMaps } from "../engine/remap.js";
 import type { WorkspaceRequest as RestoreRequest } from "../catalog.js";
 import { mapLimit } from "../../concurrency.js";
-import { checkSet, some } from "../../kinds/compare.js";
-import {
-  aclDiff,
-  describeList,
-  directEntries,
-  sameAcl,
-  toPutBody,
-  type AclEntry,
-} from "../../kinds/workspace/acl.js";
+import { some } from "../../kinds/compare.js";
 import {
   workspaceRestore,
   type WorkspaceKind,
   type WorkspaceRestore,
 } from "../../kinds/workspace/context.js";
 import { WORKSPACE_KINDS, workspaceKind, workspaceSteps } from "../../kinds/workspace/index.js";
-import { isLegacy } from "../../kinds/workspace/legacy.js";
-import { objectsSummary, targetTree } from "../../kinds/workspace/workspace-object.js";
+import { objectsSummary } from "../../kinds/workspace/workspace-object.js";
 
-type Json = Record<string, unknown>;
 /** This scenario's id maps (jobs, clusters, policies, pools), namespaced under "workspace" in a run. */
 type RunState = EngineRunState<IdMaps>;
 
@@ -65,57 +53,13 @@ function entriesOf(handler: WorkspaceKind, manifests: Manifests): ManifestEntry[
 /** Every handler's learn(): old → new ids of what the target already holds. */
 async function learnFromHandlers(r: WorkspaceRestore): Promise<void> {
   for (const handler of WORKSPACE_KINDS)
-    if (!isLegacy(handler) && handler.learn) await handler.learn(r, entriesOf(handler, r.manifests));
+    if (handler.learn) await handler.learn(r, entriesOf(handler, r.manifests));
 }
 
 // ---- plan ---------------------------------------------------------------------------------------
 
-/** Where a permissions entry points: its object type and source id (permissions/<type>/<id>.json). */
-function permissionOf(entry: { key: string }): { objectType: string; sourceId: string } {
-  const [, objectType = "", file = ""] = entry.key.split("/");
-  return { objectType, sourceId: decodeURIComponent(file.replace(/\.json$/, "")) };
-}
-
-const WORKSPACE_OBJECT_TYPES: Record<string, string> = {
-  notebooks: "NOTEBOOK",
-  directories: "DIRECTORY",
-  files: "FILE",
-};
-
-/** The target id an ACL goes on, or undefined when the object is not (yet) in the target. */
-async function permissionTarget(
-  objectType: string,
-  sourceId: string,
-  label: string,
-  ids: IdMaps,
-  objectIdAt: (path: string, type: string) => Promise<number | undefined>,
-): Promise<string | undefined> {
-  switch (objectType) {
-    case "jobs":
-      return ids.jobs[sourceId];
-    case "clusters":
-      return ids.clusters[sourceId];
-    case "cluster-policies":
-      return ids.policies[sourceId];
-    case "instance-pools":
-      return ids.pools[sourceId];
-    default: {
-      const type = WORKSPACE_OBJECT_TYPES[objectType];
-      if (!type) return undefined;
-      const id = await objectIdAt(label, type);
-      return id === undefined ? undefined : String(id);
-    }
-  }
-}
-
-async function currentAcl(client: DatabricksClient, objectType: string, id: string): Promise<AclEntry[]> {
-  return directEntries(await client.get<Json>(`/api/2.0/permissions/${objectType}/${id}`));
-}
-
 async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Manifests) {
   const r = workspaceRestore({ ctx, request, manifests, phase: "plan", ids: emptyIdMaps(request.remap) });
-  const client = r.client;
-  const target = { paths: await targetTree(r) };
   const items: PlanItem[] = [];
   const notes: string[] = [];
   const destructive: string[] = [];
@@ -126,76 +70,9 @@ async function plan(ctx: SourceContext, request: RestoreRequest, manifests: Mani
       "No workspace-config snapshot: jobs, policies, pools, clusters, scopes, repos and permissions are not restored. Run `azdr backup workspace` (config) first.",
     );
   }
-  // Old → new ids of what already exists, for permissions of existing objects.
-  const ids = r.ids;
+  // Old → new ids of what the target already holds: handlers (permissions above all) plan on them.
   await learnFromHandlers(r);
-  const permissionEntries = (config?.entries ?? []).filter(
-    (e) => e.kind === "permissions" && selected(e.path, request.include, request.exclude),
-  );
-
-  // Permissions: a PUT replaces the object's whole direct ACL. Where the object already exists, the
-  // plan reads its ACL and says what the PUT takes away and adds.
-  const objectIdAt = async (path: string, type: string) => {
-    const found = target.paths.get(path);
-    return found && found.type === type ? found.objectId : undefined;
-  };
-  const permissionItems = await mapLimit(
-    permissionEntries,
-    8,
-    async (entry): Promise<{ item: PlanItem; destructive?: string }> => {
-      const { objectType, sourceId } = permissionOf({ key: entry.path });
-      const label = typeof entry.meta?.["label"] === "string" ? entry.meta["label"] : entry.path;
-      const base = {
-        step: "permissions",
-        key: entry.path,
-        kind: entry.kind,
-        target: label,
-        sha256: entry.sha256,
-      };
-      const targetId = await permissionTarget(objectType, sourceId, label, ids, objectIdAt);
-      if (!targetId)
-        return {
-          item: {
-            ...base,
-            action: "update" as const,
-            reason:
-              "object created by this restore: its direct ACL is set to the backup's (principals remapped)",
-          },
-        };
-      const wanted = directEntries(await ctx.store.getJson<Json>(entry.sha256), (p) =>
-        remapPrincipal(p, request.remap),
-      );
-      const current = await currentAcl(client, objectType, targetId);
-      const { lost, gained } = aclDiff(current, wanted);
-      if (lost.length === 0 && gained.length === 0)
-        return {
-          item: { ...base, action: "skip" as const, reason: "direct ACL already equal to the backup's" },
-        };
-      const change = `before: ${describeList(current)}; after: ${describeList(wanted)}`;
-      return {
-        item: {
-          ...base,
-          action: "update" as const,
-          reason: lost.length
-            ? `REPLACES the existing direct ACL: loses ${describeList(lost)}; gains ${describeList(gained)} (${change})`
-            : `adds ${describeList(gained)} to the existing direct ACL (${change})`,
-          // What the approver saw: execution refuses to take away anything else.
-          meta: { aclBefore: current },
-        },
-        ...(lost.length
-          ? {
-              destructive: `ACL of ${label} (${objectType} ${targetId}) REPLACED: loses ${describeList(lost)}; gains ${describeList(gained)}. Before: ${describeList(current)}. After: ${describeList(wanted)}.`,
-            }
-          : {}),
-      };
-    },
-  );
-  for (const { item, destructive: line } of permissionItems) {
-    items.push(item);
-    if (line) destructive.push(line);
-  }
   for (const handler of WORKSPACE_KINDS) {
-    if (isLegacy(handler)) continue;
     const entries = entriesOf(handler, manifests).filter((e) =>
       selected(e.path, request.include, request.exclude),
     );
@@ -274,25 +151,6 @@ async function preflight(ctx: SourceContext, request: RestoreRequest): Promise<P
 
 // ---- execution ----------------------------------------------------------------------------------
 
-/** Direct (non-inherited) ACL entries, principals remapped, in the PUT shape. */
-export function directAcl(acl: Json, request: RestoreRequest): Json[] {
-  return toPutBody(directEntries(acl, (p) => remapPrincipal(p, request.remap)));
-}
-
-async function objectIdAtPath(
-  client: DatabricksClient,
-  path: string,
-  type: string,
-): Promise<number | undefined> {
-  try {
-    const status = await client.get<Json>("/api/2.0/workspace/get-status", { path });
-    return status["object_type"] === type ? Number(status["object_id"]) : undefined;
-  } catch (error) {
-    if (isAzdrError(error, "NOT_FOUND")) return undefined;
-    throw error;
-  }
-}
-
 async function execute(
   ctx: SourceContext,
   request: RestoreRequest,
@@ -310,7 +168,6 @@ async function execute(
     learned: run.learned,
     planId: run.planId,
   });
-  const client = r.client;
   // Objects that already existed (skipped, or created by an earlier attempt) still map old → new ids.
   if (WORKSPACE_KINDS.some((k) => k.step.name === step && k.needsIds)) await learnFromHandlers(r);
 
@@ -323,52 +180,9 @@ async function execute(
     });
     try {
       const handler = workspaceKind(item.kind);
-      if (handler && !isLegacy(handler)) {
-        const applied = await handler.apply(r, item);
-        return ok(applied.status, applied.detail);
-      }
-      switch (step) {
-        case "permissions": {
-          const acl = await ctx.store.getJson<Json>(item.sha256!);
-          const { objectType, sourceId } = permissionOf(item);
-          const targetId = await permissionTarget(objectType, sourceId, item.target!, run.ids, (path, type) =>
-            objectIdAtPath(client, path, type),
-          );
-          if (!targetId) return ok("skipped", `${objectType} ${sourceId} was not restored`);
-          const wanted = directEntries(acl, (p) => remapPrincipal(p, request.remap));
-          const current = await currentAcl(client, objectType, targetId);
-          if (sameAcl(current, wanted)) return ok("skipped", "direct ACL already equal to the backup's");
-          // The approved plan showed what this PUT takes away; access granted since then is not
-          // revoked behind the approver's back.
-          const seen = item.meta?.["aclBefore"] as AclEntry[] | undefined;
-          const unseen = aclDiff(seen ?? [], aclDiff(current, wanted).lost).gained;
-          if (seen && unseen.length)
-            return ok(
-              "failed",
-              `the direct ACL changed since the plan was approved: replacing it now would also remove ${describeList(unseen)}; left as it is (now: ${describeList(current)}). Re-run the restore to plan it again.`,
-            );
-          // The ACL being replaced goes to the run record first: what an undo needs.
-          await ctx.store.blobs.put(
-            REPORTS_CONTAINER,
-            runRecordPath(run.planId, `prior/permissions/${objectType}/${encodeURIComponent(targetId)}.json`),
-            JSON.stringify({
-              objectType,
-              objectId: targetId,
-              label: item.target,
-              readAt: new Date().toISOString(),
-              access_control_list: toPutBody(current),
-            }),
-            "application/json",
-          );
-          await client.request("PUT", `/api/2.0/permissions/${objectType}/${targetId}`, {
-            body: { access_control_list: toPutBody(wanted) },
-          });
-          const { lost } = aclDiff(current, wanted);
-          return ok("updated", lost.length ? `replaced; removed ${describeList(lost)}` : undefined);
-        }
-        default:
-          return ok("failed", `unknown step ${step}`);
-      }
+      if (!handler) return ok("failed", `no handler restores objects of kind ${item.kind}`);
+      const applied = await handler.apply(r, item);
+      return ok(applied.status, applied.detail);
     } catch (error) {
       if (isAzdrError(error) && error.retryable) throw error;
       return ok("failed", errorMessage(error));
@@ -401,45 +215,15 @@ async function validate(
     ids: run.ids,
     planId: run.planId,
   });
-  const client = r.client;
-  const target = { paths: await targetTree(r) };
   await learnFromHandlers(r);
   const plan = await readPlan(ctx, run.planId);
-  const planned = (step: string, kind?: string) =>
-    plan.items.filter((i) => i.step === step && actionable(i) && (!kind || i.kind === kind));
+  const planned = (step: string, kind: string) =>
+    plan.items.filter((i) => i.step === step && actionable(i) && i.kind === kind);
+  // One or more checks per kind, in registry order.
   const checks: ValidationCheck[] = [];
-
-  checks.push(
-    await checkSet("permissions restored (direct ACL sets)", planned("permissions"), async (item) => {
-      const { objectType, sourceId } = permissionOf(item);
-      const id = await permissionTarget(objectType, sourceId, item.target!, run.ids, async (path, type) => {
-        const found = target.paths.get(path);
-        return found?.type === type ? found.objectId : undefined;
-      });
-      if (!id) return `${objectType} ${sourceId} is not in the target`;
-      const wanted = directEntries(await ctx.store.getJson<Json>(item.sha256!), (p) =>
-        remapPrincipal(p, request.remap),
-      );
-      let current: AclEntry[];
-      try {
-        current = await currentAcl(client, objectType, id);
-      } catch (error) {
-        if (isAzdrError(error, "NOT_FOUND")) return `${objectType} ${id} is not in the target`;
-        throw error;
-      }
-      const { lost, gained } = aclDiff(current, wanted);
-      if (!lost.length && !gained.length) return undefined;
-      return `${objectType} ${id}: ${gained.length ? `lacks ${describeList(gained)}` : ""}${gained.length && lost.length ? "; " : ""}${lost.length ? `also has ${describeList(lost)}` : ""}`;
-    }),
-  );
-  // Checks in registry order: each kind still handled here made exactly one check above, in order.
-  const legacyChecks = [...checks];
-  const ordered: ValidationCheck[] = [];
-  for (const handler of WORKSPACE_KINDS) {
-    if (isLegacy(handler)) ordered.push(legacyChecks.shift()!);
-    else ordered.push(...(await handler.validate(r, planned(handler.step.name, handler.kind))));
-  }
-  return ordered;
+  for (const handler of WORKSPACE_KINDS)
+    checks.push(...(await handler.validate(r, planned(handler.step.name, handler.kind))));
+  return checks;
 }
 
 export const workspaceScenario: RestoreScenario<RestoreRequest, IdMaps> = {
