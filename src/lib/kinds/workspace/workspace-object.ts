@@ -15,7 +15,7 @@ import {
   workspaceLabel,
   type WorkspacePlan,
 } from "../../sources/databricks-workspace.js";
-import { sha256Hex } from "../../store/manifest.js";
+import { sha256Hex, type FailedEntry, type VanishedEntry } from "../../store/manifest.js";
 import { checkSet, some, text } from "../compare.js";
 import type { KindListing, KindPlan } from "../types.js";
 import { bodyRules, remapBody, rewritesBodies } from "./bodies.js";
@@ -57,7 +57,7 @@ export function ownerOf(objectType: string): ObjectKind {
  */
 function objectsListing(
   b: WorkspaceBackup,
-): Promise<WorkspacePlan & Pick<KindListing, "failed" | "vanished">> {
+): Promise<WorkspacePlan & { failed: FailedEntry[]; vanished: VanishedEntry[] }> {
   return b.memo("tree", async () => {
     const workspace = workspaceConfigFor(b.ctx, b.sourceId);
     // As many directories in flight as the export batches use: at a realistic ~200 ms per call, a
@@ -92,8 +92,8 @@ export async function listObjects(b: WorkspaceBackup, kind: ObjectKind): Promise
   await b.ctx.store.putObject("");
   return {
     ...part,
-    failed: listing.failed ?? [],
-    vanished: listing.vanished ?? [],
+    failed: listing.failed,
+    vanished: listing.vanished,
     summary: { listCalls: listing.listCalls, listed: listing.listed, directories: listing.directories },
   };
 }
