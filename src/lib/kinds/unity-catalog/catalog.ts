@@ -3,6 +3,10 @@
 // Isolation and workspace bindings are the workspace-bindings handler's (last step).
 import { pick, remapCatalogRoot, type Json } from "./model.js";
 import { securableKind } from "./securable.js";
+import { collect } from "../../concurrency.js";
+
+/** Catalogs the platform makes: never backed up. */
+const SYSTEM_CATALOGS = new Set(["system", "__databricks_internal", "samples", "hive_metastore"]);
 
 export const catalog = securableKind({
   kind: "catalog",
@@ -21,6 +25,17 @@ export const catalog = securableKind({
     restore: true,
     validated: true,
     note: "storage root remapped; comment, properties",
+  },
+  backup: {
+    async list(b) {
+      const catalogs = (await collect(b.uc.listCatalogs())).filter(
+        (c) => !SYSTEM_CATALOGS.has(c.name) && c.catalog_type !== "SYSTEM_CATALOG",
+      );
+      return {
+        found: catalogs.map((c) => ({ fullName: c.name, definition: c })),
+        summary: { catalogs: catalogs.length },
+      };
+    },
   },
   compared: { mutable: ["comment", "properties"], replace: [], fixed: ["storage_root", "connection_name"] },
   desired(def, remap) {

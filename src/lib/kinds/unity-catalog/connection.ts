@@ -3,6 +3,8 @@
 import { errorMessage } from "../../errors.js";
 import { pick, type Json } from "./model.js";
 import { securableKind } from "./securable.js";
+import { collect } from "../../concurrency.js";
+import { withoutSecrets } from "./paths.js";
 
 export const connection = securableKind({
   kind: "connection",
@@ -21,6 +23,12 @@ export const connection = securableKind({
     restore: true,
     validated: true,
     note: "without secrets (re-entered by hand); type, options, comment",
+  },
+  backup: {
+    async list(b) {
+      const listed = await collect(b.uc.listConnections());
+      return { found: listed.map((c) => ({ fullName: c.name, definition: withoutSecrets(c) })) };
+    },
   },
   compared: { mutable: [], replace: [], fixed: ["connection_type", "options", "comment"] },
   desired: (def) => ({

@@ -9,8 +9,9 @@ import type { UnityCatalogRequest } from "../../restore/catalog.js";
 import { selected, type PlanItem } from "../../restore/engine/plan.js";
 import type { ItemResult, ItemsStep, ValidationCheck } from "../../restore/engine/steps.js";
 import type { SourceContext } from "../../sources/context.js";
-import type { SecurableType } from "../../sources/unity-catalog-source.js";
+import type { SecurableType } from "./paths.js";
 import type { KindCoverage } from "../types.js";
+import type { UcKindBackup } from "./backup.js";
 import type { Json, UcBackup, UcObject } from "./model.js";
 import { findWarehouse, targetMetastoreConfig, type Inventory, type TargetAssignment } from "./target.js";
 
@@ -81,6 +82,8 @@ export interface UcKind {
   /** The manifest entry path of the object with this full name, and back. */
   entryPath(fullName: string): string;
   idOf(path: string): string;
+  /** Listing and reading for the backup (src/lib/kinds/unity-catalog/backup.ts). */
+  backup?: UcKindBackup;
   plan(r: UcRestore, objects: UcObject[]): Promise<PlanItem[]>;
   apply(r: UcRestore, item: PlanItem): Promise<Pick<ItemResult, "status" | "detail">>;
   validate(r: UcRestore, planned: PlanItem[]): Promise<ValidationCheck[]>;

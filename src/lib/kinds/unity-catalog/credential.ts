@@ -9,6 +9,8 @@
 import { planState } from "./context.js";
 import { pick, remapAccessConnector, securableKey, text, type Json } from "./model.js";
 import { securableKind } from "./securable.js";
+import { collect } from "../../concurrency.js";
+import { credentialWithoutSecrets } from "./paths.js";
 
 export const serviceCredential = securableKind({
   kind: "credential",
@@ -29,6 +31,17 @@ export const serviceCredential = securableKind({
     note: "managed identity (access connector remapped); comment, identity; secret-based ones: follow-up",
   },
   // `purpose` cannot change: a same-named STORAGE credential is not this one.
+  backup: {
+    // The Credentials API lists storage credentials too (the storage_credential kind's): SERVICE only.
+    async list(b) {
+      const listed = await collect(b.uc.listCredentials({ purpose: "SERVICE" }));
+      return {
+        found: listed
+          .filter((c) => c.purpose === "SERVICE")
+          .map((c) => ({ fullName: c.name, definition: credentialWithoutSecrets(c) })),
+      };
+    },
+  },
   compared: { mutable: ["comment", "azure_managed_identity"], replace: [], fixed: ["purpose"] },
   desired(def, remap) {
     const mi = (def["azure_managed_identity"] ?? {}) as Json;

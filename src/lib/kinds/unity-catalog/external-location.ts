@@ -5,6 +5,7 @@ import { planState } from "./context.js";
 import { pick, text, type Json } from "./model.js";
 import { remapStorage } from "../../restore/engine/remap.js";
 import { securableKind } from "./securable.js";
+import { collect } from "../../concurrency.js";
 
 export const externalLocation = securableKind({
   kind: "external_location",
@@ -23,6 +24,16 @@ export const externalLocation = securableKind({
     restore: true,
     validated: true,
     note: "URL remapped; credential, comment, read_only",
+  },
+  backup: {
+    async list(b) {
+      return {
+        found: (await collect(b.uc.listExternalLocations())).map((l) => ({
+          fullName: l.name,
+          definition: l,
+        })),
+      };
+    },
   },
   compared: { mutable: ["url", "credential_name", "comment", "read_only"], replace: [], fixed: [] },
   desired: (def, remap) => ({

@@ -2,6 +2,8 @@
 // function_info); a function whose body or signature differs is dropped and re-created.
 import { pick, type Json } from "./model.js";
 import { securableKind } from "./securable.js";
+import { collect } from "../../concurrency.js";
+import { schemaScope } from "./backup.js";
 
 const FUNCTION_FIELDS = [
   "name",
@@ -40,6 +42,13 @@ export const fn = securableKind({
     why: "Leaf securables in schemas; no dependants.",
   },
   coverage: { backup: true, restore: true, validated: true, note: "definition, signature, comment" },
+  backup: {
+    parent: "schema",
+    async list(b, schema) {
+      const functions = await collect(b.uc.listFunctions(schemaScope(schema!)));
+      return { found: functions.map((f) => ({ fullName: String(f["full_name"]), definition: f })) };
+    },
+  },
   compared: {
     mutable: [],
     replace: ["routine_definition", "data_type", "full_data_type", "input_params", "routine_body", "comment"],

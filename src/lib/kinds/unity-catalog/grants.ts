@@ -5,7 +5,7 @@
 import { collect, mapLimit } from "../../concurrency.js";
 import { errorMessage } from "../../errors.js";
 import type { PlanItem } from "../../restore/engine/plan.js";
-import { grantsPath } from "../../sources/unity-catalog-source.js";
+import { grantsPath } from "./paths.js";
 import { mustThrow, objectKey, parseKey, planState, some, type UcKind, type UcRestore } from "./context.js";
 import {
   describeGrants,

@@ -2,9 +2,28 @@
 // the first step. Assigned when the workspace has none and the config names the metastore (its
 // default catalog as in the backup); a workspace assigned another metastore is a failure to fix
 // by hand (runbook 7.4 step 8).
+import { AzdrError, isAzdrError } from "../../errors.js";
+import type { UnityCatalogClient } from "../../clients/databricks/index.js";
+import { readSecurable, ucWork } from "./backup.js";
 import { planState, type UcKind } from "./context.js";
 import { text } from "./model.js";
 import { readAssignment } from "./target.js";
+
+/** The workspace's assignment; what to do when it has none. */
+export async function currentAssignment(uc: UnityCatalogClient): Promise<Record<string, unknown>> {
+  try {
+    return await uc.currentMetastoreAssignment();
+  } catch (error) {
+    if (isAzdrError(error, "NOT_FOUND")) {
+      throw new AzdrError(
+        "NOT_FOUND",
+        "the workspace has no Unity Catalog metastore assigned (runbook 7.3 step 2: assign the metastore, then retry)",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
 
 export const metastoreAssignment: UcKind = {
   kind: "metastore-assignment",
@@ -26,6 +45,28 @@ export const metastoreAssignment: UcKind = {
   },
   entryPath: () => "metastore/assignment.json",
   idOf: () => "assignment",
+
+  // The backup starts here: the assignment (stored by the listing) says which metastore the
+  // workspace reads, checked against the config; the metastore itself is read like a securable
+  // (its summary, grants).
+  backup: {
+    async list(b) {
+      const assignment = await currentAssignment(b.uc);
+      const summary = await b.uc.metastoreSummary();
+      const metastoreId = String(summary["metastore_id"] ?? assignment["metastore_id"]);
+      if (b.metastore.metastoreId && b.metastore.metastoreId !== metastoreId)
+        throw new AzdrError(
+          "CONFLICT",
+          `workspace "${b.metastore.workspace}" is assigned metastore ${metastoreId}, but the config says ${b.metastore.metastoreId}; fix unityCatalog.metastores[].metastoreId`,
+        );
+      return {
+        entries: [await b.ctx.store.putJson("metastore/assignment.json", "metastore-assignment", assignment)],
+        work: [ucWork("metastore-assignment", "metastore", metastoreId, summary)],
+        summary: { metastoreId, metastoreName: summary["name"], workspace: b.metastore.workspace },
+      };
+    },
+    read: readSecurable,
+  },
 
   async plan(r) {
     const p = planState(r);

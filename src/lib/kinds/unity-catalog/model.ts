@@ -4,8 +4,8 @@
 import { collect } from "../../concurrency.js";
 import type { UnityCatalogClient } from "../../clients/databricks/index.js";
 import { isAzdrError } from "../../errors.js";
-import type { SecurableType } from "../../sources/unity-catalog-source.js";
-import { SECURABLE_FOLDERS } from "../../sources/unity-catalog-source.js";
+import type { SecurableType } from "./paths.js";
+import { SECURABLE_FOLDERS } from "./paths.js";
 import type { Manifest } from "../../store/manifest.js";
 import type { Remap as RemapRules } from "../../restore/engine/request-schema.js";
 import { remapPrincipal, remapStorage } from "../../restore/engine/remap.js";

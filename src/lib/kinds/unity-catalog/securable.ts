@@ -11,7 +11,8 @@ import type { ItemsStep, ValidationCheck } from "../../restore/engine/steps.js";
 import { REPORTS_CONTAINER, runRecordPath } from "../../store/layout.js";
 import { collect } from "../../concurrency.js";
 import type { KindCoverage } from "../types.js";
-import { SECURABLE_FOLDERS, securablePath, type SecurableType } from "../../sources/unity-catalog-source.js";
+import { readSecurable, ucWork, type SecurableBackup } from "./backup.js";
+import { SECURABLE_FOLDERS, securablePath, type SecurableType } from "./paths.js";
 import {
   mustThrow,
   objectKey,
@@ -48,6 +49,8 @@ export interface SecurableSpec {
   plural: string;
   step: ItemsStep;
   coverage: KindCoverage;
+  /** How the backup lists it (the three table handlers share one listing: the external table's). */
+  backup?: SecurableBackup;
   compared: Compared;
   /** The create body, remapped. */
   desired(def: Json, remap: Remap): Json;
@@ -308,6 +311,22 @@ export function securableKind(spec: SecurableSpec): UcKind & { spec: SecurableSp
     coverage: spec.coverage,
     entryPath: (fullName) => securablePath(spec.type, fullName),
     idOf: (path) => decodeURIComponent(path.slice(folder.length + 1).replace(/\.json$/, "")),
+    ...(spec.backup
+      ? {
+          backup: {
+            ...(spec.backup.parent ? { parent: spec.backup.parent } : {}),
+            async list(b, parent) {
+              const listing = await spec.backup!.list(b, parent);
+              return {
+                work: listing.found.map((f) => ucWork(spec.kind, spec.type, f.fullName, f.definition)),
+                ...(listing.skipped ? { skipped: listing.skipped } : {}),
+                ...(listing.summary ? { summary: listing.summary } : {}),
+              };
+            },
+            read: readSecurable,
+          },
+        }
+      : {}),
     async plan(r, objects) {
       const p = planState(r);
       const items: PlanItem[] = [];

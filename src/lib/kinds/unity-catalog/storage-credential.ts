@@ -5,6 +5,7 @@
 import { planState } from "./context.js";
 import { pick, remapAccessConnector, securableKey, text, type Json } from "./model.js";
 import { securableKind } from "./securable.js";
+import { collect } from "../../concurrency.js";
 
 export const storageCredential = securableKind({
   kind: "storage_credential",
@@ -23,6 +24,16 @@ export const storageCredential = securableKind({
     restore: true,
     validated: true,
     note: "managed identity only (access connector remapped); comment, read_only, identity",
+  },
+  backup: {
+    async list(b) {
+      return {
+        found: (await collect(b.uc.listStorageCredentials())).map((c) => ({
+          fullName: c.name,
+          definition: c,
+        })),
+      };
+    },
   },
   compared: { mutable: ["comment", "read_only", "azure_managed_identity"], replace: [], fixed: [] },
   desired(def, remap) {

@@ -10,6 +10,8 @@ import { remapStorage } from "../../restore/engine/remap.js";
 import { runSql } from "./context.js";
 import { alterTableSql, columns, createTableSql, pick, text, type Json } from "./model.js";
 import { securableKind, type SecurableSpec } from "./securable.js";
+import { collect } from "../../concurrency.js";
+import { schemaScope } from "./backup.js";
 
 const STEP: SecurableSpec["step"] = {
   kind: "items",
@@ -63,6 +65,25 @@ export const externalTable = securableKind({
     restore: true,
     validated: true,
     note: "location remapped; non-Delta formats with SQL; comment, properties, format, columns",
+  },
+  // One listing of every table and view of a schema: the managed table and view handlers' entries
+  // come from it too (a table entry is one of the three only once its definition is read).
+  backup: {
+    parent: "schema",
+    async list(b, schema) {
+      const scope = schemaScope(schema!);
+      const tables = await collect(b.uc.listTables(scope));
+      return {
+        found: tables.map((t) => ({
+          fullName:
+            typeof t["full_name"] === "string"
+              ? t["full_name"]
+              : `${scope.catalogName}.${scope.schemaName}.${String(t["name"])}`,
+          definition: t,
+        })),
+        summary: { tables: tables.length },
+      };
+    },
   },
   compared: {
     mutable: ["comment", "properties"],

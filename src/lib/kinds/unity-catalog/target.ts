@@ -6,7 +6,7 @@ import { collect } from "../../concurrency.js";
 import type { DatabricksApis } from "../../clients/databricks/index.js";
 import type { MetastoreConfig } from "../../config/schema.js";
 import { AzdrError, isAzdrError } from "../../errors.js";
-import type { SecurableType } from "../../sources/unity-catalog-source.js";
+import type { SecurableType } from "./paths.js";
 import { securableKey, text, type Json, type UcObject } from "./model.js";
 
 export interface TargetAssignment {

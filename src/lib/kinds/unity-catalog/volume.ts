@@ -3,6 +3,8 @@
 import { pick, text, type Json } from "./model.js";
 import { remapStorage } from "../../restore/engine/remap.js";
 import { securableKind } from "./securable.js";
+import { collect } from "../../concurrency.js";
+import { schemaScope } from "./backup.js";
 
 export const volume = securableKind({
   kind: "volume",
@@ -21,6 +23,13 @@ export const volume = securableKind({
     restore: true,
     validated: true,
     note: "external at their location (remapped); managed re-created empty; comment",
+  },
+  backup: {
+    parent: "schema",
+    async list(b, schema) {
+      const volumes = await collect(b.uc.listVolumes(schemaScope(schema!)));
+      return { found: volumes.map((v) => ({ fullName: String(v["full_name"]), definition: v })) };
+    },
   },
   compared: { mutable: ["comment"], replace: [], fixed: ["volume_type", "storage_location"] },
   desired: (def, remap) => ({

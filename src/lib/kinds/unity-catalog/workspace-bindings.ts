@@ -8,7 +8,7 @@ import { collect } from "../../concurrency.js";
 import { AzdrError } from "../../errors.js";
 import type { BindingSecurableType, BindingType, WorkspaceBinding } from "../../clients/databricks/index.js";
 import type { PlanItem } from "../../restore/engine/plan.js";
-import { bindingsPath, type SecurableType } from "../../sources/unity-catalog-source.js";
+import { bindingsPath, type SecurableType } from "./paths.js";
 import { objectKey, parseKey, planState, some, type UcKind, type UcRestore } from "./context.js";
 import { getObject, securableKey, text, updateObject, type Json, type UcObject } from "./model.js";
 import { workspaceIdFromUrl } from "./target.js";
