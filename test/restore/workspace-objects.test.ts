@@ -6,7 +6,6 @@ import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import { runValidation, type RestoreReport } from "../../src/lib/restore/engine/engine.js";
 import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
 import { scenarioFor } from "../../src/lib/restore/catalog.js";
-import { WORKSPACE_KINDS } from "../../src/lib/kinds/workspace/index.js";
 import { notebookSource } from "../../sim/databricks/workspace-tree.js";
 import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
 
@@ -162,12 +161,5 @@ describe("workspace objects (folder, notebook and file handlers)", () => {
       blocking: false,
       detail: "the target workspace has no Unity Catalog metastore",
     });
-  });
-
-  it("every workspace kind is its own handler: folders, notebooks and files in restore order first", () => {
-    expect(WORKSPACE_KINDS.slice(0, 3).map((k) => k.kind)).toEqual(["DIRECTORY", "NOTEBOOK", "FILE"]);
-    // Notebooks and files share the objects step (one object), folders come before it.
-    expect(WORKSPACE_KINDS[1]!.step).toBe(WORKSPACE_KINDS[2]!.step);
-    expect(WORKSPACE_KINDS[0]!.step.name).toBe("directories");
   });
 });
