@@ -7,6 +7,8 @@ import { runValidation, type RestoreReport } from "../../src/lib/restore/engine/
 import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
 import { scenarioFor } from "../../src/lib/restore/catalog.js";
 import { notebookSource } from "../../sim/databricks/workspace-tree.js";
+import type { WorkspaceState } from "../../sim/databricks/state.js";
+import { readPlan } from "../../src/lib/restore/engine/engine.js";
 import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
 
 let platform: TestPlatform | undefined;
@@ -20,7 +22,7 @@ afterEach(async () => {
 const NOTEBOOK = (n: number) => notebookSource("PYTHON", [`print(${n})`]);
 const HEADER_FILE = "# Databricks notebook source\nprint('a file')\n";
 
-async function backedUpObjects(): Promise<TestPlatform> {
+async function backedUpObjects(prepare: (primary: WorkspaceState) => void = () => {}): Promise<TestPlatform> {
   const p = await startTestPlatform({
     sim: {
       workspaces: [
@@ -61,6 +63,7 @@ async function backedUpObjects(): Promise<TestPlatform> {
     language: "PYTHON",
     content: Buffer.from(NOTEBOOK(33)),
   });
+  prepare(p.sim.workspace("primary").state);
   const host = await startHost();
   cleanups.push(() => host.shutdown());
   const instanceId = "backup-databricks-notebooks-20261126t010000z";
@@ -72,19 +75,19 @@ async function backedUpObjects(): Promise<TestPlatform> {
   return p;
 }
 
-function request(p: TestPlatform) {
+function request(p: TestPlatform, body: Record<string, unknown> = {}) {
   return parseRestoreRequest(
-    { scenario: "workspace", source: "primary", target: "dr", mode: "apply", preApproved: true },
+    { scenario: "workspace", source: "primary", target: "dr", mode: "apply", preApproved: true, ...body },
     p.config,
     undefined,
     "cli",
   );
 }
 
-async function restore(p: TestPlatform): Promise<RestoreReport> {
+async function restore(p: TestPlatform, body: Record<string, unknown> = {}): Promise<RestoreReport> {
   const host = await startHost();
   cleanups.push(() => host.shutdown());
-  const parsed = request(p);
+  const parsed = request(p, body);
   await host.startNew(ORCHESTRATORS.restore, {
     instanceId: "restore-objects",
     input: {
@@ -150,6 +153,40 @@ describe("workspace objects (folder, notebook and file handlers)", () => {
     expect(dr.get("/Shared/dr-only/nb5")?.content?.toString()).toBe(NOTEBOOK(15));
     expect(dr.get("/Shared/objs/nb3")?.content?.toString()).toBe(NOTEBOOK(33));
     expect(checks.map((c) => c.detail ?? "").join()).not.toMatch(/dr-only|nb3/);
+  });
+
+  it("existing=update: the plan names every object it overwrites; what the backup skipped is planned unsupported with the reason", async () => {
+    platform = await backedUpObjects((primary) => {
+      primary.tree.put({ path: "/Shared/objs/lib.jar", object_type: "LIBRARY" });
+      primary.tree.mkdirs("/Repos/alice@example.com");
+      primary.tree.put({ path: "/Repos/alice@example.com/etl", object_type: "REPO" });
+    });
+    const report = await restore(platform, { mode: "plan", preApproved: false, existing: "update" });
+    const plan = await readPlan(platform.runtime, report.planId);
+    expect(plan.destructive).toContain(
+      "1 notebook(s)/file(s) in the target will be OVERWRITTEN (existing=update): /Shared/objs/nb3.",
+    );
+    const item = (key: string) => plan.items.find((i) => i.key === key);
+    expect(item("/Shared/objs/nb3")).toMatchObject({
+      step: "objects",
+      action: "update",
+      reason: "notebook exists in the target and existing=update",
+    });
+    expect(item("/Shared/objs/etl.py")).toMatchObject({ step: "objects", kind: "FILE", action: "create" });
+    expect(item("/Shared/objs/lib.jar")).toMatchObject({
+      step: "objects",
+      kind: "LIBRARY",
+      action: "unsupported",
+      reason:
+        "not in the backup: workspace libraries cannot be exported; reinstall them from their source package",
+    });
+    // No config snapshot restores the Git folder: it is a follow-up too, with its reason.
+    expect(item("/Repos/alice@example.com/etl")).toMatchObject({ action: "unsupported", kind: "REPO" });
+    expect(item("/Repos/alice@example.com/etl")?.reason).toMatch(
+      /^not in the backup: Git folders are restored/,
+    );
+    // Plan mode wrote nothing.
+    expect(platform.sim.workspace("dr").state.tree.get("/Shared/objs/nb1")).toBeUndefined();
   });
 
   it("preflight asks for the metastore assignment when the target has none (not blocking)", async () => {
