@@ -51,6 +51,8 @@ export interface WorkspaceSeedOptions {
   clusterLibraries?: boolean;
   /** Workspace settings changed from their defaults (default true). */
   workspaceConf?: boolean;
+  /** An IP access list ("Corp VPN", ALLOW), with enableIpAccessLists left off (default true). */
+  ipAccessLists?: boolean;
 }
 
 export interface WorkspaceSeedResult {
@@ -474,6 +476,9 @@ function seedPlatformObjects(
       result.libraryClusterIds.push(stopped);
     }
   }
+  // An allow list, inert: the seed keeps enableIpAccessLists off (a restore never turns it on).
+  if (options.ipAccessLists ?? true)
+    state.ipAccessLists.create({ label: "Corp VPN", list_type: "ALLOW", ip_addresses: ["10.0.0.0/8"] });
   if (options.workspaceConf ?? true)
     state.workspaceConf.set({
       maxTokenLifetimeDays: "90",

@@ -1,5 +1,6 @@
 // The in-memory state of one simulated Databricks workspace (everything but Unity Catalog, which
 // lives in the account-level metastore). Plain Maps so 10,000s of objects seed in milliseconds.
+import { IpAccessListState } from "./ip-access-lists.js";
 import { LakeviewState } from "./lakeview.js";
 import { LibraryState } from "./libraries.js";
 import { MlflowState } from "./mlflow.js";
@@ -79,6 +80,7 @@ export class WorkspaceState {
   readonly libraries: LibraryState;
   readonly mlflow: MlflowState;
   readonly notificationDestinations: NotificationDestinationState;
+  readonly ipAccessLists: IpAccessListState;
   nextJobId = 1;
 
   constructor(options: WorkspaceStateOptions) {
@@ -94,6 +96,7 @@ export class WorkspaceState {
     this.libraries = new LibraryState(this);
     this.mlflow = new MlflowState(this);
     this.notificationDestinations = new NotificationDestinationState(seed);
+    this.ipAccessLists = new IpAccessListState(this, prng(seed ^ 0x1ac1));
     // New premium workspaces come with a serverless starter warehouse (stopped until used).
     this.sqlWarehouses.create(
       {

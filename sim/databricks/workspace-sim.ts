@@ -6,6 +6,7 @@ import { registerComputeRoutes } from "./compute.js";
 import { registerJobsRoutes } from "./jobs.js";
 import { registerLakeviewRoutes } from "./lakeview.js";
 import { registerLibraryRoutes } from "./libraries.js";
+import { registerIpAccessListRoutes } from "./ip-access-lists.js";
 import { registerMlflowRoutes } from "./mlflow.js";
 import { registerNotificationDestinationRoutes } from "./notification-destinations.js";
 import { registerPipelineRoutes } from "./pipelines.js";
@@ -106,6 +107,15 @@ export class DatabricksWorkspaceSim {
         label: `databricks:${options.name}`,
         tokens: options.tokens,
         errorBody: (_status, code, message) => ({ error_code: code, message }),
+        // Bearer token first, then the workspace's IP access lists (when the feature is on).
+        authenticate: (req) => {
+          const header = req.headers.authorization ?? "";
+          const token = header.startsWith("Bearer ") ? header.slice(7) : "";
+          if (!options.tokens.includes(token))
+            return this.service.error(401, "UNAUTHENTICATED", "Missing or invalid bearer token");
+          const blocked = this.state.ipAccessLists.blocked();
+          return blocked ? this.service.error(403, "PERMISSION_DENIED", blocked) : undefined;
+        },
       },
       options.log,
     );
@@ -125,6 +135,7 @@ export class DatabricksWorkspaceSim {
     registerWorkspaceConfRoutes(this.service, this.state);
     registerLibraryRoutes(this.service, this.state);
     registerMlflowRoutes(this.service, this.state);
+    registerIpAccessListRoutes(this.service, this.state);
     registerNotificationDestinationRoutes(this.service, this.state.notificationDestinations);
     if (options.rateLimits) this.enableRateLimits(options.rateLimits === true ? {} : options.rateLimits);
     if (options.latencyMs) this.service.faults.latencyMs = options.latencyMs;

@@ -282,6 +282,7 @@ describe("7.3 restore fidelity", () => {
       "pipelines restored (spec)",
       "cluster libraries restored (set per cluster)",
       "MLflow experiments restored (artifact location, tags)",
+      "IP access lists restored (type, addresses, enabled)",
       "workspace settings restored",
       "permissions restored (direct ACL sets)",
     ]);

@@ -389,6 +389,11 @@ describe("seed", () => {
     expect(seeded.experimentIds).toHaveLength(1);
     expect(seeded.libraryClusterIds.length).toBeGreaterThan(0);
     expect(state.workspaceConf.values.get("maxTokenLifetimeDays")).toBe("90");
+    // A dashboard schedule with a subscriber, an IP access list kept inert (switch off).
+    const schedules = [...state.lakeview.dashboards.get(seeded.dashboardIds[0]!)!.schedules.values()];
+    expect(schedules.map((s) => [s.display_name, s.subscriptions.size])).toEqual([["Weekday 7am", 1]]);
+    expect([...state.ipAccessLists.lists.values()].map((l) => l.label)).toEqual(["Corp VPN"]);
+    expect(state.workspaceConf.values.get("enableIpAccessLists")).toBe("false");
   });
 
   test("permissions are served for warehouses, pipelines, experiments and dashboards", async () => {

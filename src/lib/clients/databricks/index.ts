@@ -3,6 +3,7 @@
 // SourceContext hands out: `const dbx = databricksApis(ctx.databricks(workspaceId))`.
 import type { DatabricksClient } from "../databricks.js";
 import { ClustersClient, GlobalInitScriptsClient, InstancePoolsClient, PoliciesClient } from "./compute.js";
+import { IpAccessListsClient } from "./ip-access-lists.js";
 import { JobsClient } from "./jobs.js";
 import { LakeviewClient } from "./lakeview.js";
 import { LibrariesClient } from "./libraries.js";
@@ -38,6 +39,7 @@ export interface DatabricksApis {
   readonly workspaceConf: WorkspaceConfClient;
   readonly libraries: LibrariesClient;
   readonly mlflow: MlflowClient;
+  readonly ipAccessLists: IpAccessListsClient;
 }
 
 // One set per transport: cheap to ask for again, and no client holds state of its own.
@@ -66,6 +68,7 @@ export function databricksApis(transport: DatabricksClient): DatabricksApis {
       workspaceConf: new WorkspaceConfClient(transport),
       libraries: new LibrariesClient(transport),
       mlflow: new MlflowClient(transport),
+      ipAccessLists: new IpAccessListsClient(transport),
     };
     cache.set(transport, apis);
   }
@@ -74,6 +77,7 @@ export function databricksApis(transport: DatabricksClient): DatabricksApis {
 
 export * from "./common.js";
 export * from "./compute.js";
+export * from "./ip-access-lists.js";
 export * from "./jobs.js";
 export * from "./lakeview.js";
 export * from "./libraries.js";

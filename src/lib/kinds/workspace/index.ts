@@ -12,6 +12,7 @@ import { directory } from "./directory.js";
 import { file } from "./file.js";
 import { globalInitScript } from "./global-init-script.js";
 import { instancePool } from "./instance-pool.js";
+import { ipAccessList } from "./ip-access-list.js";
 import { job } from "./job.js";
 import { mlflowExperiment } from "./mlflow-experiment.js";
 import { notebook } from "./notebook.js";
@@ -38,6 +39,7 @@ export const WORKSPACE_KINDS: readonly WorkspaceKind[] = [
   pipeline,
   clusterLibraries,
   mlflowExperiment,
+  ipAccessList,
   workspaceConf,
   permissions,
 ];
