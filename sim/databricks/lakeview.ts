@@ -98,7 +98,10 @@ export class LakeviewState {
   get(id: string | undefined): DashboardRecord {
     const record = id ? this.dashboards.get(id) : undefined;
     if (!record || !this.state.tree.byId.get(record.objectId)) {
-      if (record) this.dashboards.delete(record.dashboard_id);
+      if (record) {
+        this.dashboards.delete(record.dashboard_id);
+        this.state.permissions.delete(`dashboards/${record.dashboard_id}`);
+      }
       throw err.notFound(`Unable to find dashboard [${String(id)}]`);
     }
     return record;

@@ -64,8 +64,11 @@ export function objectExists(state: WorkspaceState, type: string, id: string): b
       return state.pipelines.records.has(id);
     case "experiments":
       return state.mlflow.experiments.has(id);
-    case "dashboards":
-      return state.lakeview.dashboards.has(id);
+    case "dashboards": {
+      // A dashboard is a workspace object: gone with it.
+      const dashboard = state.lakeview.dashboards.get(id);
+      return dashboard !== undefined && state.tree.byId.has(dashboard.objectId);
+    }
     default:
       return false;
   }
@@ -106,7 +109,11 @@ export function registerPermissionRoutes(service: SimService, state: WorkspaceSt
   };
   const check = (type: string, id: string) => {
     if (!OBJECT_TYPES[type]) throw err.notFound(`Unsupported object type ${type}`, "ENDPOINT_NOT_FOUND");
-    if (!objectExists(state, type, id)) throw err.notFound(`${OBJECT_TYPES[type]} ${id} does not exist.`);
+    if (!objectExists(state, type, id)) {
+      // Gone with its object (a dashboard deleted through the Workspace API, say): never served again.
+      state.permissions.delete(`${type}/${id}`);
+      throw err.notFound(`${OBJECT_TYPES[type]} ${id} does not exist.`);
+    }
   };
   service.route("GET", "/api/2.0/permissions/:type/:id/permissionLevels", (req) => {
     const { type = "", id = "" } = req.params;

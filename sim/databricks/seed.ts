@@ -404,6 +404,10 @@ function seedPlatformObjects(
       tags: { custom_tags: [{ key: "team", value: "bi" }] },
     });
     result.warehouseIds.push(w.id as string);
+    if (i === 0)
+      state.permissions.set(`warehouses/${String(w.id)}`, [
+        { group_name: "analysts", permission_level: "CAN_USE" },
+      ]);
   }
   for (let i = 0; i < (options.dashboards ?? 1); i++) {
     const dashboard = state.lakeview.create({
@@ -434,6 +438,10 @@ function seedPlatformObjects(
       });
     }
     result.dashboardIds.push(dashboard.dashboard_id);
+    if (i === 0)
+      state.permissions.set(`dashboards/${dashboard.dashboard_id}`, [
+        { group_name: "analysts", permission_level: "CAN_RUN" },
+      ]);
   }
   for (let i = 0; i < (options.pipelines ?? 1); i++) {
     const pipeline = state.pipelines.create({
@@ -450,6 +458,10 @@ function seedPlatformObjects(
       clusters: [{ label: "default", num_workers: 1, node_type_id: "Standard_DS3_v2" }],
     });
     result.pipelineIds.push(pipeline.pipeline_id);
+    if (i === 0)
+      state.permissions.set(`pipelines/${pipeline.pipeline_id}`, [
+        { group_name: "data-engineers", permission_level: "CAN_RUN" },
+      ]);
   }
   for (let i = 0; i < (options.experiments ?? 1); i++) {
     const experiment = state.mlflow.create({
@@ -460,6 +472,10 @@ function seedPlatformObjects(
       ],
     });
     result.experimentIds.push(experiment.experiment_id);
+    if (i === 0)
+      state.permissions.set(`experiments/${experiment.experiment_id}`, [
+        { group_name: "data-engineers", permission_level: "CAN_EDIT" },
+      ]);
   }
   if (options.clusterLibraries ?? true) {
     const running = result.clusterIds.find((id) => state.clusters.get(id)?.state === "RUNNING");

@@ -182,6 +182,25 @@ describe("7.3 restore of warehouses, dashboards, pipelines, libraries, experimen
     );
     expect(plan.notes.join(" ")).toMatch(/runs, metrics and artifacts are data and are not restored/);
 
+    // Direct ACLs of the warehouse, dashboard, pipeline and experiment (the seed gives each one):
+    // backed up under their source ids, put on the objects' NEW ids.
+    const primaryPipeline = [...primary.pipelines.records.values()][0]!;
+    const primaryChurn = [...primary.mlflow.experiments.values()].find((e) => e.name === churn.name)!;
+    const acls: [string, string, string][] = [
+      [`warehouses/${String(source.id)}`, `warehouses/${String(warehouse.id)}`, "CAN_USE"],
+      [`dashboards/${primaryDashboard.dashboard_id}`, `dashboards/${dashboard!.dashboard_id}`, "CAN_RUN"],
+      [`pipelines/${primaryPipeline.pipeline_id}`, `pipelines/${pipeline!.pipeline_id}`, "CAN_RUN"],
+      [`experiments/${primaryChurn.experiment_id}`, `experiments/${churn.experiment_id}`, "CAN_EDIT"],
+    ];
+    for (const [from, to, level] of acls) {
+      expect(from).not.toBe(to);
+      expect(plan.items.find((i) => i.key === `permissions/${from}.json`)?.step, from).toBe("permissions");
+      expect(dr.permissions.get(to), to).toEqual(primary.permissions.get(from));
+      expect(dr.permissions.get(to)?.[0]?.permission_level).toBe(level);
+      expect(dr.permissions.has(from), from).toBe(false);
+    }
+    expect(checks.get("permissions restored (direct ACL sets)")).toMatchObject({ ok: true });
+
     // Settings: every key read equals the primary's; unchanged ones were skipped as equal.
     for (const key of WORKSPACE_CONF_KEYS)
       expect(dr.workspaceConf.values.get(key), key).toBe(primary.workspaceConf.values.get(key));
@@ -199,6 +218,9 @@ describe("7.3 restore of warehouses, dashboards, pipelines, libraries, experimen
     delete dashboard!.published;
     dr.pipelines.records.get(pipeline!.pipeline_id)!.spec.configuration = {};
     dr.workspaceConf.values.set("enableResultsDownloading", "true");
+    dr.permissions.set(`dashboards/${dashboard!.dashboard_id}`, [
+      { group_name: "analysts", permission_level: "CAN_EDIT" },
+    ]);
     const { runValidation } = await import("../../src/lib/restore/engine/engine.js");
     const { scenarioFor } = await import("../../src/lib/restore/catalog.js");
     const parsed = parseRestoreRequest(
@@ -219,6 +241,9 @@ describe("7.3 restore of warehouses, dashboards, pipelines, libraries, experimen
     );
     expect(again.get(NEW_CHECKS[2]!)?.detail).toBe("bronze ingest 0: differs in configuration");
     expect(again.get(NEW_CHECKS[5]!)?.detail).toBe("enableResultsDownloading: is true, expected false");
+    expect(again.get("permissions restored (direct ACL sets)")?.detail).toBe(
+      `AI/BI dashboard /Shared/Sales overview 0.lvdash.json: dashboards ${dashboard!.dashboard_id}: lacks group analysts (CAN_RUN); also has group analysts (CAN_EDIT)`,
+    );
   });
 
   it("failure paths: a refused warehouse create, a pipeline name clash, a setting the target does not know, an experiment name held by a deleted one", async () => {

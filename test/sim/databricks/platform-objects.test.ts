@@ -406,4 +406,35 @@ describe("seed", () => {
     ])
       expect((await raw(sim, "GET", `/api/2.0/permissions/${type}/${id}`)).status).toBe(200);
   });
+
+  test("permission levels are each type's own (reference), and a deleted dashboard's ACL goes with it", async () => {
+    const put = async (type: string, id: string, level: string) =>
+      raw(
+        sim,
+        "PUT",
+        `/api/2.0/permissions/${type}/${id}`,
+        { access_control_list: [{ group_name: "analysts", permission_level: level }] },
+        dr,
+      );
+    const warehouse = (
+      await raw(sim, "POST", "/api/2.0/sql/warehouses", { name: "acl wh", cluster_size: "Small" }, dr)
+    ).body.id as string;
+    expect((await put("warehouses", warehouse, "CAN_RUN")).status).toBe(400);
+    expect((await put("warehouses", warehouse, "CAN_USE")).status).toBe(200);
+    const dashboard = (
+      await raw(
+        sim,
+        "POST",
+        "/api/2.0/lakeview/dashboards",
+        { display_name: "acl", parent_path: "/Shared" },
+        dr,
+      )
+    ).body;
+    const id = dashboard.dashboard_id as string;
+    expect((await put("dashboards", id, "CAN_USE")).status).toBe(400);
+    expect((await put("dashboards", id, "CAN_RUN")).status).toBe(200);
+    await raw(sim, "POST", "/api/2.0/workspace/delete", { path: dashboard.path }, dr);
+    expect((await raw(sim, "GET", `/api/2.0/permissions/dashboards/${id}`, undefined, dr)).status).toBe(404);
+    expect(sim.workspace("dr").state.permissions.has(`dashboards/${id}`)).toBe(false);
+  });
 });

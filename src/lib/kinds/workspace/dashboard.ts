@@ -39,8 +39,10 @@ import {
   jsonEntryPath,
   type WorkspaceKind,
   type WorkspaceRestore,
+  learnByName,
 } from "./context.js";
 import { bodyRules } from "./bodies.js";
+import { permissionsWork } from "./permissions-work.js";
 import { sqlWarehouse, WAREHOUSE_IDS } from "./sql-warehouse.js";
 
 /** What the backup stores of one dashboard. */
@@ -72,6 +74,9 @@ const STEP: ItemsStep = {
   title: "AI/BI dashboards (drafts, published again if they were)",
   why: "After folders and SQL warehouses: a dashboard lives in a folder and runs on a warehouse.",
 };
+
+/** The id map the permissions step reads: source dashboard id → target dashboard id. */
+export const DASHBOARD_IDS = "dashboards";
 
 function targetDashboards(r: WorkspaceRestore): Promise<Map<string, Dashboard>> {
   return r.memo(STEP.name, async () => {
@@ -300,7 +305,7 @@ export const dashboard: WorkspaceKind = {
     backup: true,
     restore: true,
     validated: true,
-    note: "definition, warehouse, published state, schedules (created paused) and subscribers; ACLs not yet",
+    note: "definition, warehouse, published state, schedules (created paused) and subscribers",
   },
   entryPath: (id) => jsonEntryPath("dashboards", id),
   idOf: jsonEntryId,
@@ -350,10 +355,16 @@ export const dashboard: WorkspaceKind = {
       });
       return {
         entries,
-        work: [],
+        work: listed.map((d) =>
+          permissionsWork("dashboards", d.dashboard_id, `AI/BI dashboard ${d.path ?? d.display_name}`),
+        ),
         summary: { dashboards: entries.length, dashboardSchedules: scheduleCount },
       };
     },
+  },
+
+  async learn(r, entries) {
+    learnByName(r, DASHBOARD_IDS, dashboard, entries, await targetDashboards(r), (d) => d.dashboard_id);
   },
 
   async plan(r, entries) {
@@ -445,6 +456,7 @@ export const dashboard: WorkspaceKind = {
       }
       await ledger.record("dashboards", backup.dashboard_id, target.dashboard_id);
     }
+    r.learn(DASHBOARD_IDS, backup.dashboard_id, target.dashboard_id);
     if (status === "skipped") return { status, detail: "already exists (created by an earlier attempt?)" };
     const details: string[] = [];
     if (!backup.published) details.push("draft");

@@ -10,6 +10,7 @@ import { isAzdrError } from "../../errors.js";
 import { remapStorage } from "../../restore/engine/remap.js";
 import type { ItemsStep } from "../../restore/engine/steps.js";
 import { checkSet, some } from "../compare.js";
+import { permissionsWork } from "./permissions-work.js";
 import {
   bodyOf,
   CONFIG,
@@ -20,7 +21,11 @@ import {
   nameOf,
   type WorkspaceKind,
   type WorkspaceRestore,
+  learnByName,
 } from "./context.js";
+
+/** The id map the permissions step reads: source experiment id → target experiment id. */
+export const EXPERIMENT_IDS = "experiments";
 
 interface ExperimentBackup {
   experiment_id: string;
@@ -66,7 +71,7 @@ export const mlflowExperiment: WorkspaceKind = {
     backup: true,
     restore: true,
     validated: true,
-    note: "name, artifact location, tags; runs and artifacts are data, not restored; ACLs not yet",
+    note: "name, artifact location, tags; runs and artifacts are data, not restored",
   },
   entryPath: (id) => jsonEntryPath("mlflow-experiments", id),
   idOf: jsonEntryId,
@@ -74,7 +79,9 @@ export const mlflowExperiment: WorkspaceKind = {
   backup: {
     async list(b) {
       const entries = [];
+      const work = [];
       for await (const e of databricksApis(b.client).mlflow.list()) {
+        work.push(permissionsWork("experiments", e.experiment_id, `experiment ${e.name}`));
         const body: ExperimentBackup = {
           experiment_id: e.experiment_id,
           name: e.name,
@@ -92,8 +99,19 @@ export const mlflowExperiment: WorkspaceKind = {
           ),
         );
       }
-      return { entries, work: [], summary: { mlflowExperiments: entries.length } };
+      return { entries, work, summary: { mlflowExperiments: entries.length } };
     },
+  },
+
+  async learn(r, entries) {
+    learnByName(
+      r,
+      EXPERIMENT_IDS,
+      mlflowExperiment,
+      entries,
+      await targetExperiments(r),
+      (e) => e.experiment_id,
+    );
   },
 
   async plan(r, entries) {
@@ -130,6 +148,7 @@ export const mlflowExperiment: WorkspaceKind = {
       if (item.action !== "update")
         return { status: "skipped", detail: "already exists (created by an earlier attempt?)" };
       for (const tag of backup.tags) await api.setTag(existing.experiment_id, tag);
+      r.learn(EXPERIMENT_IDS, item.sourceId!, existing.experiment_id);
       return {
         status: "updated",
         detail: "tags set (the artifact location of an existing experiment cannot change)",
@@ -137,11 +156,12 @@ export const mlflowExperiment: WorkspaceKind = {
     }
     const location = locationFor(r, backup);
     try {
-      await api.create({
+      const created = await api.create({
         name: backup.name,
         tags: backup.tags,
         ...(location ? { artifact_location: location } : {}),
       });
+      r.learn(EXPERIMENT_IDS, item.sourceId!, created);
     } catch (error) {
       if (!isAzdrError(error, "ALREADY_EXISTS")) throw error;
       // Not among the active experiments the plan read: a deleted one holds the name.

@@ -17,6 +17,10 @@ import { listTree, workspaceHealth } from "../../sources/databricks-workspace.js
 import { checkSet } from "../compare.js";
 import { aclDiff, describeList, directEntries, sameAcl, toPutBody, type AclEntry } from "./acl.js";
 import { targetTree } from "./workspace-object.js";
+import { DASHBOARD_IDS } from "./dashboard.js";
+import { EXPERIMENT_IDS } from "./mlflow-experiment.js";
+import { PIPELINE_IDS } from "./pipeline.js";
+import { WAREHOUSE_IDS } from "./sql-warehouse.js";
 import {
   bodyOf,
   CONFIG,
@@ -43,10 +47,10 @@ const TARGET_IDS: Record<PermissionObjectType, { idMap: string } | { workspaceTy
   clusters: { idMap: "clusters" },
   "cluster-policies": { idMap: "policies" },
   "instance-pools": { idMap: "pools" },
-  warehouses: { idMap: "warehouses" },
-  pipelines: { idMap: "pipelines" },
-  dashboards: { idMap: "dashboards" },
-  experiments: { idMap: "experiments" },
+  warehouses: { idMap: WAREHOUSE_IDS },
+  pipelines: { idMap: PIPELINE_IDS },
+  dashboards: { idMap: DASHBOARD_IDS },
+  experiments: { idMap: EXPERIMENT_IDS },
   notebooks: { workspaceType: "NOTEBOOK" },
   directories: { workspaceType: "DIRECTORY" },
   files: { workspaceType: "FILE" },
@@ -227,7 +231,8 @@ export const permissions: WorkspaceKind = {
     backup: true,
     restore: true,
     validated: true,
-    note: "ACL sets of jobs, clusters, policies, pools, notebooks, folders and files",
+    // Compute: clusters, policies, pools; workspace objects: notebooks, folders, files.
+    note: "ACL sets of jobs, compute, workspace objects, warehouses, pipelines, dashboards, experiments",
   },
   // The id of an entry is "<object type>/<source object id>" (permissionsEntryPath).
   entryPath: (id) => `permissions/${id}.json`,

@@ -10,6 +10,7 @@ import { remapDeep, remapStorage } from "../../restore/engine/remap.js";
 import type { ItemsStep } from "../../restore/engine/steps.js";
 import { checkSet, differingFields } from "../compare.js";
 import { mapLimit } from "../../concurrency.js";
+import { permissionsWork } from "./permissions-work.js";
 import {
   bodyOf,
   CONFIG,
@@ -20,7 +21,11 @@ import {
   nameOf,
   type WorkspaceKind,
   type WorkspaceRestore,
+  learnByName,
 } from "./context.js";
+
+/** The id map the permissions step reads: source pipeline id → target pipeline id. */
+export const PIPELINE_IDS = "pipelines";
 
 type Json = Record<string, unknown>;
 
@@ -72,7 +77,7 @@ export const pipeline: WorkspaceKind = {
     backup: true,
     restore: true,
     validated: true,
-    note: "spec field by field after remap; created without starting an update; ACLs not yet",
+    note: "spec field by field after remap; created without starting an update",
   },
   entryPath: (id) => jsonEntryPath("pipelines", id),
   idOf: jsonEntryId,
@@ -81,15 +86,23 @@ export const pipeline: WorkspaceKind = {
     async list(b) {
       const api = databricksApis(b.client).pipelines;
       const ids: string[] = [];
-      for await (const p of api.list()) ids.push(p.pipeline_id);
+      const work = [];
+      for await (const p of api.list()) {
+        ids.push(p.pipeline_id);
+        work.push(permissionsWork("pipelines", p.pipeline_id, `pipeline ${p.name ?? p.pipeline_id}`));
+      }
       const entries = await mapLimit(ids, 4, async (id) => {
         const full: Pipeline = await api.get(id);
         return b.ctx.store.putJson(pipeline.entryPath(id), pipeline.kind, full.spec, {
           name: full.spec.name,
         });
       });
-      return { entries, work: [], summary: { pipelines: entries.length } };
+      return { entries, work, summary: { pipelines: entries.length } };
     },
+  },
+
+  async learn(r, entries) {
+    learnByName(r, PIPELINE_IDS, pipeline, entries, await targetPipelines(r), (id) => id);
   },
 
   async plan(r, entries) {
@@ -115,10 +128,11 @@ export const pipeline: WorkspaceKind = {
       if (item.action !== "update")
         return { status: "skipped", detail: "already exists (created by an earlier attempt?)" };
       await api.edit(existing, spec);
+      r.learn(PIPELINE_IDS, item.sourceId!, existing);
       return { status: "updated" };
     }
     try {
-      await api.create(spec);
+      r.learn(PIPELINE_IDS, item.sourceId!, await api.create(spec));
     } catch (error) {
       // The name was taken after the plan read the target (or by an earlier attempt's lost answer).
       if (isAzdrError(error, "ALREADY_EXISTS"))

@@ -7,6 +7,7 @@ import { databricksApis, warehouseSpec, type WarehouseInfo } from "../../clients
 import { isAzdrError } from "../../errors.js";
 import type { ItemsStep } from "../../restore/engine/steps.js";
 import { checkSet, differingFields } from "../compare.js";
+import { permissionsWork } from "./permissions-work.js";
 import {
   bodyOf,
   CONFIG,
@@ -50,7 +51,7 @@ export const sqlWarehouse: WorkspaceKind = {
     backup: true,
     restore: true,
     validated: true,
-    note: "configuration field by field; created stopped; ACLs not yet",
+    note: "configuration field by field; created stopped",
   },
   entryPath: (id) => jsonEntryPath("sql-warehouses", id),
   idOf: jsonEntryId,
@@ -58,6 +59,7 @@ export const sqlWarehouse: WorkspaceKind = {
   backup: {
     async list(b) {
       const entries = [];
+      const work = [];
       let count = 0;
       for await (const w of databricksApis(b.client).warehouses.list()) {
         count++;
@@ -69,8 +71,9 @@ export const sqlWarehouse: WorkspaceKind = {
             { name: w.name },
           ),
         );
+        work.push(permissionsWork("warehouses", w.id, `SQL warehouse ${String(w.name)}`));
       }
-      return { entries, work: [], summary: { sqlWarehouses: count } };
+      return { entries, work, summary: { sqlWarehouses: count } };
     },
   },
 
