@@ -217,6 +217,11 @@ describe("azdr snapshots export", () => {
         "/api/2.1/unity-catalog/storage-credentials",
         await readJson(join(uc, "unity-catalog", "storage-credentials", file)),
       );
+    for (const file of await readdir(join(uc, "unity-catalog", "service-credentials")))
+      await target.post(
+        "/api/2.1/unity-catalog/credentials",
+        await readJson(join(uc, "unity-catalog", "service-credentials", file)),
+      );
     const statements = await readJson<{ statement: string }[]>(join(uc, "unity-catalog-statements.json"));
     for (const { statement } of statements) {
       const answer = await target.post("/api/2.0/sql/statements", { warehouse_id: "any", statement });
@@ -266,6 +271,12 @@ describe("azdr snapshots export", () => {
     const sql = await readFile(join(uc, "unity-catalog.sql"), "utf8");
     expect(sql).toMatch(/-- NOT RUN: MANAGED table/);
     expect(sql).toContain("-- STORAGE CREDENTIAL `primary-mi`");
+    expect(sql).toContain("-- SERVICE CREDENTIAL `svc-keyvault`");
+    for (const name of seeded.serviceCredentials)
+      expect(after.serviceCredentials.get(name)).toMatchObject({
+        purpose: "SERVICE",
+        comment: before.serviceCredentials.get(name)!["comment"],
+      });
   }, 240_000);
 
   it("refuses a damaged snapshot and leaves nothing behind; a non-empty folder is bad input", async () => {
