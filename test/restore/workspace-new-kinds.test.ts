@@ -200,6 +200,22 @@ describe("7.3 restore of warehouses, dashboards, pipelines, libraries, experimen
       expect(dr.permissions.has(from), from).toBe(false);
     }
     expect(checks.get("permissions restored (direct ACL sets)")).toMatchObject({ ok: true });
+    // An empty target: every ACL it changes goes on an object this restore creates, so the plan says
+    // "create" (an approver reads "update" as an overwrite), and so do the results. The folders and
+    // the starter warehouse both workspaces have carry the same (empty) ACL: skipped as equal.
+    const aclItems = plan.items.filter((i) => i.step === "permissions");
+    const created = aclItems.filter((i) => i.action === "create");
+    expect(created.length).toBeGreaterThan(acls.length);
+    expect(aclItems.filter((i) => i.action === "update").map((i) => i.key)).toEqual([]);
+    expect(new Set(aclItems.filter((i) => i.action === "skip").map((i) => i.reason))).toEqual(
+      new Set(["direct ACL already equal to the backup's"]),
+    );
+    expect(created[0]?.reason).toMatch(/^object created by this restore/);
+    // Applied as creates too (an object whose backed-up ACL is empty is skipped as already equal).
+    const aclStep = report.steps.find((s) => s.name === "permissions")!;
+    expect(aclStep).toMatchObject({ updated: 0, failed: 0 });
+    expect(aclStep.created).toBeGreaterThanOrEqual(acls.length);
+    expect(aclStep.created + aclStep.skipped).toBe(created.length);
 
     // Settings: every key read equals the primary's; unchanged ones were skipped as equal.
     for (const key of WORKSPACE_CONF_KEYS)

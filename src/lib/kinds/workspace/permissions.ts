@@ -192,7 +192,9 @@ async function planOne(
     return {
       item: {
         ...base,
-        action: "update",
+        // New object, new ACL: nothing in the target is replaced, so not an "update" an approver
+        // would read as an overwrite.
+        action: "create",
         reason: "object created by this restore: its direct ACL is set to the backup's (principals remapped)",
       },
     };
@@ -297,7 +299,7 @@ export const permissions: WorkspaceKind = {
     await r.api.permissions.set(objectType, targetId, toPutBody(wanted));
     const { lost } = aclDiff(current, wanted);
     return {
-      status: "updated",
+      status: item.action === "create" ? "created" : "updated",
       ...(lost.length ? { detail: `replaced; removed ${describeList(lost)}` } : {}),
     };
   },
