@@ -4,20 +4,17 @@
 // destination), validated per schedule field by field; a pre-populated target is made the backup's
 // with existing=update; a dashboard a restore left a draft is finished by the re-run.
 import { afterEach, describe, expect, it } from "vitest";
-import type { LocalDurableHost } from "../../src/host/index.js";
-import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
-import {
-  executeBatch,
-  preflightAndPlan,
-  readPlan,
-  runValidation,
-  type RestoreReport,
-} from "../../src/lib/restore/engine/engine.js";
-import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
+import { readPlan, runValidation, type RestoreReport } from "../../src/lib/restore/engine/engine.js";
 import { scenarioFor } from "../../src/lib/restore/catalog.js";
 import type { DashboardBackup } from "../../src/lib/kinds/workspace/dashboard.js";
 import type { WorkspaceState } from "../../sim/databricks/state.js";
-import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
+import type { TestPlatform } from "../support/platform.js";
+import {
+  backedUpWorkspaces,
+  restoreApproved as restoreEngineSteps,
+  restoreThroughHost,
+  workspaceRequest,
+} from "../support/workspace-dr.js";
 
 type Json = Record<string, unknown>;
 
@@ -48,81 +45,22 @@ const PATH = "/Shared/Sales overview 0.lvdash.json";
 const SCHEDULES_CHECK =
   "AI/BI dashboard schedules restored (cron, time zone, name, pause, warehouse, subscribers)";
 
-async function backedUp(
-  prepare: (primary: WorkspaceState, dr: WorkspaceState) => void = () => {},
-): Promise<TestPlatform> {
-  const p = await startTestPlatform({
-    sim: {
-      workspaces: [
-        { name: "primary", seed: SEED },
-        { name: "dr", seed: false },
-      ],
-      metastores: [],
-    },
-    config: { unityCatalog: { metastores: [] } },
-  });
-  prepare(p.sim.workspace("primary").state, p.sim.workspace("dr").state);
-  const host = await startHost();
-  // 7.3 restores from both workspace manifests.
-  for (const kind of ["databricks-notebooks", "databricks-config"] as const) {
-    const instanceId = `backup-${kind}-20261126t010000z`;
-    await host.startNew(ORCHESTRATORS.backupRun, {
-      instanceId,
-      input: { kind, slot: "20261126t010000z", sourceIds: ["primary"] },
-    });
-    expect((await host.waitForCompletion(instanceId)).runtimeStatus).toBe("Completed");
-  }
-  await host.shutdown();
-  return p;
-}
+const backedUp = (prepare?: (primary: WorkspaceState, dr: WorkspaceState) => void) =>
+  backedUpWorkspaces({ seed: SEED, ...(prepare ? { prepare } : {}) });
 
-function request(p: TestPlatform, body: Json) {
-  return parseRestoreRequest(
-    { scenario: "workspace", source: "primary", target: "dr", ...body },
-    p.config,
-    undefined,
-    "cli",
-  );
-}
+const request = workspaceRequest;
 
-async function restore(
-  p: TestPlatform,
-  body: Json,
-  instanceId = "restore-workspace-dr",
-): Promise<RestoreReport> {
-  const h: LocalDurableHost = await startHost();
-  cleanups.push(() => h.shutdown());
-  const parsed = request(p, body);
-  await h.startNew(ORCHESTRATORS.restore, {
-    instanceId,
-    input: {
-      request: parsed,
-      requester: { id: "oid-alice", name: "alice", source: "azure-login" },
-      requestHash: requestHash(parsed),
-    },
-  });
-  return (await h.waitForCompletion(instanceId, { timeoutMs: 120_000 })).output as RestoreReport;
-}
+const restore = async (p: TestPlatform, body: Json, instanceId?: string): Promise<RestoreReport> =>
+  (await restoreThroughHost(p, body, { cleanups, ...(instanceId ? { instanceId } : {}) })).report;
 
 /**
  * A restore the way the orchestrator runs it, without its approval gate: existing=update plans
  * list destructive lines, which a pre-approval never covers.
  */
 async function restoreApproved(p: TestPlatform, body: Json) {
-  const scenario = scenarioFor("workspace");
-  const parsed = request(p, { mode: "apply", ...body });
-  const planId = `plan-approved-${Date.now()}`;
-  const plan = await preflightAndPlan(p.runtime, scenario, parsed, {
-    instanceId: "restore-workspace-dr",
-    planId,
-    now: new Date().toISOString(),
-  });
-  expect(plan.blocking).toEqual([]);
-  const failures = [];
-  for (const step of plan.steps)
-    for (let b = 0; b < step.batches; b++)
-      failures.push(...(await executeBatch(p.runtime, scenario, parsed, planId, step.name, b)).failures);
-  return { planId, plan, failures, validation: await runValidation(p.runtime, scenario, parsed, planId) };
+  const result = await restoreEngineSteps(p, body);
+  expect(result.plan.blocking).toEqual([]);
+  return result;
 }
 
 /** Two more schedules on the seeded dashboard: one on the warehouse, mailing two destinations. */

@@ -4,19 +4,16 @@
 // destructive plan lines, and a list that would block azdr is refused by the service and fails that
 // item, azdr still reaching the workspace.
 import { afterEach, describe, expect, it } from "vitest";
-import type { LocalDurableHost } from "../../src/host/index.js";
-import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
-import {
-  executeBatch,
-  preflightAndPlan,
-  readPlan,
-  runValidation,
-  type RestoreReport,
-} from "../../src/lib/restore/engine/engine.js";
-import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
+import { readPlan, runValidation, type RestoreReport } from "../../src/lib/restore/engine/engine.js";
 import { scenarioFor } from "../../src/lib/restore/catalog.js";
 import type { WorkspaceState } from "../../sim/databricks/state.js";
-import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
+import type { TestPlatform } from "../support/platform.js";
+import {
+  backedUpWorkspaces,
+  restoreApproved,
+  restoreThroughHost,
+  workspaceRequest,
+} from "../support/workspace-dr.js";
 
 type Json = Record<string, unknown>;
 
@@ -60,74 +57,20 @@ function primaryLists(primary: WorkspaceState): void {
   primary.workspaceConf.set({ enableIpAccessLists: "true" });
 }
 
-async function backedUp(
-  prepare: (primary: WorkspaceState, dr: WorkspaceState) => void,
-): Promise<TestPlatform> {
-  const p = await startTestPlatform({
-    sim: {
-      workspaces: [
-        { name: "primary", seed: SEED },
-        { name: "dr", seed: false },
-      ],
-      metastores: [],
-    },
-    config: { unityCatalog: { metastores: [] } },
-  });
-  prepare(p.sim.workspace("primary").state, p.sim.workspace("dr").state);
-  p.sim.workspace("dr").state.ipAccessLists.callerAddress = DR_RUNNER;
-  const host = await startHost();
-  for (const kind of ["databricks-notebooks", "databricks-config"] as const) {
-    const instanceId = `backup-${kind}-20261126t010000z`;
-    await host.startNew(ORCHESTRATORS.backupRun, {
-      instanceId,
-      input: { kind, slot: "20261126t010000z", sourceIds: ["primary"] },
-    });
-    expect((await host.waitForCompletion(instanceId)).runtimeStatus).toBe("Completed");
-  }
-  await host.shutdown();
-  return p;
-}
-
-function request(p: TestPlatform, body: Json) {
-  return parseRestoreRequest(
-    { scenario: "workspace", source: "primary", target: "dr", ...body },
-    p.config,
-    undefined,
-    "cli",
-  );
-}
-
-async function restore(p: TestPlatform, body: Json): Promise<RestoreReport> {
-  const h: LocalDurableHost = await startHost();
-  cleanups.push(() => h.shutdown());
-  const parsed = request(p, body);
-  await h.startNew(ORCHESTRATORS.restore, {
-    instanceId: "restore-workspace-dr",
-    input: {
-      request: parsed,
-      requester: { id: "oid-alice", name: "alice", source: "azure-login" },
-      requestHash: requestHash(parsed),
+/** DR_RUNNER is azdr's address in the DR workspace (set after prepare). */
+const backedUp = (prepare: (primary: WorkspaceState, dr: WorkspaceState) => void) =>
+  backedUpWorkspaces({
+    seed: SEED,
+    prepare: (primary, dr) => {
+      prepare(primary, dr);
+      dr.ipAccessLists.callerAddress = DR_RUNNER;
     },
   });
-  return (await h.waitForCompletion("restore-workspace-dr", { timeoutMs: 120_000 })).output as RestoreReport;
-}
 
-/** The orchestrator's steps without its approval gate (destructive plans are never pre-approved). */
-async function restoreApproved(p: TestPlatform, body: Json) {
-  const scenario = scenarioFor("workspace");
-  const parsed = request(p, { mode: "apply", ...body });
-  const planId = `plan-approved-${Date.now()}`;
-  const plan = await preflightAndPlan(p.runtime, scenario, parsed, {
-    instanceId: "restore-workspace-dr",
-    planId,
-    now: new Date().toISOString(),
-  });
-  const failures = [];
-  for (const step of plan.steps)
-    for (let b = 0; b < step.batches; b++)
-      failures.push(...(await executeBatch(p.runtime, scenario, parsed, planId, step.name, b)).failures);
-  return { planId, plan, failures, validation: await runValidation(p.runtime, scenario, parsed, planId) };
-}
+const request = workspaceRequest;
+
+const restore = async (p: TestPlatform, body: Json): Promise<RestoreReport> =>
+  (await restoreThroughHost(p, body, { cleanups })).report;
 
 describe("7.3 restore of IP access lists", () => {
   it("restores the lists inert, never turns enableIpAccessLists on (a follow-up says what to check), and validates them", async () => {

@@ -5,7 +5,6 @@
 // prior ACL is recorded, and validation compares sets and names what differs.
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalApp, type LocalDurableHost } from "../../src/host/index.js";
-import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import type { RestoreProgress } from "../../src/orchestrators/restore.js";
 import {
   readPlan,
@@ -13,7 +12,7 @@ import {
   runValidation,
   type RestoreReport,
 } from "../../src/lib/restore/engine/engine.js";
-import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
+import { parseRestoreRequest } from "../../src/lib/restore/engine/request.js";
 import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/engine/identity.js";
 import { scenarioFor } from "../../src/lib/restore/catalog.js";
 import { REPORTS_CONTAINER, restoreLedgerPrefix, runRecordPath } from "../../src/lib/store/layout.js";
@@ -21,7 +20,8 @@ import { createPolicy, createDefaultPolicies } from "../../sim/databricks/comput
 import { createJob } from "../../sim/databricks/jobs.js";
 import { notebookSource } from "../../sim/databricks/workspace-tree.js";
 import type { WorkspaceState } from "../../sim/databricks/state.js";
-import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
+import { startHost, type TestPlatform } from "../support/platform.js";
+import { backedUpWorkspaces, restoreThroughHost } from "../support/workspace-dr.js";
 import { cli } from "../cli/support.js";
 
 type Json = Record<string, unknown>;
@@ -107,69 +107,28 @@ function awkward(primary: WorkspaceState): void {
   );
 }
 
-async function backedUp(
-  prepare: (primary: WorkspaceState, dr: WorkspaceState) => void = () => {},
-): Promise<TestPlatform> {
-  const p = await startTestPlatform({
-    sim: {
-      workspaces: [
-        { name: "primary", seed: SEED },
-        { name: "dr", seed: false },
-      ],
-      metastores: [],
+const backedUp = (prepare: (primary: WorkspaceState, dr: WorkspaceState) => void = () => {}) =>
+  backedUpWorkspaces({
+    seed: SEED,
+    prepare: (primary, dr) => {
+      awkward(primary);
+      // Every new workspace starts with the family policies, without overrides.
+      createDefaultPolicies(dr);
+      prepare(primary, dr);
     },
-    config: { unityCatalog: { metastores: [] } },
   });
-  const primary = p.sim.workspace("primary").state;
-  const dr = p.sim.workspace("dr").state;
-  awkward(primary);
-  // Every new workspace starts with the family policies, without overrides.
-  createDefaultPolicies(dr);
-  prepare(primary, dr);
-  const host = await startHost();
-  for (const kind of ["databricks-notebooks", "databricks-config"] as const) {
-    const instanceId = `backup-${kind}-20261126t010000z`;
-    await host.startNew(ORCHESTRATORS.backupRun, {
-      instanceId,
-      input: { kind, slot: "20261126t010000z", sourceIds: ["primary"] },
-    });
-    expect((await host.waitForCompletion(instanceId)).runtimeStatus).toBe("Completed");
-  }
-  await host.shutdown();
-  return p;
-}
 
 const REMAP = {
   storageAccounts: [{ from: "stprimary", to: "stdr" }],
   workspaceUrls: [{ from: PRIMARY_URL, to: DR_URL }],
 };
 
-/** A restore run in-process as the CLI starts it (pre-approval counts only for additive plans). */
-async function restore(
+const restore = (
   p: TestPlatform,
   body: Json,
   host?: LocalDurableHost,
-): Promise<{ report: RestoreReport; host: LocalDurableHost }> {
-  const h = host ?? (await startHost());
-  if (!host) cleanups.push(() => h.shutdown());
-  const parsed = parseRestoreRequest(
-    { scenario: "workspace", source: "primary", target: "dr", ...body },
-    p.config,
-    undefined,
-    "cli",
-  );
-  const instanceId = "restore-workspace-dr";
-  await h.startNew(ORCHESTRATORS.restore, {
-    instanceId,
-    input: {
-      request: parsed,
-      requester: { id: "oid-alice", name: "alice", source: "azure-login" },
-      requestHash: requestHash(parsed),
-    },
-  });
-  const done = await h.waitForCompletion(instanceId, { timeoutMs: 120_000 });
-  return { report: done.output as RestoreReport, host: h };
-}
+): Promise<{ report: RestoreReport; host: LocalDurableHost }> =>
+  restoreThroughHost(p, body, { cleanups, ...(host ? { host } : {}) });
 
 describe("7.3 restore fidelity", () => {
   it("files stay files, azdr tags nothing, family policies keep their overrides, file ACLs and remapped bodies come back, validation passes", async () => {

@@ -4,14 +4,13 @@
 // to the restored cluster's new id, the pipeline reads DR storage) and validated field by field; and
 // each fails or skips with its reason when the target refuses or already holds something.
 import { afterEach, describe, expect, it } from "vitest";
-import type { LocalDurableHost } from "../../src/host/index.js";
-import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import { readPlan, readResults, type RestoreReport } from "../../src/lib/restore/engine/engine.js";
-import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
+import { parseRestoreRequest } from "../../src/lib/restore/engine/request.js";
 import { WORKSPACE_CONF_KEYS } from "../../src/lib/kinds/workspace/workspace-conf.js";
 import type { WorkspaceState } from "../../sim/databricks/state.js";
 import { STARTER_WAREHOUSE_NAME } from "../../sim/databricks/warehouses.js";
-import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
+import type { TestPlatform } from "../support/platform.js";
+import { backedUpWorkspaces, restoreThroughHost } from "../support/workspace-dr.js";
 
 type Json = Record<string, unknown>;
 
@@ -38,59 +37,22 @@ const SEED = {
 };
 const REMAP = { storageAccounts: [{ from: "stprimary", to: "stdr" }] };
 
-async function backedUp(
-  prepare: (primary: WorkspaceState, dr: WorkspaceState) => void = () => {},
-): Promise<TestPlatform> {
-  const p = await startTestPlatform({
-    sim: {
-      workspaces: [
-        { name: "primary", seed: SEED },
-        { name: "dr", seed: false },
-      ],
-      metastores: [],
+const backedUp = (prepare: (primary: WorkspaceState, dr: WorkspaceState) => void = () => {}) =>
+  backedUpWorkspaces({
+    seed: SEED,
+    prepare: (primary, dr) => {
+      // A custom artifact location on ADLS: restored through the storage remap rules.
+      primary.mlflow.create({
+        name: "/Shared/forecast",
+        artifact_location: "abfss://ml@stprimary.dfs.core.windows.net/forecast",
+        tags: [{ key: "team", value: "fc" }],
+      });
+      prepare(primary, dr);
     },
-    config: { unityCatalog: { metastores: [] } },
   });
-  const primary = p.sim.workspace("primary").state;
-  // A custom artifact location on ADLS: restored through the storage remap rules.
-  primary.mlflow.create({
-    name: "/Shared/forecast",
-    artifact_location: "abfss://ml@stprimary.dfs.core.windows.net/forecast",
-    tags: [{ key: "team", value: "fc" }],
-  });
-  prepare(primary, p.sim.workspace("dr").state);
-  const host = await startHost();
-  for (const kind of ["databricks-notebooks", "databricks-config"] as const) {
-    const instanceId = `backup-${kind}-20261126t010000z`;
-    await host.startNew(ORCHESTRATORS.backupRun, {
-      instanceId,
-      input: { kind, slot: "20261126t010000z", sourceIds: ["primary"] },
-    });
-    expect((await host.waitForCompletion(instanceId)).runtimeStatus).toBe("Completed");
-  }
-  await host.shutdown();
-  return p;
-}
 
-async function restore(p: TestPlatform, body: Json): Promise<RestoreReport> {
-  const h: LocalDurableHost = await startHost();
-  cleanups.push(() => h.shutdown());
-  const parsed = parseRestoreRequest(
-    { scenario: "workspace", source: "primary", target: "dr", ...body },
-    p.config,
-    undefined,
-    "cli",
-  );
-  await h.startNew(ORCHESTRATORS.restore, {
-    instanceId: "restore-workspace-dr",
-    input: {
-      request: parsed,
-      requester: { id: "oid-alice", name: "alice", source: "azure-login" },
-      requestHash: requestHash(parsed),
-    },
-  });
-  return (await h.waitForCompletion("restore-workspace-dr", { timeoutMs: 120_000 })).output as RestoreReport;
-}
+const restore = async (p: TestPlatform, body: Json): Promise<RestoreReport> =>
+  (await restoreThroughHost(p, body, { cleanups })).report;
 
 const NEW_CHECKS = [
   "SQL warehouses restored (configuration)",

@@ -2,14 +2,13 @@
 // restored set with the backup's (presence, type, language, content by hash), so objects the target
 // already had hide no miss, and each miss names the object and what differs.
 import { afterEach, describe, expect, it } from "vitest";
-import { ORCHESTRATORS } from "../../src/orchestrators/names.js";
 import { runValidation, type RestoreReport } from "../../src/lib/restore/engine/engine.js";
-import { parseRestoreRequest, requestHash } from "../../src/lib/restore/engine/request.js";
 import { scenarioFor } from "../../src/lib/restore/catalog.js";
 import { notebookSource } from "../../sim/databricks/workspace-tree.js";
 import type { WorkspaceState } from "../../sim/databricks/state.js";
 import { readPlan } from "../../src/lib/restore/engine/engine.js";
-import { startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
+import type { TestPlatform } from "../support/platform.js";
+import { backedUpWorkspaces, restoreThroughHost, workspaceRequest } from "../support/workspace-dr.js";
 
 let platform: TestPlatform | undefined;
 const cleanups: (() => Promise<void>)[] = [];
@@ -22,81 +21,54 @@ afterEach(async () => {
 const NOTEBOOK = (n: number) => notebookSource("PYTHON", [`print(${n})`]);
 const HEADER_FILE = "# Databricks notebook source\nprint('a file')\n";
 
-async function backedUpObjects(prepare: (primary: WorkspaceState) => void = () => {}): Promise<TestPlatform> {
-  const p = await startTestPlatform({
-    sim: {
-      workspaces: [
-        { name: "primary", seed: false },
-        { name: "dr", seed: false },
-      ],
-      metastores: [],
+function backedUpObjects(prepare: (primary: WorkspaceState) => void = () => {}): Promise<TestPlatform> {
+  return backedUpWorkspaces({
+    seed: false,
+    kinds: ["databricks-notebooks"],
+    prepare: (primaryState, drState) => {
+      const primary = primaryState.tree;
+      primary.mkdirs("/Shared/objs/empty");
+      for (const n of [1, 2, 3])
+        primary.put({
+          path: `/Shared/objs/nb${n}`,
+          object_type: "NOTEBOOK",
+          language: "PYTHON",
+          content: Buffer.from(NOTEBOOK(n)),
+        });
+      primary.put({ path: "/Shared/objs/etl.py", object_type: "FILE", content: Buffer.from(HEADER_FILE) });
+      primary.put({ path: "/Shared/objs/data.csv", object_type: "FILE", content: Buffer.from("a,b\n1,2\n") });
+      // The target already has things of its own: more notebooks, files and folders than the backup,
+      // and one of the backup's notebooks, edited (existing=skip: left as it is, not a miss).
+      const dr = drState.tree;
+      dr.mkdirs("/Shared/dr-only/folder");
+      for (const n of [1, 2, 3, 4, 5])
+        dr.put({
+          path: `/Shared/dr-only/nb${n}`,
+          object_type: "NOTEBOOK",
+          language: "PYTHON",
+          content: Buffer.from(NOTEBOOK(10 + n)),
+        });
+      dr.put({ path: "/Shared/dr-only/extra.txt", object_type: "FILE", content: Buffer.from("dr\n") });
+      dr.mkdirs("/Shared/objs");
+      dr.put({
+        path: "/Shared/objs/nb3",
+        object_type: "NOTEBOOK",
+        language: "PYTHON",
+        content: Buffer.from(NOTEBOOK(33)),
+      });
+      prepare(primaryState);
     },
-    config: { unityCatalog: { metastores: [] } },
   });
-  const primary = p.sim.workspace("primary").state.tree;
-  primary.mkdirs("/Shared/objs/empty");
-  for (const n of [1, 2, 3])
-    primary.put({
-      path: `/Shared/objs/nb${n}`,
-      object_type: "NOTEBOOK",
-      language: "PYTHON",
-      content: Buffer.from(NOTEBOOK(n)),
-    });
-  primary.put({ path: "/Shared/objs/etl.py", object_type: "FILE", content: Buffer.from(HEADER_FILE) });
-  primary.put({ path: "/Shared/objs/data.csv", object_type: "FILE", content: Buffer.from("a,b\n1,2\n") });
-  // The target already has things of its own: more notebooks, files and folders than the backup,
-  // and one of the backup's notebooks, edited (existing=skip: left as it is, not a miss).
-  const dr = p.sim.workspace("dr").state.tree;
-  dr.mkdirs("/Shared/dr-only/folder");
-  for (const n of [1, 2, 3, 4, 5])
-    dr.put({
-      path: `/Shared/dr-only/nb${n}`,
-      object_type: "NOTEBOOK",
-      language: "PYTHON",
-      content: Buffer.from(NOTEBOOK(10 + n)),
-    });
-  dr.put({ path: "/Shared/dr-only/extra.txt", object_type: "FILE", content: Buffer.from("dr\n") });
-  dr.mkdirs("/Shared/objs");
-  dr.put({
-    path: "/Shared/objs/nb3",
-    object_type: "NOTEBOOK",
-    language: "PYTHON",
-    content: Buffer.from(NOTEBOOK(33)),
-  });
-  prepare(p.sim.workspace("primary").state);
-  const host = await startHost();
-  cleanups.push(() => host.shutdown());
-  const instanceId = "backup-databricks-notebooks-20261126t010000z";
-  await host.startNew(ORCHESTRATORS.backupRun, {
-    instanceId,
-    input: { kind: "databricks-notebooks", slot: "20261126t010000z", sourceIds: ["primary"] },
-  });
-  expect((await host.waitForCompletion(instanceId)).runtimeStatus).toBe("Completed");
-  return p;
 }
 
 function request(p: TestPlatform, body: Record<string, unknown> = {}) {
-  return parseRestoreRequest(
-    { scenario: "workspace", source: "primary", target: "dr", mode: "apply", preApproved: true, ...body },
-    p.config,
-    undefined,
-    "cli",
-  );
+  return workspaceRequest(p, { mode: "apply", preApproved: true, ...body });
 }
 
 async function restore(p: TestPlatform, body: Record<string, unknown> = {}): Promise<RestoreReport> {
-  const host = await startHost();
-  cleanups.push(() => host.shutdown());
-  const parsed = request(p, body);
-  await host.startNew(ORCHESTRATORS.restore, {
-    instanceId: "restore-objects",
-    input: {
-      request: parsed,
-      requester: { id: "oid-alice", name: "alice", source: "azure-login" },
-      requestHash: requestHash(parsed),
-    },
-  });
-  return (await host.waitForCompletion("restore-objects", { timeoutMs: 120_000 })).output as RestoreReport;
+  const defaults = { mode: "apply", preApproved: true };
+  return (await restoreThroughHost(p, { ...defaults, ...body }, { cleanups, instanceId: "restore-objects" }))
+    .report;
 }
 
 describe("workspace objects (folder, notebook and file handlers)", () => {

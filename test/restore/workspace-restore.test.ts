@@ -6,7 +6,8 @@ import type { RestoreReport } from "../../src/lib/restore/engine/engine.js";
 import { REPORTS_CONTAINER } from "../../src/lib/store/layout.js";
 import { encodeClientPrincipal, RESTORE_ROLES } from "../../src/lib/restore/engine/identity.js";
 import { requestHash } from "../../src/lib/restore/engine/request.js";
-import { appRegistry, startHost, startTestPlatform, type TestPlatform } from "../support/platform.js";
+import { appRegistry, startHost, type TestPlatform } from "../support/platform.js";
+import { backedUpWorkspaces } from "../support/workspace-dr.js";
 
 type Json = Record<string, unknown>;
 
@@ -33,29 +34,7 @@ const SEED = {
   initScripts: 1,
 };
 
-async function backedUpPlatform(): Promise<TestPlatform> {
-  const p = await startTestPlatform({
-    sim: {
-      workspaces: [
-        { name: "primary", seed: SEED },
-        { name: "dr", seed: false },
-      ],
-      metastores: [],
-    },
-    config: { unityCatalog: { metastores: [] } },
-  });
-  const host = await startHost();
-  for (const kind of ["databricks-notebooks", "databricks-config"] as const) {
-    const instanceId = `backup-${kind}-20261126t010000z`;
-    await host.startNew(ORCHESTRATORS.backupRun, {
-      instanceId,
-      input: { kind, slot: "20261126t010000z", sourceIds: ["primary"] },
-    });
-    expect((await host.waitForCompletion(instanceId)).runtimeStatus).toBe("Completed");
-  }
-  await host.shutdown();
-  return p;
-}
+const backedUpPlatform = () => backedUpWorkspaces({ seed: SEED });
 
 async function startApp(
   host?: LocalDurableHost,

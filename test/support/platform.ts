@@ -2,6 +2,8 @@
 // on the shared Azurite, a runtime built from a real config pointing at both, and the app's own
 // registrations running in the local durable host.
 import { randomBytes } from "node:crypto";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { TableServiceClient } from "@azure/data-tables";
 import { inject } from "vitest";
 import {
   startPlatformSimulator,
@@ -118,8 +120,22 @@ export async function startTestPlatform(
     close: async () => {
       useRuntime(undefined);
       await sim.close();
+      await dropStore(inject("azuriteConnectionString"), storePrefix, config.backupStore.indexTable);
     },
   };
+}
+
+/**
+ * Delete a platform's containers and index table: the whole run shares one in-memory Azurite, which
+ * otherwise holds every test's snapshots until the end and slows to a crawl late in the run.
+ */
+async function dropStore(connectionString: string, prefix: string, table: string): Promise<void> {
+  const blobs = BlobServiceClient.fromConnectionString(connectionString);
+  for await (const container of blobs.listContainers({ prefix })) await blobs.deleteContainer(container.name);
+  // The SDK treats a table that was never created as deleted.
+  await TableServiceClient.fromConnectionString(connectionString, {
+    allowInsecureConnection: true,
+  }).deleteTable(table);
 }
 
 export async function startHost(): Promise<LocalDurableHost> {
