@@ -516,6 +516,13 @@ export class Metastore {
       used_for_managed_storage: false,
     };
     if (spec.comment !== undefined) cred.comment = spec.comment;
+    this.setIdentity(cred, spec, "storage");
+    this.storageCredentials.set(name.toLowerCase(), cred);
+    return cred;
+  }
+
+  /** A credential's Azure identity: a managed identity, or a service principal whose secret is accepted and never returned. */
+  private setIdentity(cred: Json, spec: Json, purpose: "storage" | "service"): void {
     const mi = spec.azure_managed_identity as Json | undefined;
     const sp = spec.azure_service_principal as Json | undefined;
     if (mi) {
@@ -523,11 +530,9 @@ export class Metastore {
         throw err.invalid("azure_managed_identity.access_connector_id is required");
       cred.azure_managed_identity = { ...clone(mi), credential_id: uuid(this.rand) };
     } else if (sp) {
-      // The client secret is accepted and never returned.
       cred.azure_service_principal = { directory_id: sp.directory_id, application_id: sp.application_id };
-    } else throw err.invalid("A storage credential needs azure_managed_identity or azure_service_principal");
-    this.storageCredentials.set(name.toLowerCase(), cred);
-    return cred;
+    } else
+      throw err.invalid(`A ${purpose} credential needs azure_managed_identity or azure_service_principal`);
   }
 
   /**
@@ -551,15 +556,7 @@ export class Metastore {
       isolation_mode: "ISOLATION_MODE_OPEN",
     };
     if (spec.comment !== undefined) cred.comment = spec.comment;
-    const mi = spec.azure_managed_identity as Json | undefined;
-    const sp = spec.azure_service_principal as Json | undefined;
-    if (mi) {
-      if (!mi.access_connector_id)
-        throw err.invalid("azure_managed_identity.access_connector_id is required");
-      cred.azure_managed_identity = { ...clone(mi), credential_id: uuid(this.rand) };
-    } else if (sp) {
-      cred.azure_service_principal = { directory_id: sp.directory_id, application_id: sp.application_id };
-    } else throw err.invalid("A service credential needs azure_managed_identity or azure_service_principal");
+    this.setIdentity(cred, spec, "service");
     this.serviceCredentials.set(name.toLowerCase(), cred);
     return cred;
   }
