@@ -253,6 +253,18 @@ describe("Unity Catalog recovery (runbook 7.4)", () => {
     expect(p.sim.metastore("uc-northeurope").counts()["catalogs"]).toBe(1); // system only
   });
 
+  it("a warehouse listing that fails is said in the preflight, not read as 'there is none'", async () => {
+    const p = await start();
+    await backup(p, "primary-metastore", "20261126t020000z");
+    p.sim.faults.add("dr", { route: "GET /api/2.0/sql/warehouses", status: 403, times: 10 });
+    const { plan } = await restore(p, { mode: "plan" });
+    const stored = await readPlan(p.runtime, plan.planId);
+    const check = stored.preflight.find((c) => c.name === "SQL warehouse for views and SQL-created tables");
+    expect(check?.ok).toBe(false);
+    expect(check?.detail).toMatch(/listing its warehouses failed: /);
+    expect(check?.detail).not.toMatch(/there is none/);
+  });
+
   it("a run that fails midway completes when re-run, creating nothing twice", async () => {
     const p = await start();
     await backup(p, "primary-metastore", "20261126t020000z");

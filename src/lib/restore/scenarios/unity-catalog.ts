@@ -4,7 +4,7 @@
 // Orchestration only: each securable (and grants, owners, bindings, the metastore assignment) is a
 // kind handler in src/lib/kinds/unity-catalog/, which plans, applies and validates it. Check-then-
 // write throughout, so a re-run after a crash or a per-object failure creates nothing twice.
-import { AzdrError } from "../../errors.js";
+import { AzdrError, errorMessage } from "../../errors.js";
 import type { SourceContext } from "../../sources/context.js";
 import type {
   ItemResult,
@@ -161,14 +161,21 @@ async function preflight(
       bySql++;
   }
   if (bySql > 0) {
-    const warehouse = await findWarehouse(t.apis).catch(() => undefined);
+    // A listing that fails is said as such, not read as "no warehouse".
+    let listingError: string | undefined;
+    const warehouse = await findWarehouse(t.apis).catch((error: unknown) => {
+      listingError = errorMessage(error);
+      return undefined;
+    });
     checks.push({
       name: "SQL warehouse for views and SQL-created tables",
       ok: warehouse !== undefined,
       blocking: false,
       detail: warehouse
         ? `${bySql} view(s) and table(s) will be created with SQL on warehouse ${warehouse}`
-        : `${bySql} view(s) and table(s) need a SQL warehouse in workspace "${t.workspace}" and there is none`,
+        : listingError
+          ? `${bySql} view(s) and table(s) need a SQL warehouse in workspace "${t.workspace}", and listing its warehouses failed: ${listingError}`
+          : `${bySql} view(s) and table(s) need a SQL warehouse in workspace "${t.workspace}" and there is none`,
       ...(warehouse ? {} : { fix: "create a SQL warehouse in the target workspace before approving" }),
     });
   }
